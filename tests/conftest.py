@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wan2gp_fixture import WanFolder
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults"
+
+
+@pytest.fixture
+def wan(tmp_path: Path) -> WanFolder:
+    return WanFolder(tmp_path / "Wan2GP")
+
+
+@pytest.fixture(scope="session")
+def real_catalog_dir() -> Path:
+    if not CATALOG_DIR.is_dir():
+        pytest.skip(f"the real Wan2GP catalog is not available at {CATALOG_DIR}")
+    return CATALOG_DIR

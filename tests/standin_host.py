@@ -1,0 +1,146 @@
+"""A stand-in for Wan2GP's plugin host, written from HOST.md: it loads a plugin folder the way
+Wan2GP 12.6x does (import ``<folder>.plugin``, first WAN2GPPlugin subclass by name,
+plugin_info.json, ``setup_ui``, ``inject_globals``, ``post_ui_setup`` twice, tab constructors
+with the API-session signature check, tab-select events with ``on_tab_outputs``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import sys
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+TEXT_FIELDS = ("name", "version", "description", "author", "date", "wan2gp_version")
+
+
+@dataclass
+class PluginTab:
+    id: str
+    label: str
+    component_constructor: Callable
+    position: int = -1
+
+
+class WAN2GPPlugin:
+    """The host's base class surface (HOST.md section 2)."""
+
+    def __init__(self) -> None:
+        self.tabs: dict[str, PluginTab] = {}
+        self.name = type(self).__name__
+        self.version = "1.0.0"
+        self.description = "No description provided."
+        self.type = ["app"]
+        self.uninstallable = True
+        self._component_requests: list[str] = []
+        self._global_requests: list[str] = []
+        self._custom_js_snippets: list[str] = []
+        self._set_wgp_global_func = None
+
+    def setup_ui(self) -> None: ...
+    def post_ui_setup(self, components: dict) -> dict: return {}
+    def on_tab_select(self, state: Any) -> Any: return None
+    def on_tab_deselect(self, state: Any) -> None: ...
+    def on_model_change(self, state: Any, model_type: str) -> None: ...
+
+    def add_tab(self, tab_id: str, label: str, component_constructor: Callable, position: int = -1) -> None:
+        self.tabs[tab_id] = PluginTab(tab_id, label, component_constructor, position)
+
+    def request_component(self, component_id: str) -> None:
+        if component_id not in self._component_requests:
+            self._component_requests.append(component_id)
+
+    def request_global(self, global_name: str) -> None:
+        if global_name not in self._global_requests:
+            self._global_requests.append(global_name)
+
+    @property
+    def global_requests(self) -> list[str]:
+        return list(self._global_requests)
+
+    @property
+    def component_requests(self) -> list[str]:
+        return list(self._component_requests)
+
+
+def install_host_modules(monkeypatch) -> None:
+    """Make ``from shared.utils.plugins import WAN2GPPlugin`` work as inside Wan2GP."""
+    shared = types.ModuleType("shared")
+    utils = types.ModuleType("shared.utils")
+    plugins = types.ModuleType("shared.utils.plugins")
+    plugins.WAN2GPPlugin = WAN2GPPlugin
+    shared.utils = utils
+    utils.plugins = plugins
+    for name, module in (("shared", shared), ("shared.utils", utils), ("shared.utils.plugins", plugins)):
+        monkeypatch.setitem(sys.modules, name, module)
+
+
+def accepts_api(constructor: Callable) -> bool:
+    """The host hands an API session to constructors with *args or a positional parameter."""
+    try:
+        params = inspect.signature(constructor).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+class StandInHost:
+    def __init__(self, plugins_dir: Path, monkeypatch) -> None:
+        self.plugins_dir = plugins_dir
+        self.monkeypatch = monkeypatch
+        self.sessions_passed: list[Any] = []
+        install_host_modules(monkeypatch)
+        monkeypatch.syspath_prepend(str(plugins_dir))
+
+    def load(self, plugin_id: str) -> WAN2GPPlugin:
+        module = importlib.import_module(f"{plugin_id}.plugin")
+        for key in [k for k in sys.modules if k == plugin_id or k.startswith(plugin_id + ".")]:
+            self.monkeypatch.setitem(sys.modules, key, sys.modules[key])  # dropped again after the test
+        classes = [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                   if issubclass(cls, WAN2GPPlugin) and cls is not WAN2GPPlugin]
+        plugin = classes[0]()
+        info_path = self.plugins_dir / plugin_id / "plugin_info.json"
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        for field in TEXT_FIELDS:  # missing text fields become "" (a missing name blanks the plugin's name)
+            setattr(plugin, field, str(info.get(field, "") or ""))
+        for field in ("type", "uninstallable"):
+            if field in info:
+                setattr(plugin, field, info[field])
+        plugin.setup_ui()
+        self.visible_subclasses = classes
+        return plugin
+
+    @staticmethod
+    def inject_globals(plugin: WAN2GPPlugin, wgp_globals: dict) -> None:
+        for name in plugin.global_requests:
+            if name in wgp_globals:
+                setattr(plugin, name, wgp_globals[name])
+
+    def build_ui(self, plugin: WAN2GPPlugin) -> tuple[gr.Blocks, dict[str, Any]]:
+        """Wan2GP's page: a generator tab, the hidden edit tab, then the plugin's tabs."""
+        tabs: dict[str, Any] = {}
+        with gr.Blocks() as demo:
+            state = gr.State({})
+            with gr.Tabs(selected="video_gen"):
+                for tab_name in ("video_gen", "edit"):
+                    with gr.Tab(tab_name, id=tab_name):
+                        components = {"state": state, "model_choice": gr.Dropdown(["t2v"], value="t2v")}
+                        plugin.post_ui_setup(components)
+                for tab in plugin.tabs.values():
+                    with gr.Tab(tab.label, id=f"plugin_{tab.id}") as gr_tab:
+                        if accepts_api(tab.component_constructor):
+                            self.sessions_passed.append("session")
+                            tab.component_constructor("session")
+                        else:
+                            tab.component_constructor()
+                    outputs = getattr(plugin, "on_tab_outputs", None)
+                    gr_tab.select(plugin.on_tab_select, [state], outputs)
+                    tabs[tab.id] = gr_tab
+        return demo, tabs

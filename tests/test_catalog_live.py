@@ -1,0 +1,120 @@
+"""The live catalog: definitions and settings read from a running Wan2GP's globals."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from wan2gp_model_tracker.catalog_live import HostGlobals, LiveCatalog
+from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
+from wan2gp_model_tracker.records import FileRole, ModelStatus
+from wan2gp_fixture import url
+
+T2V = {"name": "Wan2.1 t2v", "architecture": "t2v",
+       "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],
+       # Added at run time by the Wan family handler, not present in the JSON file.
+       "text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
+       "text_encoder_folder": "umt5-xxl",
+       "metadata": {"main_output": "video"}}
+
+
+def fake_fl(roots):
+    return types.SimpleNamespace(_checkpoints_paths=list(roots))
+
+
+@pytest.fixture
+def host_dir(wan, monkeypatch):
+    """Wan2GP runs with its own folder as the working directory."""
+    monkeypatch.chdir(wan.root)
+    return wan
+
+
+@pytest.fixture
+def wgp(monkeypatch):
+    """The host's own module, registered as sys.modules["wgp"] like Wan2GP does."""
+    module = types.ModuleType("wgp")
+    module.models_def = {"t2v": dict(T2V)}
+    module.server_config = {"transformer_quantization": "int8"}
+    module.text_encoder_quantization = "int8"
+    module.fl = fake_fl(["ckpts", "."])
+    module.WanGP_version = "12.60"
+    module.bfloat16_supported = True
+    monkeypatch.setitem(sys.modules, "wgp", module)
+    return module
+
+
+def test_runtime_text_encoders_are_checked(host_dir, wgp):
+    host_dir.weight("ckpts/t2v_quanto_mbf16_int8.safetensors")
+    inventory = ModelAnalyzer(LiveCatalog(HostGlobals({}))).scan()
+    model = inventory.get("t2v")
+    assert [f.role for f in model.files] == [FileRole.TRANSFORMER, FileRole.TEXT_ENCODER]
+    assert model.status is ModelStatus.PARTIAL
+    assert inventory.settings.source == "live"
+
+
+def test_a_refreshed_model_list_is_seen_without_reinjection(host_dir, wgp):
+    injected = {"models_def": wgp.models_def}
+    analyzer = ModelAnalyzer(LiveCatalog(HostGlobals(injected)))
+    assert [m.model_type for m in analyzer.scan().models] == ["t2v"]
+    # Wan2GP's refresh_model_defs() rebinds the global; the injected copy goes stale.
+    wgp.models_def = {**wgp.models_def, "mine": {"name": "Mine", "architecture": "t2v", "URLs": "t2v"}}
+    assert [m.model_type for m in analyzer.scan().models] == ["mine", "t2v"]
+
+
+def test_a_saved_configuration_changes_the_expected_files(host_dir, wgp):
+    analyzer = ModelAnalyzer(LiveCatalog(HostGlobals({})))
+    assert analyzer.scan().get("t2v").files[0].filename == "t2v_quanto_mbf16_int8.safetensors"
+    wgp.server_config = {"transformer_quantization": "bf16"}
+    assert analyzer.scan().get("t2v").files[0].filename == "t2v_mbf16.safetensors"
+
+
+def test_the_locators_live_roots_are_used(host_dir, wgp):
+    wgp.fl = fake_fl(["/elsewhere", "big_disk"])
+    host_dir.weight("big_disk/t2v_quanto_mbf16_int8.safetensors")
+    inventory = ModelAnalyzer(LiveCatalog(HostGlobals({}))).scan()
+    assert inventory.settings.checkpoint_roots == ("/elsewhere", str(host_dir.root / "big_disk"))
+    assert inventory.get("t2v").files[0].present
+
+
+def test_the_hosts_lora_folder_and_family_are_used(host_dir, wgp):
+    wgp.models_def["alpha"] = {"name": "Alpha", "architecture": "alpha", "URLs": "t2v",
+                               "loras": [url("dora.safetensors")], "group": "wan"}
+    wgp.get_lora_dir = lambda model_type: "custom_loras/wan"
+    wgp.get_model_family = lambda model_type, for_ui=False: "wan"
+    wgp.families_infos = {"wan": (0, "Wan2.1")}
+    wgp.get_parent_model_type = lambda model_type: "t2v"
+    model = ModelAnalyzer(LiveCatalog(HostGlobals({}))).scan().get("alpha")
+    lora = [f for f in model.files if f.role is FileRole.LORA][0]
+    assert lora.path == str(host_dir.root / "custom_loras" / "wan" / "dora.safetensors")
+    assert (model.family, model.parent_model_type) == ("Wan2.1", "t2v")
+
+
+def test_a_host_function_that_raises_becomes_an_error_on_the_model(host_dir, wgp):
+    wgp.models_def["alpha"] = {"name": "Alpha", "architecture": "alpha", "URLs": "t2v",
+                               "loras": [url("dora.safetensors")]}
+
+    def get_lora_dir(model_type):
+        raise Exception("loras unknown")
+
+    wgp.get_lora_dir = get_lora_dir
+    inventory = ModelAnalyzer(LiveCatalog(HostGlobals({}))).scan()
+    assert any("loras unknown" in e for e in inventory.get("alpha").errors)
+    assert inventory.get("t2v").errors == ()
+
+
+def test_an_older_host_without_the_globals_degrades_with_a_message(host_dir, monkeypatch):
+    monkeypatch.delitem(sys.modules, "wgp", raising=False)
+    inventory = ModelAnalyzer(LiveCatalog(HostGlobals(object()))).scan()
+    assert inventory.models == ()
+    assert any("does not provide models_def, fl" in w.message for w in inventory.warnings)
+
+
+def test_injected_globals_are_used_when_the_host_module_is_absent(host_dir, monkeypatch):
+    monkeypatch.delitem(sys.modules, "wgp", raising=False)
+    host_dir.weight("ckpts/t2v_quanto_mbf16_int8.safetensors")
+    host_dir.weight("ckpts/umt5-xxl/umt5_quanto_int8.safetensors")
+    analyzer = ModelAnalyzer.from_host({"t2v": T2V}, fake_fl(["ckpts"]), server_config={},
+                                       text_encoder_quantization="int8", bfloat16_supported=True)
+    assert analyzer.scan().get("t2v").status is ModelStatus.DOWNLOADED

@@ -1,0 +1,113 @@
+"""The command line: formats, the JSON contract, exit codes, and staying light."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from wan2gp_model_tracker.cli import main
+from wan2gp_fixture import url
+
+FILE_KEYS = {"filename", "url", "status", "path", "size_bytes", "size_is_estimate", "warnings"}
+MODEL_KEYS = {"model_type", "name", "status", "files", "download_bytes", "errors"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def check_contract(data: dict) -> None:
+    assert set(data) >= {"models", "summary", "settings"}
+    assert set(data["summary"]) >= {"total", "downloaded", "partial", "missing", "bytes_on_disk", "bytes_to_download"}
+    assert set(data["settings"]) >= {"source", "checkpoint_roots", "quantization", "dtype_policy"}
+    for model in data["models"]:
+        assert set(model) >= MODEL_KEYS
+        assert model["status"] in ("downloaded", "partial", "missing")
+        assert isinstance(model["download_bytes"], int)
+        for f in model["files"]:
+            assert set(f) >= FILE_KEYS
+            assert f["status"] in ("downloaded", "missing")
+            assert f["size_is_estimate"] is (f["status"] == "missing")
+
+
+def test_json_inventory_of_the_demo_follows_the_contract(capsys):
+    code, out, _ = run(capsys, "inventory", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    check_contract(data)
+    assert data["settings"]["source"] == "demo"
+    statuses = {m["status"] for m in data["models"]}
+    assert statuses == {"downloaded", "partial", "missing"}
+
+
+def test_json_inventory_of_the_real_catalog_follows_the_contract(capsys, real_catalog_dir, wan):
+    for path in real_catalog_dir.glob("*.json"):
+        (wan.root / "defaults" / path.name).write_bytes(path.read_bytes())
+    wan.weight("ckpts/wan2.1_text2video_14B_quanto_mbf16_int8.safetensors")
+    code, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    check_contract(data)
+    assert len(data["models"]) == 217
+    t2v = next(m for m in data["models"] if m["model_type"] == "t2v")
+    assert t2v["status"] == "downloaded" and t2v["files"][0]["size_is_estimate"] is False
+
+
+def test_status_filter_keeps_only_that_status(capsys):
+    _, out, _ = run(capsys, "inventory", "--format", "json", "--status", "partial")
+    models = json.loads(out)["models"]
+    assert models and {m["status"] for m in models} == {"partial"}
+
+
+def test_models_with_errors_still_exit_zero(capsys, wan):
+    wan.default("loop", URLs="loop")
+    code, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["models"][0]["errors"]
+
+
+def test_a_folder_that_is_not_wan2gp_exits_2_with_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "inventory", "--wan2gp", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "not a Wan2GP folder" in err
+
+
+def test_csv_has_a_row_per_model(capsys, wan):
+    wan.default("a", URLs=[url("a.safetensors")])
+    wan.default("b", URLs=[url("b.safetensors")])
+    _, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["model_type"] for r in rows] == ["a", "b"]
+
+
+def test_table_ends_with_the_summary(capsys):
+    _, out, _ = run(capsys, "inventory")
+    assert "16 models:" in out and "✓ downloaded" in out and "◐ partial" in out and "✗ missing" in out
+
+
+def test_markdown_escapes_names_from_definition_files(capsys, wan):
+    wan.default("evil", name="a | b <script>", URLs=[url("e.safetensors")])
+    _, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "markdown", "--details")
+    assert "<script>" not in out and "a \\| b \\<script\\>" in out
+
+
+def test_the_command_line_does_not_import_gradio():
+    code = ("import sys, wan2gp_model_tracker.cli as c, contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()): c.main(['inventory', '--format', 'json'])\n"
+            "print('gradio' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["inventory", "--help"]])
+def test_help_and_version_exit_cleanly(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0

@@ -1,0 +1,118 @@
+"""The catalog interface: model definitions plus the settings Wan2GP would resolve them under.
+
+Three providers implement it: live (inside Wan2GP), offline (an install folder read from disk)
+and demo (a small catalog shipped with the package).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .families import FamilyInfo, family_info
+from .records import CatalogWarning, ScanSettings
+
+CONFIG_FILENAME = "wgp_config.json"
+DEFAULT_CHECKPOINT_PATHS = ("ckpts", ".")
+# The host's defaults when wgp_config.json lacks a key (HOST.md section 8).
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "transformer_quantization": "int8",
+    "transformer_dtype_policy": "",
+    "text_encoder_quantization": "int8",
+    "loras_root": "loras",
+}
+
+
+@dataclass(frozen=True)
+class BrokenDefinition:
+    """A definition file that could not be read; it still shows up as a model with an error."""
+
+    model_type: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    """Definitions and settings as of one load, plus the provider's per-model answers."""
+
+    defs: Mapping[str, dict]
+    settings: ScanSettings
+    token: Hashable
+    bf16_supported: bool = True
+    warnings: tuple[CatalogWarning, ...] = ()
+    broken: tuple[BrokenDefinition, ...] = ()
+    model_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lora_dir: Callable[[str], str | None] = field(default=lambda model_type: None)
+    family: Callable[[str, dict], FamilyInfo] = field(
+        default=lambda model_type, model_def: family_info(str(model_def.get("architecture", model_type)), model_def)
+    )
+    parent_model_type: Callable[[str, dict], str] = field(default=lambda model_type, model_def: "")
+
+
+class CatalogProvider(Protocol):
+    """Anything that can hand the analyzer a fresh CatalogState."""
+
+    kind: str
+
+    def load(self) -> CatalogState: ...
+
+
+@dataclass(frozen=True)
+class WanConfig:
+    """The subset of wgp_config.json that decides which files a model needs."""
+
+    checkpoint_paths: tuple[str, ...]
+    transformer_quantization: str
+    transformer_dtype_policy: str
+    text_encoder_quantization: str
+    loras_root: str
+    enabled_plugins: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def clean_checkpoint_paths(paths: Any) -> tuple[str, ...]:
+    """``fl.set_checkpoints_paths``: entries stripped, blanks dropped (an empty list stays empty)."""
+    if not isinstance(paths, list):
+        return DEFAULT_CHECKPOINT_PATHS
+    return tuple(p.strip() for p in paths if isinstance(p, str) and p.strip())
+
+
+def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) -> WanConfig:
+    def text(key: str) -> str:
+        value = data.get(key, CONFIG_DEFAULTS[key])
+        return value if isinstance(value, str) else CONFIG_DEFAULTS[key]
+
+    plugins = data.get("enabled_plugins", [])
+    return WanConfig(
+        checkpoint_paths=clean_checkpoint_paths(data.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS))),
+        transformer_quantization=text("transformer_quantization"),
+        transformer_dtype_policy=text("transformer_dtype_policy"),
+        text_encoder_quantization=text("text_encoder_quantization"),
+        loras_root=text("loras_root").strip() or CONFIG_DEFAULTS["loras_root"],
+        enabled_plugins=tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
+        warnings=warnings,
+    )
+
+
+def read_config(wan2gp_dir: str) -> WanConfig:
+    """Read wgp_config.json the way Wan2GP does, falling back to its defaults key by key."""
+    path = os.path.join(wan2gp_dir, CONFIG_FILENAME)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return config_from_dict({})
+    except (OSError, ValueError) as exc:
+        return config_from_dict({}, (f"{CONFIG_FILENAME} could not be read ({exc}); using Wan2GP's defaults",))
+    if not isinstance(data, dict):
+        return config_from_dict({}, (f"{CONFIG_FILENAME} is not a JSON object; using Wan2GP's defaults",))
+    return config_from_dict(data)
+
+
+def absolute_roots(wan2gp_dir: str, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Checkpoint roots made absolute against the Wan2GP folder, the host's working directory."""
+    return tuple(os.path.normpath(os.path.join(wan2gp_dir, p)) for p in paths)

@@ -1,0 +1,140 @@
+"""The catalog inside a running Wan2GP, read through the globals the host hands the plugin.
+
+Injected globals are one-time copies: Wan2GP rebinds ``models_def`` after a refresh and
+``server_config`` and the quantization settings after a configuration save. Wherever the host's
+own module is importable (``sys.modules["wgp"]``), current values are read from it instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .catalog import DEFAULT_CHECKPOINT_PATHS, CONFIG_DEFAULTS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .families import FAMILY_LABELS, FamilyInfo, family_info
+from .records import CatalogWarning, ScanSettings
+
+# Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
+REQUESTED_GLOBALS = (
+    "models_def", "get_model_def", "fl", "server_config", "server_config_filename",
+    "transformer_quantization", "transformer_dtype_policy", "text_encoder_quantization",
+    "get_lora_dir", "get_model_family", "families_infos", "get_parent_model_type", "get_base_model_type",
+    "WanGP_version", "bfloat16_supported", "switch_to_model",
+)
+_ESSENTIAL = ("models_def", "fl")
+
+
+class HostGlobals:
+    """Reads a host global: the live ``wgp`` module first, then what was injected into the plugin."""
+
+    def __init__(self, injected: Any) -> None:
+        self._injected = injected
+
+    def get(self, name: str, default: Any = None) -> Any:
+        wgp = sys.modules.get("wgp")
+        if wgp is not None and hasattr(wgp, name):
+            return getattr(wgp, name)
+        if isinstance(self._injected, Mapping):
+            return self._injected.get(name, default)
+        value = getattr(self._injected, name, default)
+        return default if value is None else value
+
+    def missing(self) -> list[str]:
+        return [name for name in REQUESTED_GLOBALS if self.get(name) is None]
+
+
+class LiveCatalog:
+    """Definitions enriched by Wan2GP's family handlers, with the host's own answers per model."""
+
+    kind = "live"
+
+    def __init__(self, host: HostGlobals) -> None:
+        self.host = host
+
+    @classmethod
+    def from_globals(cls, **host_globals: Any) -> LiveCatalog:
+        return cls(HostGlobals(host_globals))
+
+    def load(self) -> CatalogState:
+        host = self.host
+        warnings: list[CatalogWarning] = []
+        missing = [name for name in _ESSENTIAL if host.get(name) is None]
+        if missing:
+            warnings.append(CatalogWarning(
+                f"this Wan2GP does not provide {', '.join(missing)}; the tracker shows what it can", "host"))
+        models_def = host.get("models_def") or {}
+        server_config = host.get("server_config") or {}
+
+        def setting(key: str) -> str:
+            # The host reads server_config first and falls back to the global of the same name.
+            value = server_config.get(key, host.get(key, CONFIG_DEFAULTS[key]))
+            return value if isinstance(value, str) else CONFIG_DEFAULTS[key]
+
+        fl = host.get("fl")
+        roots_value = getattr(fl, "_checkpoints_paths", None)
+        if roots_value is None:
+            roots_value = server_config.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS))
+        wan2gp_dir = os.getcwd()
+        roots = absolute_roots(wan2gp_dir, clean_checkpoint_paths(list(roots_value)))
+        te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
+        bf16 = host.get("bfloat16_supported")
+        if bf16 is None:
+            from .hardware import bf16_supported
+
+            bf16 = bf16_supported()
+        settings = ScanSettings(
+            source="live",
+            source_detail=f"Wan2GP {host.get('WanGP_version', '')} (running)".replace("  ", " "),
+            wan2gp_dir=wan2gp_dir,
+            checkpoint_roots=roots,
+            transformer_quantization=setting("transformer_quantization"),
+            transformer_dtype_policy=setting("transformer_dtype_policy"),
+            text_encoder_quantization=te_quant if isinstance(te_quant, str) else "int8",
+            loras_root=os.path.join(wan2gp_dir, str(server_config.get("loras_root", "loras") or "loras")),
+            compute_dtype="bf16" if bf16 else "fp16",
+        )
+        defs = {k: v for k, v in models_def.items() if isinstance(v, Mapping)}
+        token = (id(models_def), tuple(map(id, defs.values())), settings, bool(bf16))
+        return CatalogState(
+            defs=defs,
+            settings=settings,
+            token=token,
+            bf16_supported=bool(bf16),
+            warnings=tuple(warnings),
+            lora_dir=self._lora_dir,
+            family=self._family,
+            parent_model_type=self._parent,
+        )
+
+    def _lora_dir(self, model_type: str) -> str | None:
+        get_lora_dir = self.host.get("get_lora_dir")
+        return get_lora_dir(model_type) if callable(get_lora_dir) else None
+
+    def _family(self, model_type: str, model_def: dict) -> FamilyInfo:
+        guess = family_info(str(model_def.get("architecture", model_type)), model_def)
+        get_family = self.host.get("get_model_family")
+        family = guess.family
+        if callable(get_family):
+            try:
+                family = str(get_family(model_type, for_ui=True))
+            except Exception:  # an older host or a broken definition: keep the offline guess
+                family = guess.family
+        infos = self.host.get("families_infos") or {}
+        label = infos.get(family, (0, FAMILY_LABELS.get(family, (family, ""))[0]))[1]
+        metadata = model_def.get("metadata")
+        output = guess.output_type
+        main_output = metadata.get("main_output") if isinstance(metadata, Mapping) else None
+        if isinstance(main_output, str):
+            output = {"audio": "audio", "image": "image"}.get(main_output, "video")
+        return FamilyInfo(family=family, label=str(label), output_type=output, lora_folder=guess.lora_folder)
+
+    def _parent(self, model_type: str, model_def: dict) -> str:
+        get_parent = self.host.get("get_parent_model_type")
+        if not callable(get_parent):
+            return ""
+        try:
+            return str(get_parent(model_type) or "")
+        except Exception:  # the host raises when a base definition is missing; the table can live without it
+            return ""

@@ -1,0 +1,216 @@
+"""Command line: ``python -m wan2gp_model_tracker <command>`` or ``wan2gp-model-tracker <command>``.
+
+Nothing here imports Gradio except ``serve``: the inventory answers in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import __version__
+from .catalog import CatalogProvider
+from .model_analyzer import CatalogUnavailable, ModelAnalyzer
+from .records import Inventory, ModelStatus
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+class CommandError(Exception):
+    """A user mistake reported as one line and exit code 2."""
+
+
+def _catalog(wan2gp: str | None) -> CatalogProvider:
+    if wan2gp is None:
+        from .demo_catalog import DemoCatalog
+
+        return DemoCatalog()
+    from .catalog_offline import NotAWan2GPFolder, OfflineCatalog
+
+    try:
+        return OfflineCatalog(wan2gp)
+    except NotAWan2GPFolder as exc:
+        raise CommandError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class _Scan:
+    inventory: Inventory
+    metrics: dict[str, Any]
+    hardware: Any
+
+
+def _scan(args: argparse.Namespace) -> _Scan:
+    """Scan the chosen catalog and attach metrics and the machine's hardware."""
+    from .hardware import detect_hardware
+    from .performance_db import PerformanceDatabase
+
+    database = PerformanceDatabase.default()
+    analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b)
+    try:
+        inventory = analyzer.scan()
+    except CatalogUnavailable as exc:
+        raise CommandError(str(exc)) from exc
+    metrics = database.metrics_for_inventory(inventory, analyzer.catalog.load().defs)
+    return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots))
+
+
+def _budget(args: argparse.Namespace, hardware: Any) -> float | None:
+    if args.vram is not None and args.vram <= 0:
+        raise CommandError("--vram must be a positive number of GB")
+    return args.vram if args.vram is not None else hardware.default_vram_budget_gb
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    from . import renderers
+    from .hardware import assess_fit
+
+    scan = _scan(args)
+    inventory = scan.inventory
+    budget = _budget(args, scan.hardware)
+    ram = scan.hardware.ram_total_gb
+    fits = {t: assess_fit(m, budget, ram) for t, m in scan.metrics.items()} if budget else {}
+    models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
+    extras = {"models": models, "metrics": scan.metrics, "fits": fits}
+    if args.format == "json":
+        text = renderers.render_json(inventory, **extras)
+    elif args.format == "csv":
+        text = renderers.render_csv(inventory, **extras)
+    elif args.format == "markdown":
+        notes = [f"status {args.status}"] if args.status else []
+        notes += [f"fit judged for {budget:g} GB of VRAM"] if budget else []
+        text = renderers.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
+                                         hardware_lines=scan.hardware.summary_lines(), **extras)
+    else:
+        text = renderers.render_table(inventory, **extras)
+    _write(text)
+    return 0
+
+
+def cmd_hardware(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .hardware import detect_hardware
+
+    roots = ()
+    if args.wan2gp:
+        roots = _catalog(args.wan2gp).load().settings.checkpoint_roots
+    hardware = detect_hardware(roots)
+    if args.format == "json":
+        _write(json.dumps(asdict(hardware), indent=2))
+    else:
+        _write("\n".join(hardware.summary_lines()))
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from . import renderers
+    from .recommendations import recommend
+
+    scan = _scan(args)
+    budget = _budget(args, scan.hardware)
+    if budget is None:
+        raise CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
+    ram = args.ram if args.ram is not None else scan.hardware.ram_total_gb
+    result = recommend(scan.inventory, scan.metrics, budget, ram)
+    _write(renderers.render_recommendations(result, args.format))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(_catalog(args.wan2gp), args.host, args.port)
+    return 0
+
+
+def _install_action(args: argparse.Namespace, planner, action, verb: str) -> int:
+    from .catalog_offline import NotAWan2GPFolder
+    from .installer import InstallError
+
+    try:
+        plan = planner(args.wan2gp)
+        if args.dry_run:
+            print(f"Would {verb}:\n{plan.describe()}")
+            return 0
+        action(args.wan2gp)
+    except (NotAWan2GPFolder, InstallError, OSError) as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"Done ({verb}):\n{plan.describe()}")
+    return 0
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    from .installer import install, plan_install
+
+    return _install_action(args, plan_install, install, "install")
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    from .installer import plan_uninstall, uninstall
+
+    return _install_action(args, plan_uninstall, uninstall, "uninstall")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wan2gp-model-tracker",
+        description="Which Wan2GP models are downloaded, partial or missing, and what they need.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inventory = commands.add_parser("inventory", help="list every model with its download status")
+    inventory.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
+    inventory.add_argument("--format", choices=FORMATS, default="table")
+    inventory.add_argument("--status", choices=[s.value for s in ModelStatus], help="only models with this status")
+    inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
+    inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
+                           "(default: the largest detected GPU)")
+    inventory.set_defaults(handler=cmd_inventory)
+
+    hardware = commands.add_parser("hardware", help="show the GPUs, RAM and free disk this machine has")
+    hardware.add_argument("--wan2gp", metavar="DIR", help="also report free disk on this install's checkpoint folders")
+    hardware.add_argument("--format", choices=("table", "json"), default="table")
+    hardware.set_defaults(handler=cmd_hardware)
+
+    rec = commands.add_parser("recommend", help="the best models for each task within a VRAM budget")
+    rec.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
+    rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
+    rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
+    rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    rec.set_defaults(handler=cmd_recommend)
+
+    serve = commands.add_parser("serve", help="open the Model Tracker tab as a standalone web app")
+    serve.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 or the next free one)")
+    serve.set_defaults(handler=cmd_serve)
+
+    for name, handler, text in (("install", cmd_install, "put the plugin into a Wan2GP folder and enable it"),
+                                ("uninstall", cmd_uninstall, "disable the plugin and remove its folder")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--wan2gp", metavar="DIR", required=True, help="the Wan2GP install folder")
+        sub.add_argument("--dry-run", action="store_true", help="only show what would change")
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as exc:
+        print(f"wan2gp-model-tracker: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,614 @@
+"""Figures for a model nobody has published numbers for, worked out from its definition alone.
+
+Everything here is arithmetic on what a Wan2GP definition states (name, architecture, file
+names, default settings) plus a few constants, each of which says where it comes from. The
+results are labelled ``estimated`` and carry a one-line basis; curated figures
+(performance_db.py) always win over them.
+
+The VRAM model, in short:
+
+* weights: parameters x bytes per parameter of the variant Wan2GP would load (sizing.py);
+  a Wan2.2-style second expert (``URLs2``) doubles the file size and the RAM, not the VRAM,
+  because only one expert is in use at a time (Wan2GP changelog L1020, 29 Jul 2025).
+* activations: grow with the latent token count of the default workload (resolution,
+  frames) and the model width, calibrated on the Wan2GP author's "about 8 GB for Wan2.1 14B
+  at 480p, 81 frames" (Wan2.1 issue #142).
+* profiles 4/5 stream the weights from RAM, so only a small share sits in VRAM; profiles 1/3
+  keep them resident (glossary.md, MODEL_FACTS.md section 6).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .families import FAMILY_LABELS, family_info
+from .resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
+from .sizing import TEXT_ENCODER_PARAMS, bytes_per_param, params_from_text
+
+SpeedTier = Literal["fast", "medium", "slow"]
+QualityTier = Literal["low", "medium", "high", "highest"]
+Provenance = Literal["maker", "wan2gp", "user", "third_party", "derived", "measured", "estimated"]
+
+SPEED_TIERS: tuple[str, ...] = ("slow", "medium", "fast")
+QUALITY_TIERS: tuple[str, ...] = ("low", "medium", "high", "highest")
+ESTIMATED = "estimated"
+NOT_DOCUMENTED = "not documented"
+# The figures a ModelMetrics carries, in display order.
+FIGURES = ("params_b", "checkpoint_gb", "disk_gb", "weights_vram_gb", "vram_min_gb", "vram_recommended_gb",
+           "vram_max_gb", "vram_resident_gb", "ram_gb", "speed_tier", "speed_multiplier", "quality_tier")
+
+# Wan2GP's global defaults (models/_settings.json, "SET" in MODEL_FACTS.md): used when neither the
+# definition nor its family handler sets a value.
+DEFAULT_RESOLUTION = (832, 480)
+HD_RESOLUTION = (1280, 720)  # wgp.get_factory_settings, when the model type's name contains "720"
+DEFAULT_FRAMES = 81
+DEFAULT_STEPS = 30  # with CFG 5, hence two transformer passes per step
+# Assumed for a distilled model whose definition names no step count: the FusioniX finetune's
+# 8 steps (Wan2GP changelog L1162, 12 Jun 2025) is typical of the accelerated Wan finetunes.
+DISTILLED_STEPS = 8
+
+_DISTILLED_MARKERS = ("distill", "lightning", "turbo", "fastwan", "lightx2v", "self-forcing", "schnell",
+                      "accvideo", "fusionix", "fasthunyuan", "causvid", "4-step", "twinflow")
+# Flux models use embedded (distilled) guidance, a single pass per step (flux_handler, MODEL_FACTS 1b).
+_EMBEDDED_GUIDANCE_FAMILIES = {"flux", "flux2"}
+
+# Pixels per latent token (spatial, temporal) once the VAE and the patchifier are applied.
+_DEFAULT_STRIDE = (16, 4)  # Wan2.1 VAE 8x8x4 plus 2x2 patches ("4x16x16", Wan2.1/Wan2.2 READMEs)
+_FAMILY_STRIDE = {
+    "ltxv": (32, 8),  # LTX-Video VAE, 32x32x8 pixels per token (arXiv 2501.00103)
+    "ltx2": (32, 8),  # LTX-2 VAE config: spatial 32, temporal 8 (huggingface.co/Lightricks/LTX-2)
+}
+# Wan2.2-VAE 16x16x4 plus 2x2 patches (Wan2.2 README), used by the 5B Wan2.2 models.
+_WAN22_5B_STRIDE = (32, 4)
+_WAN22_5B_ARCHITECTURES = {"ti2v_2_2", "ovi", "lucy_edit", "kiwi_edit"}
+
+# Model width grows about with the square root of the parameter count (parameters ~ 12 x layers
+# x width^2); Wan2.1 14B is 5120 wide (Wan2.1 README), which sets the scale.
+_REFERENCE_WIDTH = 5120
+_REFERENCE_WIDTH_PARAMS_B = 14.0
+
+# Speed reference: Wan2.1 t2v 14B at Wan2GP's defaults, with classifier-free guidance (2 passes).
+REFERENCE_MODEL = "t2v"
+_REFERENCE_PARAMS_B = 14.0
+_REFERENCE_PASSES = 2
+# (fast, medium) lower bounds of the speed multiplier per output type. Images are compared with the
+# same video reference, so their bounds are higher: Flux 1 Dev at its defaults lands on "medium".
+_SPEED_TIER_BOUNDS = {"video": (4.0, 1.5), "image": (60.0, 20.0)}
+# Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
+_AUDIO_TIER_PARAMS = (1.0, 4.0)
+
+# VRAM model. The overhead and the streamed share are assumptions; the activation scale is
+# calibrated so that the anchor below comes out at the Wan2GP author's figure.
+_RUNTIME_OVERHEAD_GB = 1.0  # CUDA context, kernels and small always-resident layers
+_STREAMED_SHARE = 0.08  # weights in VRAM at once under profiles 4/5 (blocks in flight, non-block layers)
+_AUDIO_ACTIVATION_GB = 0.5
+_ANCHOR_PARAMS_B = 14.0  # Wan2.1 14B, int8, 832x480, 81 frames, profile 4: about 8 GB (Wan2.1 issue #142)
+_ANCHOR_VRAM_GB = 8.0
+# Headroom from the minimum to a comfortable budget: the same author post gives 12 GB for up to 8 s.
+_RECOMMENDED_HEADROOM = 12.0 / 8.0
+# System RAM besides the weights and the text encoder (OS, Python/torch, VAE, buffers), calibrated on
+# Wan2GP's guidance of 32 GB RAM for profile 4 (wgp.py memory_profile_choices) with Wan2.1 14B int8
+# and its int8 umT5-XXL encoder.
+_RAM_ANCHOR_GB = 32.0
+_RAM_BASELINE_GB = _RAM_ANCHOR_GB - _ANCHOR_PARAMS_B * bytes_per_param("int8") - TEXT_ENCODER_PARAMS["umt5-xxl"][0]
+
+# Text encoder folders per family and architecture, as the family handlers set them (HOST.md 4.3).
+_FAMILY_TEXT_ENCODER = {
+    "wan": "umt5-xxl", "wan2_2": "umt5-xxl", "longcat": "umt5-xxl", "magi_human": "umt5-xxl",
+    "hunyuan": "llava-llama-3-8b", "hunyuan_1_5": "qwen2.5-vl-7b-instruct", "kandinsky5": "qwen2.5-vl-7b-instruct",
+    "qwen": "qwen2.5-vl-7b-instruct", "ltxv": "t5_xxl_1.1", "ltx2": "gemma-3-12b-it-qat-q4_0-unquantized",
+    "flux": "t5_xxl_1.1", "flux2": "mistral3small", "z_image": "qwen3", "ideogram4": "qwen3-vl-8b-instruct",
+    "krea2": "qwen3-vl-4b-instruct",
+}
+_ARCHITECTURE_TEXT_ENCODER = {
+    "ltx2_25_22B": "gemma4-12b-ltx-v1", "flux2_klein_4b": "qwen3", "flux2_klein_9b": "qwen3_8b",
+    "ace_step_v1": "umt5_base",
+}
+
+# Wan2GP's default text_encoder_quantization is int8 (HOST.md section 8).
+_TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
+
+# Parameter counts assumed when neither the definition nor a curated entry gives one.
+_OUTPUT_DEFAULT_PARAMS_B = {"video": 14.0, "image": 12.0, "audio": 1.0}
+
+# Quality heuristic: (high, medium) lower bounds in billions of parameters per output type.
+_QUALITY_PARAM_BOUNDS = {"video": (13.0, 5.0), "image": (12.0, 4.0)}
+# GGUF quality is below int8/fp8 (Wan2GP changelog L445, 20 Jan 2026).
+GGUF_QUALITY_NOTE = "GGUF quality is below int8/fp8 (Wan2GP docs/CHANGELOG.md L445, 20 Jan 2026)"
+
+# Task keywords, matched against the model type, architecture and name (lower case).
+_TASK_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("audio", "speech", ("tts", "speech", "voice", "chatterbox")),
+    ("audio", "music", ("music", "song", "ace_step", "heartmula")),
+    ("audio", "sound effects", ("sfx", "sound effect", "foley")),
+    ("image", "image editing", ("edit", "kontext", "umo", "uso", "dreamomni", "layered")),
+    ("image", "controlled image", ("control",)),
+    ("video", "video editing", ("edit", "lucy", "ditto", "kiwi")),
+    ("video", "talking avatar", ("multitalk", "infinitetalk", "fantasy", "avatar", "talk")),
+    ("video", "controlled video", ("vace", "animate", "steadydancer", "scail", "wanmove", "recam", "phantom",
+                                   "standin", "lynx", "mocha", "bernini", "vista4d", "shotplan")),
+    ("video", "transparent video", ("alpha",)),
+    ("video", "upscaling", ("upsampler", "sr1080")),
+    ("video", "image-to-video", ("i2v", "image2video", "flf2v", "fun_inp", "fl2va", "ref2va")),
+    ("video", "text-to-video", ("t2v", "text2video", "textimage2video")),
+)
+_DEFAULT_TASK = {"video": "text-to-video", "image": "text-to-image", "audio": "audio"}
+# Image generators that also edit (Flux 2 Klein: Wan2GP changelog L456, 20 Jan 2026); others say so
+# in their description.
+_ALSO_EDITS = ("klein",)
+_EDIT_WORDS = re.compile(r"\bedit(s|ing)?\b")
+
+
+class Citation(BaseModel):
+    """Where one figure comes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provenance: Provenance
+    source: str
+    url: str = ""
+    detail: str = ""
+    conditions: str = ""
+
+
+class ModelMetrics(BaseModel):
+    """VRAM, RAM, size, speed and quality of one model, with where each figure comes from.
+
+    Curated records hold None where the sources are silent ("not documented"); ``estimate``
+    then carries the estimator's figures, and ``figure()`` falls back to them.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model_type: str
+    name: str
+    output_type: str
+    tasks: tuple[str, ...]
+    source: str
+    basis: str
+    params_b: float | None = None
+    variant: str = ""
+    checkpoint_gb: float | None = None
+    disk_gb: float | None = None
+    weights_vram_gb: float | None = None
+    vram_min_gb: float | None = None
+    vram_recommended_gb: float | None = None
+    vram_max_gb: float | None = None
+    vram_resident_gb: float | None = None
+    ram_gb: float | None = None
+    speed_tier: SpeedTier | None = None
+    speed_multiplier: float | None = None
+    quality_tier: QualityTier | None = None
+    best_for: str = ""
+    notes: str = ""
+    similar_faster: tuple[str, ...] = ()
+    similar_higher_quality: tuple[str, ...] = ()
+    citations: dict[str, Citation] = {}
+    estimate: ModelMetrics | None = None
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.source == ESTIMATED
+
+    def figure(self, name: str) -> Any:
+        """A figure, taken from the estimate when this record does not document it."""
+        value = getattr(self, name)
+        if value is None and self.estimate is not None:
+            return getattr(self.estimate, name)
+        return value
+
+    def is_estimated(self, name: str) -> bool:
+        return self.provenance_of(name) == ESTIMATED
+
+    def provenance_of(self, name: str) -> str:
+        """The provenance label a UI shows next to ``figure(name)``."""
+        if getattr(self, name) is not None:
+            citation = self.citations.get(name)
+            return citation.provenance if citation else (ESTIMATED if self.is_estimate else "curated")
+        if self.estimate is not None and getattr(self.estimate, name) is not None:
+            return self.estimate.provenance_of(name)
+        return NOT_DOCUMENTED
+
+    def as_contract(self) -> dict[str, Any]:
+        """The JSON contract form: every figure as a reader sees it, and where each one comes from."""
+        data: dict[str, Any] = {name: self.figure(name) for name in FIGURES}
+        data.update(
+            best_for=self.best_for, notes=self.notes, source=self.source, basis=self.basis,
+            similar_faster=list(self.similar_faster), similar_higher_quality=list(self.similar_higher_quality),
+            tasks=list(self.tasks), variant=self.variant,
+            provenance={name: self.provenance_of(name) for name in FIGURES},
+            citations={name: c.model_dump() for name, c in self.citations.items()},
+        )
+        return data
+
+    def table_cells(self) -> dict[str, str]:
+        """Short text cells for tables; "~" marks an estimated number and "*" an estimated tier."""
+        vram = _gb_range(self.figure("vram_min_gb"), self.figure("vram_recommended_gb"))
+        estimated_vram = self.is_estimated("vram_min_gb") or self.is_estimated("vram_recommended_gb")
+        ram = self.figure("ram_gb")
+        return {
+            "speed": self._tier_cell("speed_tier"),
+            "vram (GB)": f"~{vram}" if estimated_vram and vram != NOT_DOCUMENTED else vram,
+            "ram (GB)": NOT_DOCUMENTED if ram is None else f"{'~' if self.is_estimated('ram_gb') else ''}{ram:g}",
+            "quality": self._tier_cell("quality_tier"),
+            "best for": self.best_for or NOT_DOCUMENTED,
+            "figures": self.source,
+        }
+
+    def _tier_cell(self, name: str) -> str:
+        value = self.figure(name)
+        if value is None:
+            return NOT_DOCUMENTED
+        return f"{value}*" if self.is_estimated(name) else str(value)
+
+
+def _gb_range(low: float | None, high: float | None) -> str:
+    if low is None:
+        return NOT_DOCUMENTED if high is None else f"{high:g}"
+    return f"{low:g}" if high is None or high == low else f"{low:g}-{high:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionFacts:
+    """What the estimator reads from one definition, with how each item was found."""
+
+    model_type: str
+    name: str
+    architecture: str
+    family: str
+    output_type: str
+    description: str
+    params_b: float
+    params_basis: str
+    params_from_definition: bool
+    experts: int
+    variant: str
+    variant_basis: str
+    width: int
+    height: int
+    frames: int
+    steps: int
+    passes: int
+    distilled: bool
+    text_encoder: tuple[str, float] | None
+    tasks: tuple[str, ...]
+
+
+def definition_from_file(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition as the host holds it: the ``model`` object with the file's other keys under ``settings``."""
+    model = dict(data.get("model") or {})
+    model["settings"] = {k: v for k, v in data.items() if k != "model"}
+    return model
+
+
+def settings_of(model_def: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Default generation settings: the host's ``settings`` dict, else keys set on the definition itself."""
+    settings = model_def.get("settings")
+    return settings if isinstance(settings, Mapping) else model_def
+
+
+def derive_tasks(model_type: str, name: str, architecture: str, output_type: str,
+                 description: str = "") -> tuple[str, ...]:
+    """The tasks a model serves, most specific first, from its identifiers, name and description."""
+    text = f"{model_type} {architecture} {name}".lower()
+    tasks = [task for output, task, words in _TASK_RULES
+             if output == output_type and any(word in text for word in words)]
+    if not tasks:
+        tasks.append(_DEFAULT_TASK.get(output_type, "text-to-video"))
+    if output_type == "image" and "image editing" not in tasks and (
+            any(word in text for word in _ALSO_EDITS) or _EDIT_WORDS.search(description.lower())):
+        tasks.append("image editing")
+    return tuple(tasks)
+
+
+def read_definition(
+    model_def: Mapping[str, Any] | None,
+    model_type: str = "",
+    *,
+    variant: str | None = None,
+    experts: int | None = None,
+    params: tuple[float, str] | None = None,
+    params_hint: tuple[float, str] | None = None,
+    quantization: str = "int8",
+    catalog: Mapping[str, dict] | None = None,
+) -> DefinitionFacts:
+    """Collect the estimator's inputs from a definition.
+
+    ``variant``, ``experts`` and ``params`` (billions, basis) override what the definition
+    implies: a scan knows which file Wan2GP picked, a curated entry knows the published size.
+    ``params_hint`` is used only when the definition names no size; ``catalog`` lets string
+    references in ``URLs`` be followed.
+    """
+    model_def = model_def or {}
+    architecture = str(model_def.get("architecture") or model_type)
+    model_type = model_type or architecture
+    name = str(model_def.get("name") or model_type)
+    description = str(model_def.get("description") or "")
+    info = family_info(architecture, dict(model_def))
+    settings = settings_of(model_def)
+    urls = _url_list(model_def, model_type, catalog)
+
+    if params is not None:
+        (params_b, params_basis), from_def = params, True
+    else:
+        params_b, params_basis, from_def = _params(name, architecture, urls, description, info.output_type, params_hint)
+    if variant is None:
+        variant, variant_basis = _variant(urls, name, quantization)
+    else:
+        variant_basis = "the file Wan2GP loads"
+    lowered = f"{model_type} {name}".lower()
+    distilled = any(marker in lowered for marker in _DISTILLED_MARKERS) or model_type.endswith("_sf")
+    width, height = _resolution(settings, model_type)
+    return DefinitionFacts(
+        model_type=model_type, name=name, architecture=architecture, family=info.family,
+        output_type=info.output_type, description=description, params_b=params_b, params_basis=params_basis,
+        params_from_definition=from_def, experts=experts or (2 if "URLs2" in model_def else 1),
+        variant=variant, variant_basis=variant_basis, width=width, height=height,
+        frames=_frames(settings, info.family), steps=_steps(settings, distilled),
+        passes=_passes(settings, distilled, info.family), distilled=distilled,
+        text_encoder=_text_encoder(model_def, architecture, info.family),
+        tasks=derive_tasks(model_type, name, architecture, info.output_type, description),
+    )
+
+
+def estimate_from_architecture(
+    model_def: Mapping[str, Any] | None,
+    model_type: str = "",
+    *,
+    variant: str | None = None,
+    quantization: str = "int8",
+    catalog: Mapping[str, dict] | None = None,
+    measured_checkpoint_bytes: int | None = None,
+    measured_text_encoder_bytes: int | None = None,
+) -> ModelMetrics:
+    """Estimated metrics for a definition (see the module docstring for the model)."""
+    facts = read_definition(model_def, model_type, variant=variant, quantization=quantization, catalog=catalog)
+    return estimate(facts, measured_checkpoint_bytes, measured_text_encoder_bytes)
+
+
+def estimate(
+    facts: DefinitionFacts,
+    measured_checkpoint_bytes: int | None = None,
+    measured_text_encoder_bytes: int | None = None,
+) -> ModelMetrics:
+    """Estimated metrics from collected facts; measured file sizes replace computed ones."""
+    citations: dict[str, Citation] = {}
+    if measured_checkpoint_bytes:
+        checkpoint = measured_checkpoint_bytes / 1e9
+        weights = checkpoint / facts.experts
+        citations["checkpoint_gb"] = Citation(provenance="measured", source="transformer file(s) on disk")
+    else:
+        weights = facts.params_b * bytes_per_param(facts.variant)
+        checkpoint = weights * facts.experts
+    text_encoder = 0.0
+    if measured_text_encoder_bytes:
+        text_encoder = measured_text_encoder_bytes / 1e9
+    elif facts.text_encoder is not None:
+        text_encoder = facts.text_encoder[1] * _TEXT_ENCODER_BYTES_PER_PARAM
+
+    activation = activation_gb(facts)
+    vram_min = _RUNTIME_OVERHEAD_GB + _STREAMED_SHARE * weights + activation
+    resident = _RUNTIME_OVERHEAD_GB + weights + activation
+    multiplier = speed_multiplier(facts)
+    return ModelMetrics(
+        model_type=facts.model_type,
+        name=facts.name,
+        output_type=facts.output_type,
+        tasks=facts.tasks,
+        source=ESTIMATED,
+        basis=_basis(facts),
+        params_b=facts.params_b,
+        variant=facts.variant,
+        checkpoint_gb=_round(checkpoint),
+        disk_gb=_round(checkpoint + text_encoder),
+        weights_vram_gb=_round(weights),
+        vram_min_gb=_round(vram_min),
+        # Once the weights fit resident, profile 3 is comfortable whatever the headroom says.
+        vram_recommended_gb=_round(min(vram_min * _RECOMMENDED_HEADROOM, resident)),
+        vram_max_gb=_round(resident),
+        vram_resident_gb=_round(resident),
+        ram_gb=_round(checkpoint + text_encoder + _RAM_BASELINE_GB),
+        speed_tier=speed_tier_for(multiplier, facts.output_type, facts.params_b),
+        speed_multiplier=None if multiplier is None else round(multiplier, 2),
+        quality_tier=_quality_tier(facts),
+        best_for=", ".join(facts.tasks),
+        notes=GGUF_QUALITY_NOTE if facts.variant.startswith("GGUF") else "",
+        citations=citations,
+    )
+
+
+def latent_tokens(facts: DefinitionFacts) -> int:
+    """Latent tokens the transformer attends over for the default workload."""
+    if facts.output_type == "audio":
+        return 0
+    if facts.architecture in _WAN22_5B_ARCHITECTURES:
+        spatial, temporal = _WAN22_5B_STRIDE
+    else:
+        spatial, temporal = _FAMILY_STRIDE.get(facts.family, _DEFAULT_STRIDE)
+    latent_frames = 1 + max(facts.frames - 1, 0) // temporal
+    return math.ceil(facts.width / spatial) * math.ceil(facts.height / spatial) * latent_frames
+
+
+def model_width(params_b: float) -> float:
+    return _REFERENCE_WIDTH * math.sqrt(params_b / _REFERENCE_WIDTH_PARAMS_B)
+
+
+def activation_gb(facts: DefinitionFacts) -> float:
+    """Working memory of one denoising step at the default workload.
+
+    The peak grows with the square root of tokens x width: fitted to the Wan2GP figures for
+    Wan2.1 14B (8 GB for 5 s and 12 GB for 8 s at 480p, over 10 s of 720p on 24 GB; Wan2.1
+    issue #142, changelog L1316) and Hunyuan 1.5 (12 s of 720p under 20 GB, changelog L655);
+    chunked attention and sliding windows keep it well below linear.
+    """
+    if facts.output_type == "audio":
+        return _AUDIO_ACTIVATION_GB
+    size = latent_tokens(facts) * model_width(facts.params_b)
+    return _ANCHOR_ACTIVATION_GB * math.sqrt(size / _ANCHOR_SIZE)
+
+
+def speed_multiplier(facts: DefinitionFacts) -> float | None:
+    """How many times faster than Wan2.1 t2v 14B at Wan2GP's defaults; None for audio.
+
+    Cost = parameters x tokens x (1 + tokens / (6 x width)) x steps x guidance passes: the
+    linear layers plus attention of a transformer, per denoising step.
+    """
+    if facts.output_type == "audio":
+        return None
+    cost = _step_cost(facts.params_b, latent_tokens(facts)) * facts.steps * facts.passes
+    return _REFERENCE_COST / cost if cost else None
+
+
+def speed_tier_for(multiplier: float | None, output_type: str, params_b: float | None = None) -> SpeedTier | None:
+    """The tier for a speed multiplier (audio: for a parameter count)."""
+    if output_type == "audio":
+        if params_b is None:
+            return None
+        small, medium = _AUDIO_TIER_PARAMS
+        return "fast" if params_b <= small else "medium" if params_b <= medium else "slow"
+    if multiplier is None:
+        return None
+    fast, medium = _SPEED_TIER_BOUNDS.get(output_type, _SPEED_TIER_BOUNDS["video"])
+    return "fast" if multiplier >= fast else "medium" if multiplier >= medium else "slow"
+
+
+def lower_quality(tier: QualityTier | None) -> QualityTier | None:
+    """One quality tier down (the lowest stays)."""
+    if tier is None:
+        return None
+    return QUALITY_TIERS[max(QUALITY_TIERS.index(tier) - 1, 0)]  # type: ignore[return-value]
+
+
+def _step_cost(params_b: float, tokens: int) -> float:
+    return params_b * tokens * (1 + tokens / (6 * model_width(params_b)))
+
+
+def _reference_facts() -> DefinitionFacts:
+    width, height = DEFAULT_RESOLUTION
+    return DefinitionFacts(
+        model_type=REFERENCE_MODEL, name="Wan2.1 Text2video 14B", architecture=REFERENCE_MODEL, family="wan",
+        output_type="video", description="", params_b=_REFERENCE_PARAMS_B, params_basis="",
+        params_from_definition=True,
+        experts=1, variant="int8", variant_basis="", width=width, height=height, frames=DEFAULT_FRAMES,
+        steps=DEFAULT_STEPS, passes=_REFERENCE_PASSES, distilled=False, text_encoder=None, tasks=("text-to-video",),
+    )
+
+
+_REFERENCE = _reference_facts()
+_REFERENCE_COST = _step_cost(_REFERENCE.params_b, latent_tokens(_REFERENCE)) * _REFERENCE.steps * _REFERENCE.passes
+_ANCHOR_SIZE = latent_tokens(_REFERENCE) * model_width(_ANCHOR_PARAMS_B)
+_ANCHOR_ACTIVATION_GB = (_ANCHOR_VRAM_GB - _RUNTIME_OVERHEAD_GB
+                         - _STREAMED_SHARE * _ANCHOR_PARAMS_B * bytes_per_param("int8"))
+
+
+def _url_list(model_def: Mapping[str, Any], model_type: str, catalog: Mapping[str, dict] | None) -> list[str]:
+    urls = model_def.get("URLs")
+    if isinstance(urls, str) and catalog is not None and model_type in catalog:
+        try:
+            urls = recursive_prop(catalog, model_type, "URLs")
+        except DefinitionError:
+            return []
+    return [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
+
+
+def _params(name: str, architecture: str, urls: list[str], description: str, output_type: str,
+            hint: tuple[float, str] | None) -> tuple[float, str, bool]:
+    # Wan2GP names end with the size ("... LM_0.6B 2B"), so the last size in the name is the model's.
+    for label, texts in (("the name", reversed(name.split())), ("the architecture", [architecture]),
+                         ("the file name", [entry_basename(u) for u in urls]), ("the description", [description])):
+        found = params_from_text(*texts)
+        if found is not None:
+            return found, f"{found:g}B from {label}", True
+    if hint is not None:
+        return hint[0], hint[1], False
+    default = _OUTPUT_DEFAULT_PARAMS_B.get(output_type, _OUTPUT_DEFAULT_PARAMS_B["video"])
+    return default, f"size not stated, {default:g}B assumed for a {output_type} model", False
+
+
+def _variant(urls: list[str], name: str, quantization: str) -> tuple[str, str]:
+    if urls:
+        picked = pick_variant(urls, quantization, "bf16")
+        return variant_label(picked), f"the file Wan2GP picks with transformer_quantization={quantization}"
+    lowered = name.lower()
+    # variant_label reads file names; a GGUF definition's name carries the level but not the extension.
+    from_name = variant_label(lowered.replace(" ", "_") + (".gguf" if "gguf" in lowered else ""))
+    if from_name:
+        return from_name, "from the name"
+    assumed = quantization if quantization in ("int8", "fp8") else ""
+    return assumed, f"assumed {assumed or '16-bit'} (file list defined by another model)"
+
+
+def _resolution(settings: Mapping[str, Any], model_type: str) -> tuple[int, int]:
+    value = settings.get("resolution")
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return HD_RESOLUTION if "720" in model_type else DEFAULT_RESOLUTION
+
+
+def _frames(settings: Mapping[str, Any], family: str) -> int:
+    # The family's output, not the model's: Chrono Edit renders a video to produce its image.
+    if FAMILY_LABELS.get(family, FAMILY_LABELS["unknown"])[1] != "video":
+        return 1
+    value = settings.get("video_length")
+    return value if isinstance(value, int) and value > 0 else DEFAULT_FRAMES
+
+
+def _steps(settings: Mapping[str, Any], distilled: bool) -> int:
+    value = settings.get("num_inference_steps")
+    if isinstance(value, int) and value > 0:
+        return value
+    return DISTILLED_STEPS if distilled else DEFAULT_STEPS
+
+
+def _passes(settings: Mapping[str, Any], distilled: bool, family: str) -> int:
+    """Transformer passes per step: two with classifier-free guidance, one without."""
+    guidance = settings.get("guidance_scale")
+    if isinstance(guidance, (int, float)) and not isinstance(guidance, bool):
+        return 1 if guidance <= 1 else 2
+    return 1 if distilled or family in _EMBEDDED_GUIDANCE_FAMILIES else 2
+
+
+def _text_encoder(model_def: Mapping[str, Any], architecture: str, family: str) -> tuple[str, float] | None:
+    folder = model_def.get("text_encoder_folder")
+    if not isinstance(folder, str) or folder.lower() not in TEXT_ENCODER_PARAMS:
+        folder = _ARCHITECTURE_TEXT_ENCODER.get(architecture) or _FAMILY_TEXT_ENCODER.get(family)
+    if not folder:
+        return None
+    params, label = TEXT_ENCODER_PARAMS[folder.lower()]
+    return label, params
+
+
+def _quality_tier(facts: DefinitionFacts) -> QualityTier | None:
+    bounds = _QUALITY_PARAM_BOUNDS.get(facts.output_type)
+    if bounds is None:
+        return None
+    high, medium = bounds
+    tier: QualityTier = "high" if facts.params_b >= high else "medium" if facts.params_b >= medium else "low"
+    return lower_quality(tier) if facts.variant.startswith("GGUF") else tier
+
+
+def _basis(facts: DefinitionFacts) -> str:
+    weights = f"{facts.variant or '16-bit'} weights ({facts.variant_basis})"
+    if facts.experts > 1:
+        weights += f" x{facts.experts} experts"
+    if facts.output_type == "audio":
+        workload = "no frame workload (audio)"
+    else:
+        frames = f", {facts.frames} frames" if facts.output_type == "video" else ""
+        workload = f"{facts.width}x{facts.height}{frames}, {facts.steps} steps x{facts.passes} passes"
+    return f"{facts.params_basis}; {weights}; {workload}"
+
+
+def _round(value: float) -> float:
+    return round(value, 1)
+
+
+ModelMetrics.model_rebuild()

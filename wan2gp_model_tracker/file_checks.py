@@ -1,0 +1,158 @@
+"""Cheap integrity checks on weight files, and huggingface_hub's leftovers of unfinished downloads.
+
+These only ever produce warnings: Wan2GP's own status rule looks at file existence alone, and
+the tracker reports the same status.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import threading
+import time
+from datetime import datetime
+
+from .disk_index import DiskIndex, FileInfo
+from .records import IncompleteDownload
+
+# A safetensors header is a few hundred KB even for 20B models; anything far larger is corrupt.
+_MAX_HEADER_BYTES = 100 * 1024 * 1024
+_GGUF_MAGIC = b"GGUF"
+# An .incomplete file written to within this many seconds is treated as a download in flight.
+IN_PROGRESS_SECONDS = 120
+HF_DOWNLOAD_CACHE = os.path.join(".cache", "huggingface", "download")
+
+
+def safetensors_problem(path: str, size: int) -> str | None:
+    """Why a .safetensors file cannot be complete, or None when its header adds up."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8:
+                return "unreadable safetensors header: file is shorter than 8 bytes"
+            (header_len,) = struct.unpack("<Q", head)
+            if header_len > _MAX_HEADER_BYTES or header_len + 8 > size:
+                return "truncated or corrupt: the safetensors header is longer than the file"
+            header = json.loads(fh.read(header_len))
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    except (ValueError, UnicodeDecodeError):
+        return "unreadable safetensors header (not valid JSON)"
+    if not isinstance(header, dict):
+        return "unreadable safetensors header (not a JSON object)"
+    end = 0
+    for name, tensor in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = tensor.get("data_offsets") if isinstance(tensor, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)):
+            return f"unreadable safetensors header (tensor {name!r} has no valid data_offsets)"
+        end = max(end, offsets[1])
+    expected = 8 + header_len + end
+    if size < expected:
+        return f"truncated: {size:,} bytes on disk, the header promises {expected:,}"
+    return None
+
+
+def gguf_problem(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    return None if magic == _GGUF_MAGIC else "not a GGUF file (bad magic bytes): corrupt or unfinished"
+
+
+class HeaderCache:
+    """Remembers check results by path, size and mtime so a warm scan opens no file."""
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[str, int, int], str | None] = {}
+        self._lock = threading.Lock()
+        self.files_opened = 0
+
+    def problem(self, info: FileInfo) -> str | None:
+        lowered = info.path.lower()
+        if lowered.endswith(".safetensors"):
+            check = lambda: safetensors_problem(info.path, info.size)  # noqa: E731
+        elif lowered.endswith(".gguf"):
+            check = lambda: gguf_problem(info.path)  # noqa: E731
+        else:
+            return None
+        key = (info.path, info.size, info.mtime_ns)
+        with self._lock:
+            if key in self._results:
+                return self._results[key]
+        result = check()
+        with self._lock:
+            self.files_opened += 1
+            self._results[key] = result
+        return result
+
+
+def _hub_short_hash(name: str) -> str:
+    # huggingface_hub >= 0.25 names the partial file after a hash of "<file>.metadata".
+    return base64.urlsafe_b64encode(hashlib.sha1(name.encode()).digest()).decode()
+
+
+def hub_incomplete_name(filename: str, etag: str) -> str:
+    """The name current huggingface_hub releases give a partial download of ``filename``."""
+    return f"{_hub_short_hash(filename + '.metadata')}.{etag}.incomplete"
+
+
+def _download_caches(index: DiskIndex, root: str) -> list[str]:
+    """The hub download caches under a root, including Wan2GP's ``_temp*`` staging folders.
+
+    Files in a Hugging Face sub-folder are fetched into a temporary ``_temp...`` folder of the
+    target directory and moved afterwards, so an interrupted one leaves its partial file there.
+    """
+    caches = [os.path.join(root, HF_DOWNLOAD_CACHE)]
+    caches += [os.path.join(root, name, HF_DOWNLOAD_CACHE) for name, entry in index.listing(root).items()
+               if name.startswith("_temp") and entry.is_dir()]
+    found = []
+    while caches:
+        folder = caches.pop()
+        listing = index.listing(folder)
+        if listing:
+            found.append(folder)
+            caches += [e.path for e in listing.values() if e.is_dir()]
+    return found
+
+
+def incomplete_downloads(index: DiskIndex, roots: tuple[str, ...], filenames: set[str]) -> dict[str, IncompleteDownload]:
+    """Partial downloads found in the roots' hub download caches, keyed by target file name.
+
+    huggingface_hub writes ``<root>/.cache/huggingface/download/<name>.<etag>.incomplete``
+    (older releases) or ``<hash of name.metadata>.<etag>.incomplete`` (newer ones) while a file
+    is in flight, and leaves it behind when the download is interrupted.
+    """
+    by_prefix: dict[str, str] = {}
+    for name in filenames:
+        by_prefix[name] = name
+        by_prefix[_hub_short_hash(f"{name}.metadata")] = name
+    found: dict[str, IncompleteDownload] = {}
+    now = time.time()
+    for root in roots:
+        for folder in _download_caches(index, root):
+            for entry_name, entry in index.listing(folder).items():
+                if not entry_name.endswith(".incomplete"):
+                    continue
+                stem = entry_name[: -len(".incomplete")]
+                target = by_prefix.get(stem.rsplit(".", 1)[0] if "." in stem else stem)
+                if target is None or target in found:
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                found[target] = IncompleteDownload(
+                    filename=target,
+                    path=entry.path,
+                    bytes_so_far=st.st_size,
+                    in_progress=now - st.st_mtime < IN_PROGRESS_SECONDS,
+                    modified=datetime.fromtimestamp(st.st_mtime),
+                )
+    return found

@@ -1,0 +1,25 @@
+"""Small text helpers shared by every renderer."""
+
+from __future__ import annotations
+
+from .records import ModelStatus
+
+STATUS_MARKS = {
+    ModelStatus.DOWNLOADED: "✓",
+    ModelStatus.PARTIAL: "◐",
+    ModelStatus.MISSING: "✗",
+}
+
+
+def status_label(status: ModelStatus) -> str:
+    """A status readable without colour: mark and word."""
+    return f"{STATUS_MARKS[status]} {status.value}"
+
+
+def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?") -> str:
+    """Decimal gigabytes as Wan2GP users read them; "~" marks an estimate."""
+    if size_bytes is None:
+        return unknown
+    value = size_bytes / 1e9
+    text = f"{value:.1f} GB" if value >= 0.1 or value == 0 else f"{size_bytes / 1e6:.0f} MB"
+    return f"~{text}" if estimate and size_bytes else text

@@ -1,0 +1,320 @@
+"""Which models are downloaded, partial or missing, decided file by file as Wan2GP decides it.
+
+``ModelAnalyzer.scan()`` is the one entry point that touches the disk. Plans (model_plan.py)
+are kept while the catalog and settings stay the same; each scan lists every folder it needs
+once, looks each distinct file up once, and rebuilds a model's record only when something it
+depends on changed on disk. Problems with one model become errors on that model; the scan
+itself does not raise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .catalog import CatalogProvider, CatalogState
+from .disk_index import DiskIndex, FileInfo
+from .file_checks import HeaderCache, incomplete_downloads
+from .model_plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
+from .records import (
+    CatalogWarning,
+    FileRecord,
+    FileStatus,
+    IncompleteDownload,
+    Inventory,
+    ModelRecord,
+    ModelStatus,
+    OtherVariant,
+)
+from .resolution import DefinitionError, local_name
+from .sizing import estimate_file_size
+
+if TYPE_CHECKING:
+    from .estimator import ModelMetrics
+
+
+class CatalogUnavailable(Exception):
+    """The catalog itself could not be read (as opposed to one bad definition)."""
+
+
+class _Lookup:
+    """Answers "where is this file" for one refresh with the host's search order, once per file."""
+
+    def __init__(self, index: DiskIndex, roots: tuple[str, ...]) -> None:
+        self.index = index
+        self.roots = roots
+        self._found: dict[tuple[str, tuple[str, ...]], FileInfo | None] = {}
+
+    def find(self, local: str, extra_paths: tuple[str, ...] = ()) -> FileInfo | None:
+        key = (local, extra_paths)
+        if key not in self._found:
+            self._found[key] = self._search(local, extra_paths)
+        return self._found[key]
+
+    def _search(self, local: str, extra_paths: tuple[str, ...]) -> FileInfo | None:
+        if os.path.isabs(local):
+            return self.index.exists(local)
+        for folder in extra_paths:
+            for root in self.roots:
+                found = self.index.file(os.path.join(root, folder), local)
+                if found:
+                    return found
+        for root in self.roots:
+            found = self.index.file(root, local)
+            if found:
+                return found
+        return None
+
+    def locate(self, planned: PlannedFile) -> FileInfo | None:
+        if planned.lora_path:
+            return self.index.exists(planned.lora_path)
+        return self.find(planned.local, planned.extra_paths)
+
+    def download_target(self, planned: PlannedFile) -> str:
+        """Where Wan2GP would write the file if it downloaded it now."""
+        if planned.lora_path:
+            return planned.lora_path
+        if os.path.isabs(planned.local) or not self.roots:
+            return planned.local
+        root = self.roots[0]
+        if planned.extra_paths:
+            # Text encoders go to the first root that already has their folder.
+            folder = planned.extra_paths[0]
+            root = next((r for r in self.roots if self.index.folder_exists(os.path.join(r, folder))), root)
+            return os.path.join(root, folder, planned.local)
+        return os.path.join(root, planned.local)
+
+
+class ModelAnalyzer:
+    """Scans a catalog's models against the checkpoint folders.
+
+    ``ModelAnalyzer(OfflineCatalog("/path/to/Wan2GP")).scan()`` gives an Inventory; inside
+    Wan2GP, ``ModelAnalyzer.from_host(models_def, fl, **other_globals)`` reads the live catalog.
+    """
+
+    def __init__(self, catalog: CatalogProvider, header_cache: HeaderCache | None = None,
+                 check_headers: bool = True, params_lookup: ParamsLookup | None = None) -> None:
+        self.catalog = catalog
+        self.header_cache = header_cache or HeaderCache()
+        self.check_headers = check_headers
+        self.params_lookup = params_lookup
+        self._plans: dict[str, ModelPlan] = {}
+        self._plans_token: Hashable = None
+        self._records: dict[str, tuple[Hashable, ModelRecord]] = {}
+        self._inventory: Inventory | None = None
+        self.last_fs_calls = 0
+
+    @classmethod
+    def from_host(cls, models_def: Mapping[str, dict], files_locator: Any, **host_globals: Any) -> ModelAnalyzer:
+        """The design card's shape: build from the globals Wan2GP hands a plugin."""
+        from .catalog_live import LiveCatalog
+
+        return cls(LiveCatalog.from_globals(models_def=models_def, fl=files_locator, **host_globals))
+
+    def scan(self) -> Inventory:
+        """A fresh inventory of every model; raises CatalogUnavailable only if no catalog can be read."""
+        try:
+            state = self.catalog.load()
+        except Exception as exc:  # the provider itself failed: say so in one line
+            raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
+        warnings = list(state.warnings)
+        plans = self._plans_for(state)
+        index = DiskIndex()
+        lookup = _Lookup(index, state.settings.checkpoint_roots)
+        if not state.settings.checkpoint_roots:
+            warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
+                                           "settings"))
+        located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
+        missing_names = {p.filename for files in located.values() for p, info in files if info is None}
+        partials = incomplete_downloads(index, state.settings.checkpoint_roots, missing_names)
+
+        records = {}
+        for model_type, plan in plans.items():
+            key = self._disk_key(located[model_type], lookup, partials)
+            previous = self._records.get(model_type)
+            if previous is not None and previous[0] == key:
+                records[model_type] = previous
+            else:
+                records[model_type] = (key, self._record(plan, located[model_type], lookup, partials))
+        self._records = records
+        models = [record for _, record in records.values()]
+        models += [_broken_record(b.model_type, b.path, b.message) for b in state.broken]
+        models.sort(key=lambda m: m.model_type.casefold())
+        warnings += [CatalogWarning(w, "disk") for w in index.warnings]
+        self.last_fs_calls = index.fs_calls
+        self._inventory = Inventory(
+            models=tuple(models),
+            settings=state.settings,
+            scanned_at=datetime.now(),
+            warnings=tuple(warnings),
+            incomplete_downloads=tuple(sorted(partials.values(), key=lambda d: d.filename)),
+        )
+        return self._inventory
+
+    def _plans_for(self, state: CatalogState) -> dict[str, ModelPlan]:
+        if self._plans_token != state.token:
+            self._plans = {}
+            self._records = {}
+            for model_type in state.defs:
+                try:
+                    self._plans[model_type] = plan_model(state, model_type, self.params_lookup)
+                except Exception as exc:  # never let one definition stop the scan
+                    self._plans[model_type] = failed_plan(state, model_type, f"could not be resolved: {exc!r}")
+            self._plans_token = state.token
+        return self._plans
+
+    @staticmethod
+    def _disk_key(located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
+                  partials: dict[str, IncompleteDownload]) -> Hashable:
+        """Everything on disk a model's record depends on; an unchanged key means an unchanged record."""
+        parts: list[Hashable] = []
+        for planned, info in located:
+            alternatives = tuple(lookup.find(a.local, planned.extra_paths) for a in planned.alternatives)
+            if info is not None:
+                parts.append((info, alternatives))
+            else:
+                target = lookup.download_target(planned)
+                parts.append((target, target in lookup.index.broken_links, partials.get(planned.filename),
+                              alternatives))
+        return tuple(parts)
+
+    def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
+                partials: dict[str, IncompleteDownload]) -> ModelRecord:
+        model_def = plan.model_def
+        status, reason = _status(plan, located, lookup)
+        name = model_def.get("name")
+        return ModelRecord(
+            model_type=plan.model_type,
+            name=name if isinstance(name, str) and name else plan.model_type,
+            architecture=str(model_def.get("architecture", plan.model_type)),
+            family=plan.family.label,
+            output_type=plan.family.output_type,
+            description=str(model_def.get("description", "") or ""),
+            definition_path=str(model_def.get("path", "") or ""),
+            is_finetune=_is_finetune(model_def),
+            visible=model_def.get("visible", True) is not False,
+            status=status,
+            status_reason=reason,
+            files=tuple(self._file_record(p, info, lookup, partials) for p, info in located),
+            errors=plan.errors,
+            warnings=plan.warnings,
+            parent_model_type=plan.parent_model_type,
+        )
+
+    def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
+                     partials: dict[str, IncompleteDownload]) -> FileRecord:
+        others = []
+        for alternative in planned.alternatives:
+            alt_info = lookup.find(alternative.local, planned.extra_paths)
+            if alt_info is not None and (info is None or alt_info.path != info.path):
+                others.append(OtherVariant(os.path.basename(alternative.local), os.path.abspath(alt_info.path),
+                                           alt_info.size, alternative.variant))
+        common = dict(filename=planned.filename, url=planned.entry, role=planned.role, core=planned.core,
+                      variant=planned.variant, other_variants=tuple(others))
+        if info is not None:
+            problem = self.header_cache.problem(info) if self.check_headers else None
+            return FileRecord(status=FileStatus.DOWNLOADED, path=os.path.abspath(info.path), size_bytes=info.size,
+                              size_is_estimate=False, warnings=(problem,) if problem else (), **common)
+        warnings: list[str] = []
+        target = lookup.download_target(planned)
+        if target in lookup.index.broken_links:
+            warnings.append(f"broken link: {target} points to {lookup.index.broken_links[target]}, which is missing")
+        if not planned.entry.startswith("http"):
+            warnings.append("a local path: Wan2GP cannot download it")
+        partial = partials.get(planned.filename)
+        if partial is not None:
+            state = "download in progress" if partial.in_progress else "interrupted download"
+            warnings.append(f"{state}: {partial.bytes_so_far:,} bytes written so far in {partial.path} "
+                            f"(last written {partial.modified:%Y-%m-%d %H:%M})")
+        estimate = planned.estimate
+        if others:
+            sibling = others[0]
+            estimate = estimate_file_size(planned.filename, planned.role, planned.variant, None,
+                                          sibling=(sibling.filename, sibling.variant, sibling.size_bytes))
+        return FileRecord(status=FileStatus.MISSING, path=os.path.abspath(target), size_bytes=estimate.size_bytes,
+                          size_is_estimate=True, size_basis=estimate.basis, warnings=tuple(warnings), **common)
+
+    # --- the seed's per-model questions, answered from the latest scan ----------------------
+
+    def inventory(self) -> Inventory:
+        return self._inventory or self.scan()
+
+    def _model(self, model_type: str) -> ModelRecord:
+        record = self.inventory().get(model_type)
+        if record is None:
+            raise KeyError(f"unknown model type {model_type!r}")
+        return record
+
+    def get_model_status(self, model_type: str) -> ModelStatus:
+        return self._model(model_type).status
+
+    def get_model_files(self, model_type: str) -> tuple[FileRecord, ...]:
+        return self._model(model_type).files
+
+    def get_model_size_gb(self, model_type: str) -> float:
+        """Size of the model's files, on disk or (for missing ones) estimated, in GB."""
+        return sum(f.size_bytes or 0 for f in self._model(model_type).files) / 1e9
+
+    def estimate_vram_usage(self, model_type: str) -> ModelMetrics:
+        """VRAM, RAM, speed and quality for a model: curated where published, else estimated."""
+        from .performance_db import PerformanceDatabase
+
+        record = self._model(model_type)
+        defs = self.catalog.load().defs
+        return PerformanceDatabase.default().get_metrics(model_type, defs.get(model_type), record, catalog=defs)
+
+    def get_download_urls(self, model_type: str) -> list[str]:
+        """URLs Wan2GP would fetch before it can run this model."""
+        return [f.url.split("|", 1)[0] for f in self._model(model_type).files
+                if not f.present and f.url.startswith("http")]
+
+
+def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
+            lookup: _Lookup) -> tuple[ModelStatus, str]:
+    """Wan2GP's dropdown rule (HOST.md section 6), with the reason in words."""
+    core = [(p, info) for p, info in located if p.core]
+    found = [info is not None for _, info in core]
+    if core and all(found):
+        missing = [p for p, info in located if not p.core and info is None]
+        if plan.secondary_blocked:
+            return ModelStatus.PARTIAL, plan.secondary_blocked
+        if missing:
+            names = ", ".join(f"{p.role.label} {p.filename}" for p in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            return ModelStatus.PARTIAL, f"main weights present; missing {names}{more}"
+        if plan.errors:
+            return ModelStatus.PARTIAL, "main weights present, but part of the definition could not be resolved"
+        return ModelStatus.DOWNLOADED, "every expected file is present"
+    if any(found):
+        absent = [p.filename for p, info in core if info is None]
+        return ModelStatus.PARTIAL, f"one expert present, {', '.join(absent)} missing"
+    expected = {p.entry.casefold() for p, _ in core}
+    for candidate in dict.fromkeys(plan.candidates):
+        if candidate.casefold() in expected:
+            continue
+        try:
+            info = lookup.find(local_name(candidate))
+        except DefinitionError:
+            continue
+        if info is not None:
+            return ModelStatus.PARTIAL, (f"{os.path.basename(info.path)} is on disk, but the current settings "
+                                         f"load {', '.join(p.filename for p, _ in core)}")
+    if not core:
+        return ModelStatus.MISSING, "definition error" if plan.errors else "the definition names no main weights"
+    return ModelStatus.MISSING, "main weights not downloaded"
+
+
+def _is_finetune(model_def: Mapping[str, Any]) -> bool:
+    path = str(model_def.get("path", "") or "")
+    return os.path.basename(os.path.dirname(path)).casefold() == "finetunes"
+
+
+def _broken_record(model_type: str, path: str, message: str) -> ModelRecord:
+    return ModelRecord(
+        model_type=model_type, name=model_type, architecture="", family="Unknown", output_type="video",
+        description="", definition_path=path, is_finetune=_is_finetune({"path": path}), visible=True,
+        status=ModelStatus.MISSING, status_reason="the definition file could not be read", files=(),
+        errors=(message,),
+    )

@@ -1,0 +1,105 @@
+"""The Wan2GP plugin: wires the live catalog, the analyzer and the tab into the host.
+
+Host traps this class guards against (HOST.md section 1): an exception while the tab is built
+stops Wan2GP from starting, so the tab constructor catches everything; a tab constructor with a
+positional parameter is handed an API session, so it takes only ``self``; ``post_ui_setup`` runs
+twice; requested globals do not exist before ``inject_globals`` and may never exist on an older
+Wan2GP, so every one has a class default and is read through HostGlobals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from shared.utils.plugins import WAN2GPPlugin
+
+from . import __version__
+from .catalog_live import REQUESTED_GLOBALS, HostGlobals, LiveCatalog
+
+log = logging.getLogger(__name__)
+
+TAB_ID = "model_tracker"
+TAB_LABEL = "Model Tracker"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def plugin_folder() -> str:
+    """The folder Wan2GP loaded the plugin from (the repository root holding plugin_info.json)."""
+    parent = os.path.dirname(_PACKAGE_DIR)
+    return parent if os.path.isfile(os.path.join(parent, "plugin_info.json")) else _PACKAGE_DIR
+
+
+class ModelTrackerPlugin(WAN2GPPlugin):
+    """Adds the "Model Tracker" tab to Wan2GP. Host globals are read through HostGlobals, never as attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = TAB_LABEL
+        self.version = __version__
+        self.description = "Which models are downloaded, partial or missing, what they need, and what fits your GPU."
+        self._tab: Any = None
+        self._controller: Any = None
+        self._snapshot_token: Any = None
+        self._snapshot_lock = threading.Lock()
+
+    def setup_ui(self) -> None:
+        for name in REQUESTED_GLOBALS:
+            self.request_global(name)
+        self.add_tab(TAB_ID, TAB_LABEL, self.create_tab)
+
+    def create_tab(self) -> None:
+        """Build the tab; never raises, since an exception here would stop Wan2GP from starting."""
+        import gradio as gr
+
+        try:
+            from .tracker_view import TrackerController
+            from .ui_components import build_tab
+
+            self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot)
+            self._tab = build_tab(self._controller)
+            self.on_tab_outputs = self._tab.outputs
+        except Exception as exc:  # anything at all: the host must keep starting
+            log.exception("Model Tracker: building the tab failed")
+            self._tab = None
+            try:
+                gr.Markdown(f"⚠ **Model Tracker could not start:** `{type(exc).__name__}: {exc}`. "
+                            "Wan2GP itself is unaffected; please report this message.")
+            except Exception:
+                log.exception("Model Tracker: even the error message could not be shown")
+
+    def on_tab_select(self, state: Any) -> Any:
+        if self._tab is None:
+            return None
+        try:
+            return self._tab.render()
+        except Exception as exc:  # show the problem in the tab instead of breaking the host's event
+            log.exception("Model Tracker: refresh failed")
+            return self._tab.error_outputs(f"⚠ **Refresh failed:** `{type(exc).__name__}: {exc}`")
+
+    def on_model_change(self, state: Any, model_type: str) -> None:
+        if self._controller is not None:
+            self._controller.set_current_model(model_type)
+
+    def post_ui_setup(self, components: dict) -> dict:
+        # Called once per generator tab (twice in all); the tracker needs nothing from it.
+        return {}
+
+    def _save_snapshot(self, data: Any) -> None:
+        """Save the enriched definitions for the offline command line, when they changed."""
+        from .snapshot import save_snapshot, snapshot_from_state
+
+        if self._controller is None:
+            return
+        state = self._controller.analyzer.catalog.load()
+        with self._snapshot_lock:
+            if state.token == self._snapshot_token:
+                return
+            try:
+                version = str(HostGlobals(self).get("WanGP_version", "") or "")
+                save_snapshot(plugin_folder(), snapshot_from_state(state, version))
+                self._snapshot_token = state.token
+            except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
+                log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)

@@ -1,0 +1,224 @@
+"""Typed, immutable records produced by a scan and read by every renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class ModelStatus(str, Enum):
+    """Wan2GP's download verdict for one model (its dropdown marks)."""
+
+    DOWNLOADED = "downloaded"
+    PARTIAL = "partial"
+    MISSING = "missing"
+
+    @property
+    def host_code(self) -> int:
+        """The host's own code: MISSING 0, PARTIAL 1, EXPECTED 2."""
+        return {"missing": 0, "partial": 1, "downloaded": 2}[self.value]
+
+
+class FileStatus(str, Enum):
+    DOWNLOADED = "downloaded"
+    MISSING = "missing"
+
+
+class FileRole(str, Enum):
+    """Which slot of a definition a file fills."""
+
+    TRANSFORMER = "transformer"
+    TRANSFORMER2 = "transformer2"
+    MODULE = "module"
+    TEXT_ENCODER = "text_encoder"
+    PRELOAD = "preload"
+    VAE = "vae"
+    LORA = "lora"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    FileRole.TRANSFORMER: "transformer",
+    FileRole.TRANSFORMER2: "transformer (2nd expert)",
+    FileRole.MODULE: "module",
+    FileRole.TEXT_ENCODER: "text encoder",
+    FileRole.PRELOAD: "preloaded weights",
+    FileRole.VAE: "VAE",
+    FileRole.LORA: "built-in LoRA",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OtherVariant:
+    """A variant of the same slot that is on disk but not the one Wan2GP would load."""
+
+    filename: str
+    path: str
+    size_bytes: int
+    variant: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One file Wan2GP would load for a model under the current settings."""
+
+    filename: str
+    url: str
+    role: FileRole
+    core: bool
+    status: FileStatus
+    path: str
+    size_bytes: int | None
+    size_is_estimate: bool
+    variant: str = ""
+    size_basis: str = ""
+    warnings: tuple[str, ...] = ()
+    other_variants: tuple[OtherVariant, ...] = ()
+
+    @property
+    def present(self) -> bool:
+        return self.status is FileStatus.DOWNLOADED
+
+
+@dataclass(frozen=True, slots=True)
+class IncompleteDownload:
+    """A partial file that huggingface_hub left in a checkpoint root's download cache."""
+
+    filename: str
+    path: str
+    bytes_so_far: int
+    in_progress: bool
+    modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    """Everything the tracker knows about one model definition's files."""
+
+    model_type: str
+    name: str
+    architecture: str
+    family: str
+    output_type: str
+    description: str
+    definition_path: str
+    is_finetune: bool
+    visible: bool
+    status: ModelStatus
+    status_reason: str
+    files: tuple[FileRecord, ...]
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    parent_model_type: str = ""
+
+    @property
+    def size_on_disk_bytes(self) -> int:
+        return sum(f.size_bytes or 0 for f in self.files if f.present)
+
+    @property
+    def download_bytes(self) -> int:
+        return sum(f.size_bytes or 0 for f in self.files if not f.present)
+
+    @property
+    def download_is_estimate(self) -> bool:
+        return any(f.size_is_estimate for f in self.files if not f.present)
+
+    @property
+    def missing_files(self) -> tuple[FileRecord, ...]:
+        return tuple(f for f in self.files if not f.present)
+
+    @property
+    def other_variants_on_disk(self) -> tuple[OtherVariant, ...]:
+        return tuple(v for f in self.files for v in f.other_variants)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogWarning:
+    """A problem met while reading the catalog that did not stop the scan."""
+
+    message: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    """The Wan2GP settings a scan was made under, as the host would read them."""
+
+    source: str
+    source_detail: str
+    wan2gp_dir: str
+    checkpoint_roots: tuple[str, ...]
+    transformer_quantization: str
+    transformer_dtype_policy: str
+    text_encoder_quantization: str
+    loras_root: str
+    compute_dtype: str = "bf16"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total: int
+    downloaded: int
+    partial: int
+    missing: int
+    with_errors: int
+    bytes_on_disk: int
+    bytes_to_download: int
+    download_is_estimate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """The result of one scan: a record per model plus what went wrong on the way."""
+
+    models: tuple[ModelRecord, ...]
+    settings: ScanSettings
+    scanned_at: datetime
+    warnings: tuple[CatalogWarning, ...] = ()
+    incomplete_downloads: tuple[IncompleteDownload, ...] = ()
+    _by_type: dict[str, ModelRecord] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_type.update((m.model_type, m) for m in self.models)
+
+    def get(self, model_type: str) -> ModelRecord | None:
+        return self._by_type.get(model_type)
+
+    def summary(self) -> Summary:
+        counts = {status: 0 for status in ModelStatus}
+        for model in self.models:
+            counts[model.status] += 1
+        return Summary(
+            total=len(self.models),
+            downloaded=counts[ModelStatus.DOWNLOADED],
+            partial=counts[ModelStatus.PARTIAL],
+            missing=counts[ModelStatus.MISSING],
+            with_errors=sum(1 for m in self.models if m.errors),
+            bytes_on_disk=physical_bytes_on_disk(self.models),
+            bytes_to_download=download_bytes(self.models),
+            download_is_estimate=any(m.download_is_estimate for m in self.models),
+        )
+
+
+def _distinct_files(models: tuple[ModelRecord, ...] | list[ModelRecord], present: bool) -> dict[str, FileRecord]:
+    """Files keyed by path so that a file shared by several models counts once."""
+    files: dict[str, FileRecord] = {}
+    for model in models:
+        for record in model.files:
+            if record.present is present:
+                files.setdefault(record.path, record)
+    return files
+
+
+def physical_bytes_on_disk(models: tuple[ModelRecord, ...] | list[ModelRecord]) -> int:
+    """Bytes the models' present files take on disk, each shared file once."""
+    return sum(f.size_bytes or 0 for f in _distinct_files(models, present=True).values())
+
+
+def download_bytes(models: tuple[ModelRecord, ...] | list[ModelRecord]) -> int:
+    """Bytes still to fetch before all these models can run, each shared file once."""
+    return sum(f.size_bytes or 0 for f in _distinct_files(models, present=False).values())

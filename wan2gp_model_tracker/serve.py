@@ -1,0 +1,24 @@
+"""The Model Tracker tab as a standalone Gradio app, for use without Wan2GP running."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from . import __version__
+from .catalog import CatalogProvider
+from .tracker_view import TrackerController
+from .ui_components import build_tab
+
+
+def build_app(catalog: CatalogProvider) -> gr.Blocks:
+    controller = TrackerController(catalog)
+    with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False) as app:
+        gr.Markdown(f"# Wan2GP Model Tracker <small>{__version__}</small>")
+        tab = build_tab(controller)
+        app.load(tab.render, None, tab.outputs)
+    return app
+
+
+def serve(catalog: CatalogProvider, host: str, port: int | None) -> None:
+    app = build_app(catalog)
+    app.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False)

@@ -1,0 +1,354 @@
+"""What the Model Tracker tab shows, computed without Gradio.
+
+``TrackerController`` owns the analyzer, the performance database and the hardware probe; the
+Gradio layer (ui_components.py) only forwards widget values to its methods and displays what
+they return, so every behaviour of the tab can be tested as plain functions.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .catalog import CatalogProvider
+from .formatting import format_gb, status_label
+from .hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
+from .model_analyzer import ModelAnalyzer
+from .estimator import NOT_DOCUMENTED
+from .performance_db import ModelMetrics, PerformanceDatabase
+from .records import Inventory, ModelRecord, ModelStatus
+from .renderers import md_code, md_escape, model_detail_markdown, render_markdown
+
+ALL = "all"
+SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
+QUALITY_ORDER = {"highest": 0, "high": 1, "medium": 2, "low": 3}
+STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2}
+FIT_ORDER = {"recommended": 0, "compatible": 1, "incompatible": 2}
+SORT_CHOICES = {
+    "name": "Name",
+    "status": "Status",
+    "speed": "Speed (fastest first)",
+    "vram": "VRAM (lightest first)",
+    "quality": "Quality (best first)",
+    "size": "Size on disk",
+    "download": "Still to download",
+}
+FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
+TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "To download",
+                 "Best for", "Fit"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The tab's filter and sort widgets, as plain values."""
+
+    status: str = ALL
+    speed: str = ALL
+    quality: str = ALL
+    output: str = ALL
+    family: str = ALL
+    fit: str = ALL
+    vram_budget_gb: float | None = None
+    text: str = ""
+    sort_by: str = "name"
+    descending: bool = False
+
+    def describe(self) -> str:
+        parts = [f"{name} {value}" for name, value in (
+            ("status", self.status), ("speed", self.speed), ("quality", self.quality), ("output", self.output),
+            ("family", self.family), ("fit", self.fit)) if value != ALL]
+        if self.vram_budget_gb:
+            parts.append(f"VRAM budget {self.vram_budget_gb:g} GB")
+        if self.text.strip():
+            parts.append(f'text "{self.text.strip()}"')
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TrackerData:
+    """One refresh: the inventory plus metrics and hardware, all immutable."""
+
+    inventory: Inventory
+    metrics: Mapping[str, ModelMetrics]
+    hardware: HardwareInfo
+    current_model: str = ""
+    _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def budget(self, budget_gb: float | None) -> float | None:
+        """The VRAM budget in force: the one set in the tab, else the largest detected GPU."""
+        return budget_gb or self.hardware.default_vram_budget_gb
+
+    def fits(self, budget_gb: float | None) -> dict[str, FitVerdict]:
+        """Fit verdicts per model for a budget, cached; empty when no budget is known (no GPU, none set)."""
+        budget = self.budget(budget_gb)
+        if budget is None:
+            return {}
+        key = (budget, self.hardware.ram_total_gb)
+        if key not in self._fits:
+            self._fits[key] = {t: assess_fit(m, budget, self.hardware.ram_total_gb) for t, m in self.metrics.items()}
+        return self._fits[key]
+
+
+def _matches_text(model: ModelRecord, metrics: ModelMetrics | None, needle: str) -> bool:
+    haystack = " ".join((model.name, model.model_type, model.architecture, model.family, model.description,
+                         metrics.best_for if metrics else "")).casefold()
+    return all(word in haystack for word in needle.casefold().split())
+
+
+def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
+    """The models the table shows for these filters, in the requested order."""
+    fits = data.fits(filters.vram_budget_gb)
+    chosen = []
+    for model in data.inventory.models:
+        metrics = data.metrics.get(model.model_type)
+        fit = fits.get(model.model_type)
+        if filters.status != ALL and model.status.value != filters.status:
+            continue
+        if filters.speed != ALL and (metrics is None or metrics.figure("speed_tier") != filters.speed):
+            continue
+        if filters.quality != ALL and (metrics is None or metrics.figure("quality_tier") != filters.quality):
+            continue
+        if filters.output != ALL and model.output_type != filters.output:
+            continue
+        if filters.family != ALL and model.family != filters.family:
+            continue
+        if filters.fit == "fits" and (fit is None or fit.verdict == "incompatible"):
+            continue
+        if filters.fit == "recommended" and (fit is None or fit.verdict != "recommended"):
+            continue
+        if filters.text.strip() and not _matches_text(model, metrics, filters.text):
+            continue
+        chosen.append(model)
+    return sort_models(chosen, data, filters.sort_by, filters.descending)
+
+
+def _speed_rank(metrics: ModelMetrics) -> float | None:
+    """Tier first, then the multiplier within a tier (audio models only have a tier)."""
+    tier = SPEED_ORDER.get(metrics.figure("speed_tier"))
+    if tier is None:
+        return None
+    return tier - (metrics.figure("speed_multiplier") or 0) / 1000
+
+
+def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str, descending: bool = False) -> list[ModelRecord]:
+    """Stable sort on one key; models without a figure go last whatever the direction."""
+    big = float("inf")
+
+    def metric(model: ModelRecord, getter: Callable[[ModelMetrics], Any]) -> float:
+        m = data.metrics.get(model.model_type)
+        value = getter(m) if m is not None else None
+        return big if value is None else value
+
+    keys: dict[str, Callable[[ModelRecord], Any]] = {
+        "name": lambda m: m.name.casefold(),
+        "status": lambda m: STATUS_ORDER[m.status],
+        "speed": lambda m: metric(m, lambda x: _speed_rank(x)),
+        "vram": lambda m: metric(m, lambda x: x.figure("vram_min_gb")),
+        "quality": lambda m: metric(m, lambda x: QUALITY_ORDER.get(x.figure("quality_tier"))),
+        "size": lambda m: -m.size_on_disk_bytes,
+        "download": lambda m: m.download_bytes,
+    }
+    key = keys.get(sort_by, keys["name"])
+    ordered = sorted(models, key=lambda m: (key(m), m.name.casefold()))
+    if descending:
+        known = [m for m in ordered if key(m) != big]
+        ordered = known[::-1] + [m for m in ordered if key(m) == big]
+    return ordered
+
+
+def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None) -> pd.DataFrame:
+    """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
+    fits = data.fits(budget_gb)
+    rows = []
+    for model in models:
+        metrics = data.metrics.get(model.model_type)
+        cells = metrics.table_cells() if metrics is not None else {}
+        fit = fits.get(model.model_type)
+        total = sum(f.size_bytes or 0 for f in model.files)
+        size_estimated = any(f.size_is_estimate for f in model.files)
+        name = model.name + (" (error)" if model.errors else "")
+        rows.append([
+            status_label(model.status),
+            ("▶ " if model.model_type == data.current_model else "") + name,
+            model.model_type,
+            cells.get("speed", NOT_DOCUMENTED),
+            cells.get("vram (GB)", NOT_DOCUMENTED),
+            cells.get("quality", NOT_DOCUMENTED),
+            format_gb(total, size_estimated),
+            download_cell(model),
+            cells.get("best for", ""),
+            fit.verdict if fit else "set a budget",
+        ])
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def download_cell(model: ModelRecord) -> str:
+    """What a generation would fetch first: "—" when nothing, "?" parts for sizes nobody can estimate."""
+    missing = model.missing_files
+    if not missing:
+        return "—"
+    unknown = sum(1 for f in missing if f.size_bytes is None)
+    if unknown == len(missing):
+        return f"? ({_plural(unknown, 'file')})"
+    text = format_gb(model.download_bytes, model.download_is_estimate)
+    return f"{text} + ?" if unknown else text
+
+
+def summary_markdown(data: TrackerData, shown: int) -> str:
+    summary = data.inventory.summary()
+    hw = data.hardware
+    lines = [
+        f"**{summary.total} models** · ✓ {summary.downloaded} downloaded · ◐ {summary.partial} partial · "
+        f"✗ {summary.missing} missing" + (f" · ⚠ {summary.with_errors} with errors" if summary.with_errors else "")
+        + f" · showing {shown}",
+        f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
+        f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
+        "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
+        f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
+        f"{md_escape(data.inventory.settings.transformer_quantization or 'bf16')} · scanned "
+        f"{data.inventory.scanned_at:%H:%M:%S}",
+    ]
+    return "  \n".join(lines)
+
+
+def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
+    lines = []
+    for model_type in model_types:
+        other = data.inventory.get(model_type)
+        if other is None:
+            continue
+        to_get = "" if other.status is ModelStatus.DOWNLOADED else \
+            f", {format_gb(other.download_bytes, other.download_is_estimate)} to download"
+        lines.append(f"- {status_label(other.status)} {md_escape(other.name)} ({md_code(model_type)}{to_get})")
+    absent = [t for t in model_types if data.inventory.get(t) is None]
+    if absent:
+        lines.append(f"- not in this catalog: {', '.join(md_code(t) for t in absent)}")
+    return lines
+
+
+def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None) -> str:
+    """The detail view of one model: figures, files, warnings and alternatives."""
+    model = data.inventory.get(model_type)
+    if model is None:
+        return "Select a model in the table to see its files and alternatives."
+    metrics = data.metrics.get(model_type)
+    fit = data.fits(budget_gb).get(model_type)
+    out = [f"Architecture {md_code(model.architecture)} · family {md_escape(model.family)} · output "
+           f"{model.output_type}" + (" · finetune" if model.is_finetune else "") +
+           (f" · defined in {md_code(model.definition_path)}" if model.definition_path else "")]
+    if model.description:
+        out += ["", md_escape(model.description)]
+    if metrics is not None:
+        out += ["", *metrics_markdown(metrics)]
+    if fit is not None:
+        out.append(f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}")
+    out += [""] + model_detail_markdown(model)[2:]
+    if model.missing_files:
+        out += ["", f"**Before generating, Wan2GP would download {_plural(len(model.missing_files), 'file')}: "
+                f"{download_cell(model).replace('?', 'size unknown')}.**"]
+    if model.other_variants_on_disk:
+        names = ", ".join(f"{md_escape(v.filename)} ({v.variant or '16-bit'})" for v in model.other_variants_on_disk)
+        out += ["", f"💡 Already on disk in another quantization: {names}. Switching Wan2GP's quantization "
+                "setting to match would use it instead of downloading."]
+    if metrics is not None and metrics.similar_faster:
+        out += ["", "**Faster alternatives:**", *_alternatives(data, metrics.similar_faster)]
+    if metrics is not None and metrics.similar_higher_quality:
+        out += ["", "**Higher-quality alternatives:**", *_alternatives(data, metrics.similar_higher_quality)]
+    return "\n".join(out)
+
+
+FIGURE_LABELS = {
+    "params_b": "parameters (billions)", "checkpoint_gb": "checkpoint size (GB)", "vram_min_gb": "minimum VRAM (GB)",
+    "vram_recommended_gb": "recommended VRAM (GB)", "vram_max_gb": "largest VRAM use reported (GB)",
+    "ram_gb": "RAM (GB)", "speed_multiplier": "speed vs Wan2.1 t2v 14B", "speed_tier": "speed tier",
+    "quality_tier": "quality tier", "best_for": "best for",
+}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def metrics_markdown(metrics: ModelMetrics) -> list[str]:
+    """Speed, VRAM, RAM and quality with the provenance of every figure."""
+    cells = metrics.table_cells()
+    multiplier = metrics.figure("speed_multiplier")
+    lines = [
+        f"**Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B)" if multiplier else "")
+        + f" · **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB · **Quality:** {cells['quality']}",
+        f"**Best for:** {md_escape(cells['best for'])}",
+        f"**Figures:** {md_escape(metrics.source)} — {md_escape(metrics.basis)}",
+    ]
+    if metrics.notes:
+        lines.append(f"**Notes:** {md_escape(metrics.notes)}")
+    for name, citation in metrics.citations.items():
+        where = f"[{md_escape(citation.source)}]({citation.url})" if citation.url else md_escape(citation.source)
+        extra = "; ".join(md_escape(part) for part in (citation.detail, citation.conditions) if part)
+        lines.append(f"- {FIGURE_LABELS.get(name, name)} = {md_escape(str(metrics.figure(name)))}: "
+                     f"{citation.provenance}, {where}" + (f" ({extra})" if extra else ""))
+    return lines
+
+
+def fit_budget_label(data: TrackerData, budget_gb: float | None) -> str:
+    budget = budget_gb or data.hardware.default_vram_budget_gb
+    return f"{budget:g} GB VRAM" if budget else "this machine"
+
+
+class TrackerController:
+    """Scans on demand and answers the tab's questions; safe to share between Gradio workers."""
+
+    def __init__(self, catalog: CatalogProvider, database: PerformanceDatabase | None = None,
+                 hardware_probe: Callable[[Sequence[str]], HardwareInfo] = detect_hardware,
+                 on_scan: Callable[[TrackerData], None] | None = None) -> None:
+        self.database = database or PerformanceDatabase.default()
+        self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b)
+        self.hardware_probe = hardware_probe
+        self.on_scan = on_scan
+        self.current_model = ""
+        # The tab's last filter values, reused when the host asks for a refresh without them.
+        self.last_filters = Filters()
+        self.last_export_details = False
+        self._data: TrackerData | None = None
+        self._lock = threading.Lock()
+        self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
+
+    def refresh(self) -> TrackerData:
+        with self._lock:
+            inventory = self.analyzer.scan()
+            metrics = self.database.metrics_for_inventory(inventory, self.analyzer.catalog.load().defs)
+            hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
+            self._data = TrackerData(inventory, metrics, hardware, self.current_model)
+        if self.on_scan is not None:
+            self.on_scan(self._data)
+        return self._data
+
+    @property
+    def data(self) -> TrackerData:
+        return self._data or self.refresh()
+
+    def set_current_model(self, model_type: str) -> None:
+        self.current_model = model_type or ""
+        if self._data is not None:
+            self._data = replace(self._data, current_model=self.current_model, _fits={})
+
+    def export_markdown(self, filters: Filters, details: bool) -> str:
+        """Write the filtered inventory to a .md file and return its path."""
+        data = self.data
+        models = select_models(data, filters)
+        fits = data.fits(filters.vram_budget_gb)
+        text = render_markdown(data.inventory, models=models, metrics=data.metrics, fits=fits,
+                               hardware_lines=data.hardware.summary_lines(), filters_note=filters.describe(),
+                               details=details)
+        path = os.path.join(self._export_dir, f"wan2gp-models-{datetime.now():%Y%m%d-%H%M%S}.md")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return path
+

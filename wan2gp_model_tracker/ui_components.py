@@ -1,0 +1,161 @@
+"""The Gradio widgets of the Model Tracker tab. All decisions live in tracker_view.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from .tracker_view import (
+    ALL,
+    FIT_CHOICES,
+    SORT_CHOICES,
+    TABLE_COLUMNS,
+    Filters,
+    TrackerController,
+    detail_markdown,
+    select_models,
+    summary_markdown,
+    table_frame,
+)
+
+HELP_TEXT = """
+**Status** follows Wan2GP's own rule for the current quantization settings:
+✓ **downloaded** — every file a generation loads is on disk;
+◐ **partial** — some are (or only another quantization of the main weights is);
+✗ **missing** — none of the main weights are. Opening a row lists each file with its path and size.
+
+**Figures**: speed, VRAM and quality come from a curated table with cited sources for the popular models.
+Figures marked `*` are *estimated* from the architecture (parameters × bytes per parameter, default resolution
+and steps). Sizes marked `~` are estimates for files not downloaded yet.
+
+**Fit** compares a model's VRAM need with the budget (the largest detected GPU unless you set one):
+*recommended* fits with headroom at a fast profile, *compatible* runs with offloading (profile 4/5) or the
+quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted in the details.
+"""
+STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]
+SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
+QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
+OUTPUT_CHOICES = [("All", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
+
+
+@dataclass
+class TrackerTab:
+    """The tab's components, kept so the plugin can route host events to them."""
+
+    summary: Any
+    table: Any
+    shown: Any
+    family: Any
+    model_pick: Any
+    details: Any
+    accordion: Any
+    export: Any
+    filter_inputs: list[Any]
+    render: Callable[..., tuple]
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What a full refresh updates, in the order ``render`` returns it."""
+        return [self.summary, self.table, self.shown, self.family, self.model_pick, self.export]
+
+    def error_outputs(self, message: str) -> tuple:
+        """A message in the summary, everything else left as it was."""
+        return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def build_tab(controller: TrackerController) -> TrackerTab:
+    """Create the tab's components inside the current Gradio context and wire their events."""
+    with gr.Column(elem_id="model-tracker"):
+        with gr.Accordion("How to read this table", open=False):
+            gr.Markdown(HELP_TEXT)
+        summary = gr.Markdown("Scanning models…", elem_id="model-tracker-summary")
+        with gr.Row():
+            status = gr.Dropdown(STATUS_CHOICES, value=ALL, label="Status", elem_id="mt-status")
+            speed = gr.Dropdown(SPEED_CHOICES, value=ALL, label="Speed", elem_id="mt-speed")
+            quality = gr.Dropdown(QUALITY_CHOICES, value=ALL, label="Quality", elem_id="mt-quality")
+            output = gr.Dropdown(OUTPUT_CHOICES, value=ALL, label="Output", elem_id="mt-output")
+            family = gr.Dropdown([("All", ALL)], value=ALL, label="Family", elem_id="mt-family")
+        with gr.Row():
+            text = gr.Textbox(label="Search", placeholder="name, model type, family, description…",
+                              elem_id="mt-search", scale=2)
+            vram = gr.Number(value=0, minimum=0, maximum=256, step=1, label="VRAM budget in GB (0 = detected GPU)",
+                             elem_id="mt-vram")
+            fit = gr.Dropdown([(label, key) for key, label in FIT_CHOICES.items()], value=ALL, label="Fit",
+                              elem_id="mt-fit")
+            sort_by = gr.Dropdown([(label, key) for key, label in SORT_CHOICES.items()], value="name",
+                                  label="Sort by", elem_id="mt-sort")
+            descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
+        with gr.Row():
+            refresh = gr.Button("🔄 Refresh", elem_id="mt-refresh", scale=0)
+            export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
+                                         elem_id="mt-export-details")
+            export = gr.DownloadButton("📄 Export Markdown", value=None, elem_id="mt-export", scale=0)
+        table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=True, max_height=640,
+                             elem_id="model-tracker-table")
+        shown = gr.State([])
+        with gr.Accordion("Model details", open=False, elem_id="mt-details") as accordion:
+            model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
+            details = gr.Markdown("Select a model in the table to see its files and alternatives.",
+                                  elem_id="mt-detail-text")
+
+    filter_inputs = [status, speed, quality, output, family, fit, vram, text, sort_by, descending]
+
+    def filters_from(*values: Any) -> Filters:
+        st, sp, qu, out, fam, ft, budget, txt, srt, desc = values
+        return Filters(status=st or ALL, speed=sp or ALL, quality=qu or ALL, output=out or ALL, family=fam or ALL,
+                       fit=ft or ALL, vram_budget_gb=float(budget) if budget else None, text=txt or "",
+                       sort_by=srt or "name", descending=bool(desc))
+
+    def render(include_details: bool, *values: Any) -> tuple:
+        return render_filters(filters_from(*values), include_details)
+
+    def render_filters(filters: Filters, include_details: bool) -> tuple:
+        data = controller.data
+        controller.last_filters, controller.last_export_details = filters, include_details
+        models = select_models(data, filters)
+        families = sorted({m.family for m in data.inventory.models})
+        family_value = filters.family if filters.family in families else ALL
+        pick_choices = [(f"{m.name} ({m.model_type})", m.model_type) for m in models]
+        export_path = controller.export_markdown(filters, include_details)
+        return (
+            summary_markdown(data, len(models)),
+            table_frame(models, data, filters.vram_budget_gb),
+            [m.model_type for m in models],
+            gr.update(choices=[("All", ALL)] + [(f, f) for f in families], value=family_value),
+            gr.update(choices=pick_choices),
+            export_path,
+        )
+
+    def refreshed(include_details: bool, *values: Any) -> tuple:
+        controller.refresh()
+        return render(include_details, *values)
+
+    def show_details(model_type: str | None, *values: Any) -> tuple:
+        budget = filters_from(*values).vram_budget_gb
+        model = controller.data.inventory.get(model_type or "")
+        label = f"Model details — {model.name}" if model else "Model details"
+        return gr.update(open=model is not None, label=label), detail_markdown(controller.data, model_type or "", budget)
+
+    def select_row(shown_types: list[str], *values: Any, evt: gr.SelectData) -> tuple:
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        model_type = shown_types[row] if isinstance(row, int) and 0 <= row < len(shown_types) else None
+        return (gr.update(value=model_type), *show_details(model_type, *values))
+
+    render_outputs = [summary, table, shown, family, model_pick, export]
+    refresh.click(refreshed, [export_details, *filter_inputs], render_outputs)
+    for widget in [*filter_inputs, export_details]:
+        widget.change(render, [export_details, *filter_inputs], render_outputs, trigger_mode="always_last")
+    table.select(select_row, [shown, *filter_inputs], [model_pick, accordion, details])
+    model_pick.input(show_details, [model_pick, *filter_inputs], [accordion, details])
+
+    def render_current() -> tuple:
+        """A rescan shown with the filters last used (host events carry no widget values)."""
+        controller.refresh()
+        return render_filters(controller.last_filters, controller.last_export_details)
+
+    return TrackerTab(summary=summary, table=table, shown=shown, family=family, model_pick=model_pick,
+                      details=details, accordion=accordion, export=export, filter_inputs=filter_inputs,
+                      render=render_current)
