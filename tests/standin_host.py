@@ -96,13 +96,13 @@ class StandInHost:
         self.plugins_dir = plugins_dir
         self.monkeypatch = monkeypatch
         self.sessions_passed: list[Any] = []
+        self.loaded_ids: list[str] = []
         install_host_modules(monkeypatch)
         monkeypatch.syspath_prepend(str(plugins_dir))
 
     def load(self, plugin_id: str) -> WAN2GPPlugin:
         module = importlib.import_module(f"{plugin_id}.plugin")
-        for key in [k for k in sys.modules if k == plugin_id or k.startswith(plugin_id + ".")]:
-            self.monkeypatch.setitem(sys.modules, key, sys.modules[key])  # dropped again after the test
+        self.loaded_ids.append(plugin_id)
         classes = [cls for _, cls in inspect.getmembers(module, inspect.isclass)
                    if issubclass(cls, WAN2GPPlugin) and cls is not WAN2GPPlugin]
         plugin = classes[0]()
@@ -116,6 +116,12 @@ class StandInHost:
         plugin.setup_ui()
         self.visible_subclasses = classes
         return plugin
+
+    def close(self) -> None:
+        """Forget the imported plugin packages, so the next test imports a fresh copy."""
+        for plugin_id in self.loaded_ids:
+            for key in [k for k in sys.modules if k == plugin_id or k.startswith(plugin_id + ".")]:
+                del sys.modules[key]
 
     @staticmethod
     def inject_globals(plugin: WAN2GPPlugin, wgp_globals: dict) -> None:

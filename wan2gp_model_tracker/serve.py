@@ -15,7 +15,7 @@ def build_app(catalog: CatalogProvider) -> gr.Blocks:
     with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False) as app:
         gr.Markdown(f"# Wan2GP Model Tracker <small>{__version__}</small>")
         tab = build_tab(controller)
-        app.load(tab.render, None, tab.outputs)
+        app.load(tab.refreshed, tab.inputs, tab.outputs)
     return app
 
 

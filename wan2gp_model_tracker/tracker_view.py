@@ -41,7 +41,7 @@ SORT_CHOICES = {
     "download": "Still to download",
 }
 FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
-TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "To download",
+TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "Download",
                  "Best for", "Fit"]
 
 
@@ -185,7 +185,7 @@ def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: flo
             format_gb(total, size_estimated),
             download_cell(model),
             cells.get("best for", ""),
-            fit.verdict if fit else "set a budget",
+            fit.verdict if fit else "—",
         ])
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
@@ -202,7 +202,7 @@ def download_cell(model: ModelRecord) -> str:
     return f"{text} + ?" if unknown else text
 
 
-def summary_markdown(data: TrackerData, shown: int) -> str:
+def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None) -> str:
     summary = data.inventory.summary()
     hw = data.hardware
     lines = [
@@ -212,10 +212,15 @@ def summary_markdown(data: TrackerData, shown: int) -> str:
         f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
         "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
+        *([] if data.budget(budget_gb) else ["**Fit:** enter a VRAM budget to see which models fit"]),
         f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
         f"{md_escape(data.inventory.settings.transformer_quantization or 'bf16')} · scanned "
         f"{data.inventory.scanned_at:%H:%M:%S}",
     ]
+    warnings = data.inventory.warnings
+    lines += [f"⚠ {md_escape(w.message)}" for w in warnings[:3]]
+    if len(warnings) > 3:
+        lines.append(f"⚠ and {len(warnings) - 3} more notes (see the Markdown export)")
     return "  \n".join(lines)
 
 
@@ -235,7 +240,7 @@ def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
 
 
 def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None) -> str:
-    """The detail view of one model: figures, files, warnings and alternatives."""
+    """The detail view of one model: status and files first, then figures, sources and alternatives."""
     model = data.inventory.get(model_type)
     if model is None:
         return "Select a model in the table to see its files and alternatives."
@@ -246,23 +251,36 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None)
            (f" · defined in {md_code(model.definition_path)}" if model.definition_path else "")]
     if model.description:
         out += ["", md_escape(model.description)]
-    if metrics is not None:
-        out += ["", *metrics_markdown(metrics)]
-    if fit is not None:
-        out.append(f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}")
-    out += [""] + model_detail_markdown(model)[2:]
+    out += ["", "#### Files", ""] + model_detail_markdown(model)[2:]
     if model.missing_files:
-        out += ["", f"**Before generating, Wan2GP would download {_plural(len(model.missing_files), 'file')}: "
-                f"{download_cell(model).replace('?', 'size unknown')}.**"]
+        out += ["", f"**Before generating, Wan2GP would download {download_summary(model)}.**"]
     if model.other_variants_on_disk:
         names = ", ".join(f"{md_escape(v.filename)} ({v.variant or '16-bit'})" for v in model.other_variants_on_disk)
         out += ["", f"💡 Already on disk in another quantization: {names}. Switching Wan2GP's quantization "
                 "setting to match would use it instead of downloading."]
+    if metrics is not None:
+        out += ["", "#### Performance", "", *metrics_markdown(metrics)]
+    if fit is not None:
+        out += ["", f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}"
+                + (f". {md_escape(fit.profile_hint)}." if fit.profile_hint else "")
+                + (f" ⚠ {md_escape(fit.ram_note)}" if fit.ram_note and not fit.ram_ok else "")]
+    if metrics is not None and metrics.citations:
+        out += ["", "#### Sources", "", *citations_markdown(metrics)]
     if metrics is not None and metrics.similar_faster:
-        out += ["", "**Faster alternatives:**", *_alternatives(data, metrics.similar_faster)]
+        out += ["", "**Faster alternatives:**", "", *_alternatives(data, metrics.similar_faster)]
     if metrics is not None and metrics.similar_higher_quality:
-        out += ["", "**Higher-quality alternatives:**", *_alternatives(data, metrics.similar_higher_quality)]
+        out += ["", "**Higher-quality alternatives:**", "", *_alternatives(data, metrics.similar_higher_quality)]
     return "\n".join(out)
+
+
+def download_summary(model: ModelRecord) -> str:
+    """ "2 files, ~14.0 GB", "1 file of unknown size", "3 files, ~5.0 GB plus 1 of unknown size"."""
+    missing = model.missing_files
+    unknown = sum(1 for f in missing if f.size_bytes is None)
+    if unknown == len(missing):
+        return f"{_plural(len(missing), 'file')} of unknown size"
+    text = f"{_plural(len(missing), 'file')}, {format_gb(model.download_bytes, model.download_is_estimate)}"
+    return text + (f" plus {unknown} of unknown size" if unknown else "")
 
 
 FIGURE_LABELS = {
@@ -278,17 +296,24 @@ def _plural(count: int, word: str) -> str:
 
 
 def metrics_markdown(metrics: ModelMetrics) -> list[str]:
-    """Speed, VRAM, RAM and quality with the provenance of every figure."""
+    """Speed, VRAM, RAM, quality and where the figures come from, as a list."""
     cells = metrics.table_cells()
     multiplier = metrics.figure("speed_multiplier")
     lines = [
-        f"**Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B)" if multiplier else "")
-        + f" · **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB · **Quality:** {cells['quality']}",
-        f"**Best for:** {md_escape(cells['best for'])}",
-        f"**Figures:** {md_escape(metrics.source)} — {md_escape(metrics.basis)}",
+        f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B)" if multiplier else ""),
+        f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
+        f"- **Quality:** {cells['quality']}",
+        f"- **Best for:** {md_escape(cells['best for'])}",
+        f"- **Figures:** {md_escape(metrics.source)} — {md_escape(metrics.basis)}",
     ]
     if metrics.notes:
-        lines.append(f"**Notes:** {md_escape(metrics.notes)}")
+        lines.append(f"- **Notes:** {md_escape(metrics.notes)}")
+    return lines
+
+
+def citations_markdown(metrics: ModelMetrics) -> list[str]:
+    """One line per curated figure: its value, provenance and source."""
+    lines = []
     for name, citation in metrics.citations.items():
         where = f"[{md_escape(citation.source)}]({citation.url})" if citation.url else md_escape(citation.source)
         extra = "; ".join(md_escape(part) for part in (citation.detail, citation.conditions) if part)

@@ -38,12 +38,18 @@ quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted
 STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]
 SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
 QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
+# Fixed widths for the short columns keep "✓ downloaded" on one line; "Best for" takes the rest.
+COLUMN_WIDTHS = ["10%", "16%", "12%", "6%", "8%", "7%", "7%", "8%", "17%", "9%"]
 OUTPUT_CHOICES = [("All", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
 
 
 @dataclass
 class TrackerTab:
-    """The tab's components, kept so the plugin can route host events to them."""
+    """The tab's components, kept so the plugin (or the standalone app) can route events to them.
+
+    ``refreshed({widget: value})`` rescans with the widgets' values; ``render()`` rescans with
+    the values last used, for host events that carry no widget values.
+    """
 
     summary: Any
     table: Any
@@ -53,7 +59,8 @@ class TrackerTab:
     details: Any
     accordion: Any
     export: Any
-    filter_inputs: list[Any]
+    inputs: set[Any]
+    refreshed: Callable[..., tuple]
     render: Callable[..., tuple]
 
     @property
@@ -89,28 +96,27 @@ def build_tab(controller: TrackerController) -> TrackerTab:
                                   label="Sort by", elem_id="mt-sort")
             descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
         with gr.Row():
-            refresh = gr.Button("🔄 Refresh", elem_id="mt-refresh", scale=0)
+            refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0)
             export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
                                          elem_id="mt-export-details")
-            export = gr.DownloadButton("📄 Export Markdown", value=None, elem_id="mt-export", scale=0)
+            export = gr.DownloadButton("Export Markdown", value=None, elem_id="mt-export", scale=0)
         table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=True, max_height=640,
-                             elem_id="model-tracker-table")
+                             column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table")
         shown = gr.State([])
         with gr.Accordion("Model details", open=False, elem_id="mt-details") as accordion:
             model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
             details = gr.Markdown("Select a model in the table to see its files and alternatives.",
                                   elem_id="mt-detail-text")
 
-    filter_inputs = [status, speed, quality, output, family, fit, vram, text, sort_by, descending]
+    # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
+    inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, export_details}
 
-    def filters_from(*values: Any) -> Filters:
-        st, sp, qu, out, fam, ft, budget, txt, srt, desc = values
-        return Filters(status=st or ALL, speed=sp or ALL, quality=qu or ALL, output=out or ALL, family=fam or ALL,
-                       fit=ft or ALL, vram_budget_gb=float(budget) if budget else None, text=txt or "",
-                       sort_by=srt or "name", descending=bool(desc))
-
-    def render(include_details: bool, *values: Any) -> tuple:
-        return render_filters(filters_from(*values), include_details)
+    def filters_from(values: dict) -> Filters:
+        budget = values[vram]
+        return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
+                       output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
+                       vram_budget_gb=float(budget) if budget else None, text=values[text] or "",
+                       sort_by=values[sort_by] or "name", descending=bool(values[descending]))
 
     def render_filters(filters: Filters, include_details: bool) -> tuple:
         data = controller.data
@@ -119,37 +125,43 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
         pick_choices = [(f"{m.name} ({m.model_type})", m.model_type) for m in models]
-        export_path = controller.export_markdown(filters, include_details)
         return (
-            summary_markdown(data, len(models)),
+            summary_markdown(data, len(models), filters.vram_budget_gb),
             table_frame(models, data, filters.vram_budget_gb),
             [m.model_type for m in models],
             gr.update(choices=[("All", ALL)] + [(f, f) for f in families], value=family_value),
             gr.update(choices=pick_choices),
-            export_path,
+            controller.export_markdown(filters, include_details),
         )
 
-    def refreshed(include_details: bool, *values: Any) -> tuple:
-        controller.refresh()
-        return render(include_details, *values)
+    def render(values: dict) -> tuple:
+        return render_filters(filters_from(values), bool(values[export_details]))
 
-    def show_details(model_type: str | None, *values: Any) -> tuple:
-        budget = filters_from(*values).vram_budget_gb
+    def refreshed(values: dict) -> tuple:
+        controller.refresh()
+        return render(values)
+
+    def details_of(model_type: str | None, values: dict) -> tuple:
         model = controller.data.inventory.get(model_type or "")
         label = f"Model details — {model.name}" if model else "Model details"
-        return gr.update(open=model is not None, label=label), detail_markdown(controller.data, model_type or "", budget)
+        text = detail_markdown(controller.data, model_type or "", filters_from(values).vram_budget_gb)
+        return gr.update(open=model is not None, label=label), text
 
-    def select_row(shown_types: list[str], *values: Any, evt: gr.SelectData) -> tuple:
+    def show_details(values: dict) -> tuple:
+        return details_of(values[model_pick], values)
+
+    def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        shown_types = values[shown]
         model_type = shown_types[row] if isinstance(row, int) and 0 <= row < len(shown_types) else None
-        return (gr.update(value=model_type), *show_details(model_type, *values))
+        return (gr.update(value=model_type), *details_of(model_type, values))
 
-    render_outputs = [summary, table, shown, family, model_pick, export]
-    refresh.click(refreshed, [export_details, *filter_inputs], render_outputs)
-    for widget in [*filter_inputs, export_details]:
-        widget.change(render, [export_details, *filter_inputs], render_outputs, trigger_mode="always_last")
-    table.select(select_row, [shown, *filter_inputs], [model_pick, accordion, details])
-    model_pick.input(show_details, [model_pick, *filter_inputs], [accordion, details])
+    outputs = [summary, table, shown, family, model_pick, export]
+    refresh.click(refreshed, inputs, outputs)
+    for widget in inputs:
+        widget.change(render, inputs, outputs, trigger_mode="always_last")
+    table.select(select_row, inputs | {shown}, [model_pick, accordion, details])
+    model_pick.input(show_details, inputs | {model_pick}, [accordion, details])
 
     def render_current() -> tuple:
         """A rescan shown with the filters last used (host events carry no widget values)."""
@@ -157,5 +169,5 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         return render_filters(controller.last_filters, controller.last_export_details)
 
     return TrackerTab(summary=summary, table=table, shown=shown, family=family, model_pick=model_pick,
-                      details=details, accordion=accordion, export=export, filter_inputs=filter_inputs,
-                      render=render_current)
+                      details=details, accordion=accordion, export=export, inputs=inputs,
+                      refreshed=refreshed, render=render_current)

@@ -1,0 +1,153 @@
+"""The plugin inside a stand-in Wan2GP host, loaded from a hyphenated folder as the Plugin Manager does."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from standin_host import StandInHost, accepts_api
+from wan2gp_fixture import WanFolder, url
+from wan2gp_model_tracker.catalog_offline import OfflineCatalog
+from wan2gp_model_tracker.installer import PLUGIN_ID, install
+from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
+from wan2gp_model_tracker.records import FileRole
+from wan2gp_model_tracker.snapshot import SNAPSHOT_FILENAME
+
+REPO = Path(__file__).resolve().parents[1]
+T2V = {"name": "Wan2.1 Text2video 14B", "architecture": "t2v", "path": "defaults/t2v.json",
+       "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],
+       "text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
+       "text_encoder_folder": "umt5-xxl"}
+
+
+def clone_repository(plugins: Path, folder: str = PLUGIN_ID) -> Path:
+    """What ``git clone`` of this repository into plugins/<repo-name> leaves (the tracked files that matter)."""
+    target = plugins / folder
+    target.mkdir(parents=True)
+    for name in ("plugin.py", "plugin_info.json", "requirements.txt"):
+        shutil.copy(REPO / name, target / name)
+    shutil.copytree(REPO / "wan2gp_model_tracker", target / "wan2gp_model_tracker",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "__init__.py").write_text("")  # the Plugin Manager creates it after cloning
+    return target
+
+
+@pytest.fixture
+def wgp(monkeypatch):
+    module = types.ModuleType("wgp")
+    module.models_def = {"t2v": dict(T2V)}
+    module.server_config = {"transformer_quantization": "int8"}
+    module.text_encoder_quantization = "int8"
+    module.fl = types.SimpleNamespace(_checkpoints_paths=["ckpts", "."])
+    module.WanGP_version = "12.60"
+    module.bfloat16_supported = True
+    monkeypatch.setitem(sys.modules, "wgp", module)
+    return module
+
+
+@pytest.fixture
+def host(wan: WanFolder, monkeypatch):
+    monkeypatch.chdir(wan.root)  # Wan2GP runs from its own folder
+    clone_repository(wan.root / "plugins")
+    stand_in = StandInHost(wan.root / "plugins", monkeypatch)
+    yield stand_in
+    stand_in.close()
+
+
+def loaded(host: StandInHost, wgp_module=None):
+    plugin = host.load(PLUGIN_ID)
+    host.inject_globals(plugin, vars(wgp_module) if wgp_module else {})
+    demo, tabs = host.build_ui(plugin)
+    return plugin, demo, tabs
+
+
+def test_the_host_finds_exactly_one_plugin_class(host, wgp):
+    plugin = host.load(PLUGIN_ID)
+    assert [cls.__name__ for cls in host.visible_subclasses] == ["ModelTrackerPlugin"]
+    assert (plugin.name, plugin.version) == ("Model Tracker", "0.1.0")
+
+
+def test_one_tab_whose_constructor_takes_no_api_session(host, wgp):
+    plugin = host.load(PLUGIN_ID)
+    (tab,) = plugin.tabs.values()
+    assert tab.label == "Model Tracker"
+    assert not accepts_api(tab.component_constructor)
+    loaded(host, wgp)
+    assert host.sessions_passed == []
+
+
+def test_the_globals_the_live_catalog_reads_are_requested(host, wgp):
+    plugin = host.load(PLUGIN_ID)
+    assert {"models_def", "fl", "server_config", "get_lora_dir", "text_encoder_quantization"} <= set(
+        plugin.global_requests)
+
+
+def test_selecting_the_tab_scans_and_fills_every_output(host, wgp):
+    plugin, _, _ = loaded(host, wgp)
+    outputs = plugin.on_tab_select({})
+    assert len(outputs) == len(plugin.on_tab_outputs)
+    summary, table = outputs[0], outputs[1]
+    assert "1 models" in summary
+    assert list(table["Model type"]) == ["t2v"]
+
+
+def test_post_ui_setup_running_twice_changes_nothing(host, wgp):
+    plugin, _, _ = loaded(host, wgp)
+    assert plugin.post_ui_setup({}) == {} and len(plugin.tabs) == 1
+
+
+def test_an_error_while_building_the_tab_is_shown_and_never_raised(host, wgp, monkeypatch):
+    plugin = host.load(PLUGIN_ID)
+    ui = importlib.import_module(f"{PLUGIN_ID}.wan2gp_model_tracker.ui_components")
+
+    def broken(controller):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ui, "build_tab", broken)
+    host.inject_globals(plugin, vars(wgp))
+    demo, _ = host.build_ui(plugin)  # must not raise: that would stop Wan2GP from starting
+    assert plugin.on_tab_select({}) is None
+    assert any("boom" in str(getattr(block, "value", "")) for block in demo.blocks.values())
+
+
+def test_an_older_wan2gp_without_the_globals_degrades_and_says_so(host, monkeypatch):
+    monkeypatch.delitem(sys.modules, "wgp", raising=False)
+    plugin, _, _ = loaded(host)
+    summary = plugin.on_tab_select({})[0]
+    assert "does not provide models\\_def, fl" in summary
+
+
+def test_the_model_open_in_wan2gp_is_highlighted(host, wgp):
+    wgp.models_def["t2v_1.3B"] = {"name": "Small", "architecture": "t2v_1.3B", "URLs": [url("small.safetensors")]}
+    plugin, _, _ = loaded(host, wgp)
+    plugin.on_model_change({}, "t2v_1.3B")
+    table = plugin.on_tab_select({})[1]
+    names = dict(zip(table["Model type"], table["Name"]))
+    assert names["t2v_1.3B"] == "▶ Small" and not names["t2v"].startswith("▶")
+
+
+def test_opening_the_tab_saves_a_snapshot_the_offline_command_line_uses(host, wgp, wan):
+    wan.default("t2v", URLs=T2V["URLs"])  # the JSON file does not know the text encoder
+    plugin, _, _ = loaded(host, wgp)
+    plugin.on_tab_select({})
+    assert (wan.root / "plugins" / PLUGIN_ID / SNAPSHOT_FILENAME).is_file()
+    offline = ModelAnalyzer(OfflineCatalog(str(wan.root), bf16_supported=True)).scan()
+    assert [f.role for f in offline.get("t2v").files] == [FileRole.TRANSFORMER, FileRole.TEXT_ENCODER]
+    assert "snapshot" in offline.settings.source_detail
+
+
+def test_the_folder_written_by_install_loads_the_same_way(wan, wgp, monkeypatch):
+    monkeypatch.chdir(wan.root)
+    install(str(wan.root))
+    host = StandInHost(wan.root / "plugins", monkeypatch)
+    try:
+        plugin, _, _ = loaded(host, wgp)
+        assert plugin.name == "Model Tracker"
+        assert list(plugin.on_tab_select({})[1]["Model type"]) == ["t2v"]
+    finally:
+        host.close()

@@ -1,0 +1,222 @@
+"""The tab's behaviour as plain functions: filter, sort, select a row, export."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from wan2gp_model_tracker.demo_catalog import DemoCatalog
+from wan2gp_model_tracker.hardware import GpuDetection, GpuInfo, HardwareInfo
+from wan2gp_model_tracker.records import ModelStatus
+from wan2gp_model_tracker.renderers import md_escape
+from wan2gp_model_tracker.tracker_view import (
+    Filters,
+    TrackerController,
+    detail_markdown,
+    select_models,
+    summary_markdown,
+    table_frame,
+)
+
+
+def machine(vram_gb: float | None = 12.0, ram_gb: float = 32.0):
+    """A hardware probe answering with a fixed machine, so verdicts do not depend on the test host."""
+    gpus = (GpuInfo(0, "Test GPU", vram_gb, vram_gb, (8, 9)),) if vram_gb else ()
+    detection = GpuDetection(gpus, "550.54") if gpus else GpuDetection((), error="no NVIDIA GPU detected: test")
+    return lambda roots: HardwareInfo(detection, ram_gb, ram_gb)
+
+
+@pytest.fixture(scope="module")
+def demo_catalog():
+    return DemoCatalog()
+
+
+@pytest.fixture
+def controller(demo_catalog):
+    return TrackerController(demo_catalog, hardware_probe=machine())
+
+
+def types_of(models):
+    return [m.model_type for m in models]
+
+
+# --- filters -------------------------------------------------------------------------------
+
+def test_no_filter_lists_every_model(controller):
+    assert len(select_models(controller.data, Filters())) == 16
+
+
+def test_status_filter(controller):
+    models = select_models(controller.data, Filters(status="partial"))
+    assert models and {m.status for m in models} == {ModelStatus.PARTIAL}
+
+
+def test_output_filter(controller):
+    assert types_of(select_models(controller.data, Filters(output="audio"))) == ["chatterbox"]
+
+
+def test_family_filter(controller):
+    assert set(types_of(select_models(controller.data, Filters(family="Wan2.2")))) == {"t2v_2_2", "i2v_2_2",
+                                                                                       "ti2v_2_2"}
+
+
+def test_speed_and_quality_filters_use_the_shown_tiers(controller):
+    data = controller.data
+    fast = select_models(data, Filters(speed="fast"))
+    assert fast and all(data.metrics[m.model_type].figure("speed_tier") == "fast" for m in fast)
+    best = select_models(data, Filters(quality="highest"))
+    assert best and all(data.metrics[m.model_type].figure("quality_tier") == "highest" for m in best)
+
+
+def test_text_search_needs_every_word(controller):
+    assert types_of(select_models(controller.data, Filters(text="wan2.2 image"))) == ["i2v_2_2", "ti2v_2_2"]
+    assert select_models(controller.data, Filters(text="no such model")) == []
+
+
+def test_a_smaller_vram_budget_hides_models_that_do_not_fit(controller):
+    roomy = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=24)))
+    tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=4)))
+    assert set(tight) < set(roomy)
+    assert "t2v" in roomy and "t2v" not in tight
+
+
+def test_recommended_only_is_stricter_than_fits(controller):
+    fits = set(types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=10))))
+    recommended = set(types_of(select_models(controller.data, Filters(fit="recommended", vram_budget_gb=10))))
+    assert recommended < fits
+
+
+def test_without_a_gpu_or_budget_no_verdict_is_made_up(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(vram_gb=None)).data
+    frame = table_frame(select_models(data, Filters()), data, None)
+    assert set(frame["Fit"]) == {"—"}
+    assert set(table_frame(select_models(data, Filters()), data, 16)["Fit"]) <= {"recommended", "compatible",
+                                                                                  "incompatible"}
+
+
+# --- sorting -------------------------------------------------------------------------------
+
+def test_sort_by_name_is_alphabetical(controller):
+    names = [m.name.casefold() for m in select_models(controller.data, Filters(sort_by="name"))]
+    assert names == sorted(names)
+
+
+def test_sort_by_status_puts_downloaded_first(controller):
+    statuses = [m.status for m in select_models(controller.data, Filters(sort_by="status"))]
+    order = [ModelStatus.DOWNLOADED, ModelStatus.PARTIAL, ModelStatus.MISSING]
+    assert statuses == sorted(statuses, key=order.index)
+
+
+def test_sort_by_vram_is_lightest_first_and_reversible(controller):
+    data = controller.data
+    ascending = [data.metrics[m.model_type].figure("vram_min_gb")
+                 for m in select_models(data, Filters(sort_by="vram"))]
+    assert ascending == sorted(ascending)
+    descending = [data.metrics[m.model_type].figure("vram_min_gb")
+                  for m in select_models(data, Filters(sort_by="vram", descending=True))]
+    assert descending == sorted(descending, reverse=True)
+
+
+def test_sort_by_speed_puts_fast_models_first(controller):
+    data = controller.data
+    tiers = [data.metrics[m.model_type].figure("speed_tier") for m in select_models(data, Filters(sort_by="speed"))]
+    order = ["fast", "medium", "slow"]
+    assert tiers == sorted(tiers, key=order.index)
+
+
+def test_sort_by_quality_puts_the_best_first(controller):
+    data = controller.data
+    tiers = [data.metrics[m.model_type].figure("quality_tier")
+             for m in select_models(data, Filters(sort_by="quality"))]
+    known = [t for t in tiers if t]
+    assert known == sorted(known, key=["highest", "high", "medium", "low"].index)
+    assert tiers[len(known):] == [None] * (len(tiers) - len(known))
+
+
+def test_sort_by_size_and_download(controller):
+    by_size = select_models(controller.data, Filters(sort_by="size"))
+    assert [m.size_on_disk_bytes for m in by_size] == sorted((m.size_on_disk_bytes for m in by_size), reverse=True)
+    by_download = select_models(controller.data, Filters(sort_by="download"))
+    assert [m.download_bytes for m in by_download] == sorted(m.download_bytes for m in by_download)
+
+
+# --- the table and the detail view -------------------------------------------------------------
+
+def test_table_rows_mark_status_without_colour_and_estimates(controller):
+    data = controller.data
+    frame = table_frame(select_models(data, Filters()), data, None)
+    rows = dict(zip(frame["Model type"], frame.to_dict("records")))
+    assert rows["t2v"]["Status"] == "✓ downloaded"
+    assert rows["vace_14B"]["Status"] == "◐ partial"
+    assert rows["qwen_image_20B"]["Status"] == "✗ missing"
+    assert rows["qwen_image_20B"]["Size"].startswith("~")
+    assert rows["t2v"]["Download"] == "—"
+
+
+def test_details_list_every_file_with_its_status_and_path(controller):
+    text = detail_markdown(controller.data, "vace_14B", None)
+    assert "✓ transformer: " + md_escape("wan2.1_text2video_14B_quanto_mbf16_int8.safetensors (15.3 GB)") in text
+    assert "✗ module: " + md_escape("wan2.1_Vace_14B_module_quanto_mbf16_int8.safetensors (?)") in text
+    assert "Before generating, Wan2GP would download 1 file" in text
+
+
+def test_details_report_an_interrupted_download(controller):
+    assert "interrupted download" in detail_markdown(controller.data, "ti2v_2_2", None)
+
+
+def test_details_hint_at_another_quantization_on_disk(controller):
+    text = detail_markdown(controller.data, "i2v", None)
+    assert "Already on disk in another quantization" in text and "bf16" in text
+
+
+def test_details_show_alternatives_with_their_own_status(controller):
+    text = detail_markdown(controller.data, "t2v", None)
+    assert "**Faster alternatives:**" in text
+    assert "✓ downloaded Wan2.1 Text2video 1.3B" in text
+
+
+def test_details_cite_the_source_of_curated_figures(controller):
+    text = detail_markdown(controller.data, "t2v", None)
+    assert "minimum VRAM (GB) = 8" in text and "issue \\#142" in text
+
+
+def test_details_of_an_unknown_model_ask_for_a_selection(controller):
+    assert "Select a model" in detail_markdown(controller.data, "", None)
+
+
+def test_summary_counts_models_and_names_the_machine(controller):
+    text = summary_markdown(controller.data, 16)
+    assert "**16 models** · ✓ 6 downloaded · ◐ 4 partial · ✗ 6 missing" in text
+    assert "Test GPU" in text
+
+
+def test_the_model_open_in_wan2gp_is_marked(controller):
+    controller.set_current_model("t2v")
+    data = controller.data
+    frame = table_frame(select_models(data, Filters()), data, None)
+    assert frame[frame["Model type"] == "t2v"]["Name"].item().startswith("▶ ")
+
+
+# --- export --------------------------------------------------------------------------------
+
+def test_export_writes_the_filtered_table_as_markdown(controller):
+    filters = Filters(status="downloaded", sort_by="name")
+    path = controller.export_markdown(filters, details=False)
+    text = open(path, encoding="utf-8").read()
+    assert path.endswith(".md")
+    exported = re.findall(r"^\| [✓◐✗] \w+ \| ([^|]+) \|", text, flags=re.M)
+    assert [t.strip().replace("\\_", "_") for t in exported] == types_of(select_models(controller.data, filters))
+    assert "Table filtered: status downloaded" in text and "## Hardware" in text and "Test GPU" in text
+
+
+def test_export_can_include_each_models_files(controller):
+    text = open(controller.export_markdown(Filters(status="partial"), details=True), encoding="utf-8").read()
+    assert "### Vace 14B" in text and "✗ module" in text
+
+
+def test_names_from_definition_files_are_escaped_in_the_export(wan):
+    wan.default("evil", name="<img src=x onerror=alert(1)> | pipe", URLs=["https://h/x.safetensors"])
+    controller = TrackerController(wan.catalog(), hardware_probe=machine())
+    text = open(controller.export_markdown(Filters(), details=True), encoding="utf-8").read()
+    assert not re.search(r"(?<!\\)<img", text) and "\\<img" in text and "\\| pipe" in text
