@@ -13,13 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from wan2gp_model_tracker.tracker_view import TABLE_COLUMNS
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 REQUIRED = os.environ.get("MODEL_TRACKER_REQUIRE_BROWSER") == "1"
-ROWS = "#model-tracker-table tbody tr"
+# The table's scrolling body, its rows and cells, in Gradio 5 (a <table>) and Gradio 6 (a virtual grid).
+GRID = "#model-tracker-table .virtual-table-viewport, #model-tracker-table table.table"
+ROW = ".virtual-row, tbody tr:visible"
+CELL = "[role=gridcell], td"
 
 
 def unavailable(reason: str) -> None:
@@ -81,21 +86,29 @@ def page(browser, server):
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     tab.goto(server)
-    tab.wait_for_selector(ROWS)
+    tab.locator(GRID).first.locator(ROW).first.wait_for()
     yield tab
     context.close()
 
 
+def column(page, index: int) -> list[str]:
+    """One column of the rows currently rendered."""
+    cells = page.locator(GRID).first.locator(ROW).locator(CELL)
+    row_length = len(TABLE_COLUMNS)
+    texts = cells.all_inner_texts()
+    return [texts[i].strip() for i in range(index, len(texts), row_length)]
+
+
 def model_types(page) -> list[str]:
     """The "Model type" column top to bottom; Gradio renders only the rows in view, so scroll through."""
-    table = page.locator("#model-tracker-table table").last  # the first table only measures widths
+    table = page.locator(GRID).first
     table.evaluate("t => { t.scrollTop = 0; }")
     page.wait_for_timeout(100)
     seen: list[str] = []
     for _ in range(200):
-        for text in table.locator("tbody tr td:nth-child(3)").all_inner_texts():
-            if text.strip() and text.strip() not in seen:
-                seen.append(text.strip())
+        for text in column(page, TABLE_COLUMNS.index("Model type")):
+            if text and text not in seen:
+                seen.append(text)
         moved = table.evaluate("t => { const before = t.scrollTop; t.scrollTop += t.clientHeight / 2;"
                                " return t.scrollTop !== before; }")
         if not moved:
@@ -147,13 +160,13 @@ def test_the_vram_budget_changes_the_rows(page):
     tight = model_types(page)
     assert "t2v" in roomy and "t2v" not in tight
     assert set(tight) < set(roomy) <= set(everything)
-    verdicts = page.locator("#model-tracker-table table").last.locator("tbody tr td:nth-child(10)").all_inner_texts()
+    verdicts = column(page, TABLE_COLUMNS.index("Fit"))
     assert verdicts and set(verdicts) <= {"recommended", "compatible"}
 
 
 def test_selecting_a_row_opens_its_details(page):
-    rows = page.locator("#model-tracker-table table").last.locator("tbody tr")
-    rows.filter(has_text="vace_14B").first.locator("td").nth(1).click()
+    rows = page.locator(GRID).first.locator(ROW)
+    rows.filter(has_text="vace_14B").first.locator(CELL).nth(1).click()
     details = page.locator("#mt-detail-text")
     details.get_by_text("✗ module", exact=False).wait_for()
     text = details.inner_text()
