@@ -106,6 +106,58 @@ def test_the_command_line_does_not_import_gradio():
     assert out.strip() == "False"
 
 
+METRIC_KEYS = {"vram_min_gb", "vram_recommended_gb", "ram_gb", "speed_tier", "speed_multiplier", "quality_tier",
+               "best_for", "notes", "source", "similar_faster", "similar_higher_quality"}
+
+
+def test_every_model_in_the_json_carries_metrics(capsys):
+    models = json.loads(run(capsys, "inventory", "--format", "json")[1])["models"]
+    for model in models:
+        assert set(model["metrics"]) >= METRIC_KEYS
+        assert model["metrics"]["source"] in ("curated", "estimated") or model["metrics"]["source"].startswith(
+            "curated (from ")
+    t2v = next(m for m in models if m["model_type"] == "t2v")
+    assert t2v["metrics"]["vram_min_gb"] == 8 and t2v["metrics"]["provenance"]["vram_min_gb"] == "wan2gp"
+
+
+def test_a_vram_budget_adds_a_fit_verdict(capsys):
+    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12")[1])["models"]
+    verdicts = {m["model_type"]: m["fit"]["verdict"] for m in models}
+    assert set(verdicts.values()) <= {"recommended", "compatible", "incompatible"}
+    assert verdicts["t2v_1.3B"] == "recommended"
+
+
+def test_a_negative_budget_is_refused(capsys):
+    code, _, err = run(capsys, "inventory", "--vram", "-4")
+    assert code == 2 and "--vram" in err
+
+
+def test_recommend_lists_tasks_for_a_budget(capsys):
+    code, out, _ = run(capsys, "recommend", "--vram", "8", "--ram", "32", "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and result["vram_budget_gb"] == 8
+    tasks = {t["task"] for t in result["tasks"]}
+    assert {"text-to-video", "speech"} <= tasks
+    for task in result["tasks"]:
+        assert all(p["fit"]["verdict"] != "incompatible" for p in task["picks"])
+    assert result["suggestions"]
+
+
+def test_recommend_without_gpu_or_budget_asks_for_one(capsys, monkeypatch):
+    from wan2gp_model_tracker import hardware
+
+    monkeypatch.setattr(hardware, "detect_gpus", lambda nvml=None: hardware.GpuDetection((), error="no NVIDIA GPU detected: test"))
+    code, _, err = run(capsys, "recommend")
+    assert code == 2 and "--vram" in err
+
+
+def test_hardware_reports_gpu_ram_and_disk(capsys, wan):
+    code, out, _ = run(capsys, "hardware", "--wan2gp", str(wan.root), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and "gpu" in data and data["ram_total_gb"]
+    assert [d["root"] for d in data["disks"]] == [str(wan.root / "ckpts"), str(wan.root)]
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["inventory", "--help"]])
 def test_help_and_version_exit_cleanly(argv):
     with pytest.raises(SystemExit) as exc:

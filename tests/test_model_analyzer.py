@@ -347,6 +347,35 @@ def test_folder_listings_do_not_grow_with_the_number_of_models(wan):
     assert many.last_fs_calls == calls_for_40
 
 
+def test_a_file_added_between_two_scans_is_seen(wan):
+    add_t2v(wan)
+    analyzer = wan.analyzer()
+    assert analyzer.scan().get("t2v").status is ModelStatus.MISSING
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors")
+    assert analyzer.scan().get("t2v").status is ModelStatus.PARTIAL
+
+
+def test_settled_folders_are_not_listed_again_until_they_change(wan, monkeypatch):
+    add_t2v(wan)
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors", size=1000)
+    an_hour_ago = time.time() - 3600
+    for folder in (wan.root, wan.root / "ckpts"):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+    analyzer = wan.analyzer()
+    analyzer.scan()
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.fspath(path)) or real_scandir(path))
+    # Sizes are read fresh even when the names are reused.
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors", size=2000)
+    os.utime(wan.root / "ckpts", (an_hour_ago, an_hour_ago))
+    assert analyzer.scan().get("t2v").files[0].size_bytes == 2000
+    assert str(wan.root / "ckpts") not in listed
+    wan.weight("ckpts/umt5-xxl/umt5_quanto_int8.safetensors")  # a new sub-folder changes ckpts' mtime
+    assert analyzer.scan().get("t2v").status is ModelStatus.DOWNLOADED
+    assert str(wan.root / "ckpts") in listed
+
+
 # --- the seed's per-model questions ----------------------------------------------------------
 
 def test_per_model_helpers_answer_from_the_latest_scan(wan):

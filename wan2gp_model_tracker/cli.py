@@ -55,7 +55,7 @@ def _scan(args: argparse.Namespace) -> _Scan:
         inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
-    metrics = database.metrics_for_inventory(inventory, analyzer.catalog.load().defs)
+    metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
     return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots))
 
 

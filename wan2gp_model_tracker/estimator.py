@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -229,6 +230,11 @@ class ModelMetrics(BaseModel):
 
     def table_cells(self) -> dict[str, str]:
         """Short text cells for tables; "~" marks an estimated number and "*" an estimated tier."""
+        return dict(self._table_cells)
+
+    @cached_property
+    def _table_cells(self) -> dict[str, str]:
+        # Computed once per record: metrics are cached between refreshes and the table is rebuilt often.
         vram = _gb_range(self.figure("vram_min_gb"), self.figure("vram_recommended_gb"))
         estimated_vram = self.is_estimated("vram_min_gb") or self.is_estimated("vram_recommended_gb")
         ram = self.figure("ram_gb")

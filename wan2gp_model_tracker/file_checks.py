@@ -109,16 +109,14 @@ def _download_caches(index: DiskIndex, root: str) -> list[str]:
     Files in a Hugging Face sub-folder are fetched into a temporary ``_temp...`` folder of the
     target directory and moved afterwards, so an interrupted one leaves its partial file there.
     """
-    caches = [os.path.join(root, HF_DOWNLOAD_CACHE)]
-    caches += [os.path.join(root, name, HF_DOWNLOAD_CACHE) for name, entry in index.listing(root).items()
-               if name.startswith("_temp") and entry.is_dir()]
+    pending = [os.path.join(root, HF_DOWNLOAD_CACHE)]
+    pending += [os.path.join(root, name, HF_DOWNLOAD_CACHE) for name in index.subfolders(root, "_temp")]
     found = []
-    while caches:
-        folder = caches.pop()
-        listing = index.listing(folder)
-        if listing:
+    while pending:
+        folder = pending.pop()
+        if index.names(folder):
             found.append(folder)
-            caches += [e.path for e in listing.values() if e.is_dir()]
+            pending += [os.path.join(folder, name) for name in index.subfolders(folder)]
     return found
 
 
@@ -137,22 +135,20 @@ def incomplete_downloads(index: DiskIndex, roots: tuple[str, ...], filenames: se
     now = time.time()
     for root in roots:
         for folder in _download_caches(index, root):
-            for entry_name, entry in index.listing(folder).items():
+            for entry_name in index.names(folder):
                 if not entry_name.endswith(".incomplete"):
                     continue
                 stem = entry_name[: -len(".incomplete")]
                 target = by_prefix.get(stem.rsplit(".", 1)[0] if "." in stem else stem)
-                if target is None or target in found:
+                info = index.file(folder, entry_name) if target is not None and target not in found else None
+                if info is None:
                     continue
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue
+                modified = info.mtime_ns / 1e9
                 found[target] = IncompleteDownload(
                     filename=target,
-                    path=entry.path,
-                    bytes_so_far=st.st_size,
-                    in_progress=now - st.st_mtime < IN_PROGRESS_SECONDS,
-                    modified=datetime.fromtimestamp(st.st_mtime),
+                    path=info.path,
+                    bytes_so_far=info.size,
+                    in_progress=now - modified < IN_PROGRESS_SECONDS,
+                    modified=datetime.fromtimestamp(modified),
                 )
     return found

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog import CatalogProvider, CatalogState
-from .disk_index import DiskIndex, FileInfo
+from .disk_index import DiskIndex, FileInfo, ListingCache
 from .file_checks import HeaderCache, incomplete_downloads
 from .model_plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
 from .records import (
@@ -56,16 +56,11 @@ class _Lookup:
     def _search(self, local: str, extra_paths: tuple[str, ...]) -> FileInfo | None:
         if os.path.isabs(local):
             return self.index.exists(local)
-        for folder in extra_paths:
-            for root in self.roots:
-                found = self.index.file(os.path.join(root, folder), local)
-                if found:
-                    return found
-        for root in self.roots:
-            found = self.index.file(root, local)
+        if extra_paths:
+            found = self.index.first([os.path.join(root, f) for f in extra_paths for root in self.roots], local)
             if found:
                 return found
-        return None
+        return self.index.first(self.roots, local)
 
     def locate(self, planned: PlannedFile) -> FileInfo | None:
         if planned.lora_path:
@@ -103,7 +98,9 @@ class ModelAnalyzer:
         self._plans: dict[str, ModelPlan] = {}
         self._plans_token: Hashable = None
         self._records: dict[str, tuple[Hashable, ModelRecord]] = {}
+        self._listings = ListingCache()
         self._inventory: Inventory | None = None
+        self._state: CatalogState | None = None
         self.last_fs_calls = 0
 
     @classmethod
@@ -119,9 +116,10 @@ class ModelAnalyzer:
             state = self.catalog.load()
         except Exception as exc:  # the provider itself failed: say so in one line
             raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
+        self._state = state
         warnings = list(state.warnings)
         plans = self._plans_for(state)
-        index = DiskIndex()
+        index = DiskIndex(self._listings)
         lookup = _Lookup(index, state.settings.checkpoint_roots)
         if not state.settings.checkpoint_roots:
             warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
@@ -241,6 +239,14 @@ class ModelAnalyzer:
     def inventory(self) -> Inventory:
         return self._inventory or self.scan()
 
+    @property
+    def state(self) -> CatalogState:
+        """The catalog (definitions and settings) the latest scan was made from."""
+        if self._state is None:
+            self.scan()
+        assert self._state is not None
+        return self._state
+
     def _model(self, model_type: str) -> ModelRecord:
         record = self.inventory().get(model_type)
         if record is None:
@@ -262,7 +268,7 @@ class ModelAnalyzer:
         from .performance_db import PerformanceDatabase
 
         record = self._model(model_type)
-        defs = self.catalog.load().defs
+        defs = self.state.defs
         return PerformanceDatabase.default().get_metrics(model_type, defs.get(model_type), record, catalog=defs)
 
     def get_download_urls(self, model_type: str) -> list[str]:

@@ -93,7 +93,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
 
         if self._controller is None:
             return
-        state = self._controller.analyzer.catalog.load()
+        state = self._controller.analyzer.state
         with self._snapshot_lock:
             if state.token == self._snapshot_token:
                 return

@@ -81,6 +81,9 @@ class TrackerData:
     current_model: str = ""
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
+    # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
+    _cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def budget(self, budget_gb: float | None) -> float | None:
         """The VRAM budget in force: the one set in the tab, else the largest detected GPU."""
@@ -169,25 +172,34 @@ def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: flo
     fits = data.fits(budget_gb)
     rows = []
     for model in models:
-        metrics = data.metrics.get(model.model_type)
-        cells = metrics.table_cells() if metrics is not None else {}
+        row = list(_cells(data, model))
+        if model.model_type == data.current_model:
+            row[1] = "▶ " + row[1]
         fit = fits.get(model.model_type)
-        total = sum(f.size_bytes or 0 for f in model.files)
-        size_estimated = any(f.size_is_estimate for f in model.files)
-        name = model.name + (" (error)" if model.errors else "")
-        rows.append([
-            status_label(model.status),
-            ("▶ " if model.model_type == data.current_model else "") + name,
-            model.model_type,
-            cells.get("speed", NOT_DOCUMENTED),
-            cells.get("vram (GB)", NOT_DOCUMENTED),
-            cells.get("quality", NOT_DOCUMENTED),
-            format_gb(total, size_estimated),
-            download_cell(model),
-            cells.get("best for", ""),
-            fit.verdict if fit else "—",
-        ])
+        rows.append(row + [fit.verdict if fit else "—"])
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
+    """Every cell of a model's row but the fit verdict."""
+    metrics = data.metrics.get(model.model_type)
+    cached = data._cells.get(model.model_type)
+    if cached is not None and cached[0] is model and cached[1] is metrics:
+        return cached[2]
+    figures = metrics.table_cells() if metrics is not None else {}
+    cells = [
+        status_label(model.status),
+        model.name + (" (error)" if model.errors else ""),
+        model.model_type,
+        figures.get("speed", NOT_DOCUMENTED),
+        figures.get("vram (GB)", NOT_DOCUMENTED),
+        figures.get("quality", NOT_DOCUMENTED),
+        format_gb(sum(f.size_bytes or 0 for f in model.files), any(f.size_is_estimate for f in model.files)),
+        download_cell(model),
+        figures.get("best for", ""),
+    ]
+    data._cells[model.model_type] = (model, metrics, cells)
+    return cells
 
 
 def download_cell(model: ModelRecord) -> str:
@@ -343,14 +355,17 @@ class TrackerController:
         self.last_export_details = False
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
+        self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
 
     def refresh(self) -> TrackerData:
         with self._lock:
             inventory = self.analyzer.scan()
-            metrics = self.database.metrics_for_inventory(inventory, self.analyzer.catalog.load().defs)
+            metrics = self.database.metrics_for_inventory(inventory, self.analyzer.state.defs)
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
-            self._data = TrackerData(inventory, metrics, hardware, self.current_model)
+            if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
+                self._cells.clear()
+            self._data = TrackerData(inventory, metrics, hardware, self.current_model, _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
@@ -362,7 +377,7 @@ class TrackerController:
     def set_current_model(self, model_type: str) -> None:
         self.current_model = model_type or ""
         if self._data is not None:
-            self._data = replace(self._data, current_model=self.current_model, _fits={})
+            self._data = replace(self._data, current_model=self.current_model)
 
     def export_markdown(self, filters: Filters, details: bool) -> str:
         """Write the filtered inventory to a .md file and return its path."""
