@@ -190,7 +190,8 @@ def machine() -> str:
 
 def print_table(results: list[dict[str, Any]]) -> None:
     print(f"machine: {machine()}")
-    header = f"{'models':>7} {'scan cold':>22} {'scan warm':>22} {'refresh':>22} {'export':>22} {'fs calls':>9} {'peak MB':>8}"
+    columns = ("scan cold", "scan warm", "refresh", "export")
+    header = f"{'models':>7} " + " ".join(f"{c:>22}" for c in columns) + f" {'fs calls':>9} {'peak MB':>8}"
     print(header)
     print("-" * len(header))
     for r in results:

@@ -40,7 +40,8 @@ def main(out: str = "docs/screenshot.png") -> None:
             budget = page.locator("#mt-vram input")
             budget.fill("12")
             budget.press("Enter")
-            page.wait_for_function("() => document.querySelector('#model-tracker-table').innerText.includes('compatible')")
+            page.wait_for_function(
+                "() => document.querySelector('#model-tracker-table').innerText.includes('compatible')")
             rows = page.locator("#model-tracker-table table").last.locator("tbody tr")
             rows.filter(has_text="vace_14B").first.locator("td").nth(1).click()
             page.locator("#mt-detail-text").get_by_text("✗ module", exact=False).wait_for()

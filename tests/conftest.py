@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from wan2gp_fixture import WanFolder
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -6,11 +6,11 @@ import sys
 import types
 
 import pytest
+from wan2gp_fixture import url
 
 from wan2gp_model_tracker.catalog_live import HostGlobals, LiveCatalog
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole, ModelStatus
-from wan2gp_fixture import url
 
 T2V = {"name": "Wan2.1 t2v", "architecture": "t2v",
        "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],

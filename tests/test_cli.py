@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from wan2gp_fixture import url
 
 from wan2gp_model_tracker.cli import main
-from wan2gp_fixture import url
 
 FILE_KEYS = {"filename", "url", "status", "path", "size_bytes", "size_is_estimate", "warnings"}
 MODEL_KEYS = {"model_type", "name", "status", "files", "download_bytes", "errors"}
@@ -146,7 +146,8 @@ def test_recommend_lists_tasks_for_a_budget(capsys):
 def test_recommend_without_gpu_or_budget_asks_for_one(capsys, monkeypatch):
     from wan2gp_model_tracker import hardware
 
-    monkeypatch.setattr(hardware, "detect_gpus", lambda nvml=None: hardware.GpuDetection((), error="no NVIDIA GPU detected: test"))
+    no_gpu = hardware.GpuDetection((), error="no NVIDIA GPU detected: test")
+    monkeypatch.setattr(hardware, "detect_gpus", lambda nvml=None: no_gpu)
     code, _, err = run(capsys, "recommend")
     assert code == 2 and "--vram" in err
 

@@ -90,7 +90,7 @@ def test_nvml_absent_reports_no_gpu_with_the_reason(monkeypatch: pytest.MonkeyPa
 
     detection = detect_gpus()
 
-    assert not detection.has_gpu
+    assert detection.gpus == ()
     assert detection.error.startswith(NO_GPU)
     assert "not installed" in detection.error
 

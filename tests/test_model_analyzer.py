@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from wan2gp_fixture import WanFolder, url
 
 from wan2gp_model_tracker.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 from wan2gp_model_tracker.records import FileRole, ModelStatus, download_bytes
-from wan2gp_fixture import WanFolder, url
 
 T2V_URLS = [url("t2v_14B_mbf16.safetensors"), url("t2v_14B_quanto_mbf16_int8.safetensors")]
 TE_URLS = [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")]
@@ -87,7 +87,8 @@ def test_a_definition_without_urls_is_missing(wan):
 
 def test_module_files_are_secondary(wan):
     add_t2v(wan)
-    wan.default("vace", URLs="t2v", modules=[[url("vace_mbf16.safetensors"), url("vace_quanto_mbf16_int8.safetensors")]],
+    module = [url("vace_mbf16.safetensors"), url("vace_quanto_mbf16_int8.safetensors")]
+    wan.default("vace", URLs="t2v", modules=[module],
                 text_encoder_URLs="t2v", text_encoder_folder="umt5-xxl")
     wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors")
     wan.weight("ckpts/umt5-xxl/umt5_quanto_int8.safetensors")
@@ -215,7 +216,8 @@ def test_a_shared_file_counts_once_in_a_download_total(wan):
 
 def test_an_interrupted_hub_download_is_reported_on_the_file(wan):
     add_t2v(wan)
-    partial = wan.root / "ckpts" / HF_DOWNLOAD_CACHE / hub_incomplete_name("t2v_14B_quanto_mbf16_int8.safetensors", "abc")
+    name = hub_incomplete_name("t2v_14B_quanto_mbf16_int8.safetensors", "abc")
+    partial = wan.root / "ckpts" / HF_DOWNLOAD_CACHE / name
     partial.parent.mkdir(parents=True)
     partial.write_bytes(b"x" * 1000)
     old = time.time() - 3600
@@ -238,7 +240,8 @@ def test_a_fresh_partial_file_in_the_old_naming_is_a_download_in_progress(wan):
 
 def test_partial_files_in_wan2gp_staging_folders_are_found(wan):
     add_t2v(wan)
-    staged = wan.root / "ckpts" / "_tempab12" / HF_DOWNLOAD_CACHE / "umt5-xxl" / hub_incomplete_name("umt5_quanto_int8.safetensors", "e")
+    name = hub_incomplete_name("umt5_quanto_int8.safetensors", "e")
+    staged = wan.root / "ckpts" / "_tempab12" / HF_DOWNLOAD_CACHE / "umt5-xxl" / name
     staged.parent.mkdir(parents=True)
     staged.write_bytes(b"x" * 5)
     assert [d.filename for d in wan.scan().incomplete_downloads] == ["umt5_quanto_int8.safetensors"]

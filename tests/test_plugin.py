@@ -9,9 +9,9 @@ import types
 from pathlib import Path
 
 import pytest
-
 from standin_host import StandInHost, accepts_api
 from wan2gp_fixture import WanFolder, url
+
 from wan2gp_model_tracker.catalog_offline import OfflineCatalog
 from wan2gp_model_tracker.installer import PLUGIN_ID, install
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
@@ -127,7 +127,7 @@ def test_the_model_open_in_wan2gp_is_highlighted(host, wgp):
     plugin, _, _ = loaded(host, wgp)
     plugin.on_model_change({}, "t2v_1.3B")
     table = plugin.on_tab_select({})[1]
-    names = dict(zip(table["Model type"], table["Name"]))
+    names = dict(zip(table["Model type"], table["Name"], strict=True))
     assert names["t2v_1.3B"] == "▶ Small" and not names["t2v"].startswith("▶")
 
 

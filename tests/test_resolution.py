@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from wan2gp_fixture import url
 
 from wan2gp_model_tracker.resolution import (
     DefinitionError,
@@ -16,7 +17,6 @@ from wan2gp_model_tracker.resolution import (
     transformer_dtype,
     variant_label,
 )
-from wan2gp_fixture import url
 
 WAN_VARIANTS = [
     url("wan_14B_mbf16.safetensors"),

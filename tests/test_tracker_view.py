@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -146,7 +147,7 @@ def test_sort_by_size_and_download(controller):
 def test_table_rows_mark_status_without_colour_and_estimates(controller):
     data = controller.data
     frame = table_frame(select_models(data, Filters()), data, None)
-    rows = dict(zip(frame["Model type"], frame.to_dict("records")))
+    rows = dict(zip(frame["Model type"], frame.to_dict("records"), strict=True))
     assert rows["t2v"]["Status"] == "✓ downloaded"
     assert rows["vace_14B"]["Status"] == "◐ partial"
     assert rows["qwen_image_20B"]["Status"] == "✗ missing"
@@ -203,7 +204,7 @@ def test_the_model_open_in_wan2gp_is_marked(controller):
 def test_export_writes_the_filtered_table_as_markdown(controller):
     filters = Filters(status="downloaded", sort_by="name")
     path = controller.export_markdown(filters, details=False)
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     assert path.endswith(".md")
     exported = re.findall(r"^\| [✓◐✗] \w+ \| ([^|]+) \|", text, flags=re.M)
     assert [t.strip().replace("\\_", "_") for t in exported] == types_of(select_models(controller.data, filters))
@@ -211,12 +212,12 @@ def test_export_writes_the_filtered_table_as_markdown(controller):
 
 
 def test_export_can_include_each_models_files(controller):
-    text = open(controller.export_markdown(Filters(status="partial"), details=True), encoding="utf-8").read()
+    text = Path(controller.export_markdown(Filters(status="partial"), details=True)).read_text(encoding="utf-8")
     assert "### Vace 14B" in text and "✗ module" in text
 
 
 def test_names_from_definition_files_are_escaped_in_the_export(wan):
     wan.default("evil", name="<img src=x onerror=alert(1)> | pipe", URLs=["https://h/x.safetensors"])
     controller = TrackerController(wan.catalog(), hardware_probe=machine())
-    text = open(controller.export_markdown(Filters(), details=True), encoding="utf-8").read()
+    text = Path(controller.export_markdown(Filters(), details=True)).read_text(encoding="utf-8")
     assert not re.search(r"(?<!\\)<img", text) and "\\<img" in text and "\\| pipe" in text

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .catalog import DEFAULT_CHECKPOINT_PATHS, CONFIG_DEFAULTS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .catalog import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from .records import CatalogWarning, ScanSettings
 

@@ -151,7 +151,8 @@ class OfflineCatalog:
             if model_type in lora_dirs:
                 return lora_dirs[model_type]
             model_def = defs.get(model_type, {})
-            return os.path.join(loras_base, family_info(str(model_def.get("architecture", model_type)), model_def).lora_folder)
+            architecture = str(model_def.get("architecture", model_type))
+            return os.path.join(loras_base, family_info(architecture, model_def).lora_folder)
 
         settings = ScanSettings(
             source="offline",

@@ -20,7 +20,6 @@ from .catalog_offline import OfflineCatalog
 from .file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 
 _HF = "https://huggingface.co/DeepBeepMeep"
-GB = 1_000_000_000
 
 
 def _urls(repo: str, *names: str) -> list[str]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cached_property
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict

@@ -120,7 +120,8 @@ def _download_caches(index: DiskIndex, root: str) -> list[str]:
     return found
 
 
-def incomplete_downloads(index: DiskIndex, roots: tuple[str, ...], filenames: set[str]) -> dict[str, IncompleteDownload]:
+def incomplete_downloads(index: DiskIndex, roots: tuple[str, ...],
+                         filenames: set[str]) -> dict[str, IncompleteDownload]:
     """Partial downloads found in the roots' hub download caches, keyed by target file name.
 
     huggingface_hub writes ``<root>/.cache/huggingface/download/<name>.<etag>.incomplete``

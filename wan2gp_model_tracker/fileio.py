@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -17,8 +18,6 @@ def write_json_atomic(path: str, data: Any, indent: int = 1, ensure_ascii: bool 
             json.dump(data, fh, indent=indent, ensure_ascii=ensure_ascii)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -11,6 +11,7 @@ the words, means 24 or 32 GiB. Free disk is in decimal GB, like file sizes and d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -54,10 +55,6 @@ class GpuDetection:
     driver_version: str = ""
     error: str = ""
     warnings: tuple[str, ...] = ()
-
-    @property
-    def has_gpu(self) -> bool:
-        return bool(self.gpus)
 
     @property
     def largest(self) -> GpuInfo | None:
@@ -152,10 +149,8 @@ def detect_gpus(nvml: Any = None) -> GpuDetection:
     except Exception as exc:  # likewise: a failing query must never take the tab down
         return GpuDetection((), error=f"{NO_GPU}: NVML error ({_describe(exc)})")
     finally:
-        try:
+        with contextlib.suppress(Exception):  # nothing useful to do if NVML cannot shut down
             nvml.nvmlShutdown()
-        except Exception:  # nothing useful to do if NVML cannot shut down
-            pass
 
 
 def _query(nvml: Any) -> GpuDetection:

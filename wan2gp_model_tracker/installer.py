@@ -6,6 +6,7 @@ backed up before it is rewritten, written atomically, and only ``enabled_plugins
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -66,10 +67,8 @@ def _folder_size(path: str) -> int:
     total = 0
     for folder, _, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.path.getsize(os.path.join(folder, name))
-            except OSError:
-                pass
     return total
 
 

@@ -160,7 +160,8 @@ class _PlanBuilder:
         picked = model_filename(self.defs, self.model_type, s.text_encoder_quantization, s.transformer_dtype_policy,
                                 self.state.bf16_supported, urls=urls)
         if picked:
-            self.add(FileRole.TEXT_ENCODER, False, picked, urls, (folder,) if isinstance(folder, str) and folder else ())
+            extra = (folder,) if isinstance(folder, str) and folder else ()
+            self.add(FileRole.TEXT_ENCODER, False, picked, urls, extra)
 
     def listed(self, role: FileRole, values: Any) -> None:
         for entry in as_list(values):

@@ -300,7 +300,8 @@ def render_recommendations(result: Any, fmt: str = "table") -> str:
                 cost = f"{'~' if pick.download_is_estimate else ''}{pick.download_gb:g} GB to download"
             lines.append(f"{'-' if markdown else ' '} {status_label(pick.status)} {esc(pick.name)} "
                          f"({esc(pick.model_type)}): {pick.fit.verdict}, {cost}; quality {pick.quality_tier or '?'}, "
-                         f"speed {pick.speed_tier or '?'}" + (f" — {esc(pick.fit.profile_hint)}" if pick.fit.profile_hint else ""))
+                         f"speed {pick.speed_tier or '?'}"
+                         + (f" — {esc(pick.fit.profile_hint)}" if pick.fit.profile_hint else ""))
         lines.append("")
     if result.suggestions:
         lines.append(f"{'## ' if markdown else ''}Suggestions")

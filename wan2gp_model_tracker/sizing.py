@@ -79,7 +79,8 @@ def estimate_file_size(
     if sibling is not None:
         other_name, other_variant, other_size = sibling
         scaled = int(other_size * bpp / bytes_per_param(other_variant))
-        return SizeEstimate(scaled, f"scaled from {other_name} on disk ({other_variant or '16-bit'} -> {variant or '16-bit'})")
+        change = f"{other_variant or '16-bit'} -> {variant or '16-bit'}"
+        return SizeEstimate(scaled, f"scaled from {other_name} on disk ({change})")
     if role is FileRole.TEXT_ENCODER:
         known = TEXT_ENCODER_PARAMS.get(text_encoder_folder.lower())
         if known:

@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 
 from .catalog import CatalogProvider
+from .estimator import NOT_DOCUMENTED
 from .formatting import format_gb, status_label
 from .hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from .model_analyzer import ModelAnalyzer
-from .estimator import NOT_DOCUMENTED
 from .performance_db import ModelMetrics, PerformanceDatabase
 from .records import Inventory, ModelRecord, ModelStatus
 from .renderers import md_code, md_escape, model_detail_markdown, render_markdown
@@ -30,7 +30,6 @@ ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
 QUALITY_ORDER = {"highest": 0, "high": 1, "medium": 2, "low": 3}
 STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2}
-FIT_ORDER = {"recommended": 0, "compatible": 1, "incompatible": 2}
 SORT_CHOICES = {
     "name": "Name",
     "status": "Status",
@@ -141,7 +140,8 @@ def _speed_rank(metrics: ModelMetrics) -> float | None:
     return tier - (metrics.figure("speed_multiplier") or 0) / 1000
 
 
-def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str, descending: bool = False) -> list[ModelRecord]:
+def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
+                descending: bool = False) -> list[ModelRecord]:
     """Stable sort on one key; models without a figure go last whatever the direction."""
     big = float("inf")
 
