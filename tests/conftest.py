@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
-from wan2gp_fixture import WanFolder
+from wan2gp_fixture import WanFolder, wgp_module
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -21,3 +22,11 @@ def real_catalog_dir() -> Path:
     if not CATALOG_DIR.is_dir():
         pytest.skip(f"the real Wan2GP catalog is not available at {CATALOG_DIR}")
     return CATALOG_DIR
+
+
+@pytest.fixture
+def wgp(monkeypatch):
+    """Wan2GP's module, registered as sys.modules["wgp"] the way Wan2GP registers itself."""
+    module = wgp_module()
+    monkeypatch.setitem(sys.modules, "wgp", module)
+    return module

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import sys
-import types
 
 import pytest
-from wan2gp_fixture import url
+from wan2gp_fixture import LIVE_T2V, fake_fl, url
 
 from wan2gp_model_tracker.catalog_live import HostGlobals, LiveCatalog
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole, ModelStatus
-
-T2V = {"name": "Wan2.1 t2v", "architecture": "t2v",
-       "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],
-       # Added at run time by the Wan family handler, not present in the JSON file.
-       "text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
-       "text_encoder_folder": "umt5-xxl",
-       "metadata": {"main_output": "video"}}
-
-
-def fake_fl(roots):
-    return types.SimpleNamespace(_checkpoints_paths=list(roots))
 
 
 @pytest.fixture
@@ -29,20 +17,6 @@ def host_dir(wan, monkeypatch):
     """Wan2GP runs with its own folder as the working directory."""
     monkeypatch.chdir(wan.root)
     return wan
-
-
-@pytest.fixture
-def wgp(monkeypatch):
-    """The host's own module, registered as sys.modules["wgp"] like Wan2GP does."""
-    module = types.ModuleType("wgp")
-    module.models_def = {"t2v": dict(T2V)}
-    module.server_config = {"transformer_quantization": "int8"}
-    module.text_encoder_quantization = "int8"
-    module.fl = fake_fl(["ckpts", "."])
-    module.WanGP_version = "12.60"
-    module.bfloat16_supported = True
-    monkeypatch.setitem(sys.modules, "wgp", module)
-    return module
 
 
 def test_runtime_text_encoders_are_checked(host_dir, wgp):
@@ -115,6 +89,6 @@ def test_injected_globals_are_used_when_the_host_module_is_absent(host_dir, monk
     monkeypatch.delitem(sys.modules, "wgp", raising=False)
     host_dir.weight("ckpts/t2v_quanto_mbf16_int8.safetensors")
     host_dir.weight("ckpts/umt5-xxl/umt5_quanto_int8.safetensors")
-    analyzer = ModelAnalyzer.from_host({"t2v": T2V}, fake_fl(["ckpts"]), server_config={},
+    analyzer = ModelAnalyzer.from_host({"t2v": LIVE_T2V}, fake_fl(["ckpts"]), server_config={},
                                        text_encoder_quantization="int8", bfloat16_supported=True)
     assert analyzer.scan().get("t2v").status is ModelStatus.DOWNLOADED

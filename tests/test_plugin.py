@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib
 import shutil
 import sys
-import types
 from pathlib import Path
 
 import pytest
 from standin_host import StandInHost, accepts_api
-from wan2gp_fixture import WanFolder, url
+from wan2gp_fixture import LIVE_T2V, WanFolder, url
 
 from wan2gp_model_tracker.catalog_offline import OfflineCatalog
 from wan2gp_model_tracker.installer import PLUGIN_ID, install
@@ -19,10 +18,6 @@ from wan2gp_model_tracker.records import FileRole
 from wan2gp_model_tracker.snapshot import SNAPSHOT_FILENAME
 
 REPO = Path(__file__).resolve().parents[1]
-T2V = {"name": "Wan2.1 Text2video 14B", "architecture": "t2v", "path": "defaults/t2v.json",
-       "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],
-       "text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
-       "text_encoder_folder": "umt5-xxl"}
 
 
 def clone_repository(plugins: Path, folder: str = PLUGIN_ID) -> Path:
@@ -35,19 +30,6 @@ def clone_repository(plugins: Path, folder: str = PLUGIN_ID) -> Path:
                     ignore=shutil.ignore_patterns("__pycache__"))
     (target / "__init__.py").write_text("")  # the Plugin Manager creates it after cloning
     return target
-
-
-@pytest.fixture
-def wgp(monkeypatch):
-    module = types.ModuleType("wgp")
-    module.models_def = {"t2v": dict(T2V)}
-    module.server_config = {"transformer_quantization": "int8"}
-    module.text_encoder_quantization = "int8"
-    module.fl = types.SimpleNamespace(_checkpoints_paths=["ckpts", "."])
-    module.WanGP_version = "12.60"
-    module.bfloat16_supported = True
-    monkeypatch.setitem(sys.modules, "wgp", module)
-    return module
 
 
 @pytest.fixture
@@ -132,7 +114,7 @@ def test_the_model_open_in_wan2gp_is_highlighted(host, wgp):
 
 
 def test_opening_the_tab_saves_a_snapshot_the_offline_command_line_uses(host, wgp, wan):
-    wan.default("t2v", URLs=T2V["URLs"])  # the JSON file does not know the text encoder
+    wan.default("t2v", URLs=LIVE_T2V["URLs"])  # the JSON file does not know the text encoder
     plugin, _, _ = loaded(host, wgp)
     plugin.on_tab_select({})
     assert (wan.root / "plugins" / PLUGIN_ID / SNAPSHOT_FILENAME).is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,31 @@ HF = "https://huggingface.co/DeepBeepMeep/Test/resolve/main"
 
 def url(name: str) -> str:
     return f"{HF}/{name}"
+
+
+# Wan2.1 t2v as Wan2GP holds it at run time: the family handler has added the text encoder.
+LIVE_T2V = {"name": "Wan2.1 Text2video 14B", "architecture": "t2v", "path": "defaults/t2v.json",
+            "URLs": [url("t2v_mbf16.safetensors"), url("t2v_quanto_mbf16_int8.safetensors")],
+            "text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
+            "text_encoder_folder": "umt5-xxl",
+            "metadata": {"main_output": "video"}}
+
+
+def fake_fl(roots: list[str]) -> types.SimpleNamespace:
+    """The host's files locator, as far as the tracker reads it."""
+    return types.SimpleNamespace(_checkpoints_paths=list(roots))
+
+
+def wgp_module() -> types.ModuleType:
+    """A stand-in for Wan2GP's own module (``sys.modules["wgp"]``) with one model and default settings."""
+    module = types.ModuleType("wgp")
+    module.models_def = {"t2v": dict(LIVE_T2V)}
+    module.server_config = {"transformer_quantization": "int8"}
+    module.text_encoder_quantization = "int8"
+    module.fl = fake_fl(["ckpts", "."])
+    module.WanGP_version = "12.60"
+    module.bfloat16_supported = True
+    return module
 
 
 class WanFolder:
