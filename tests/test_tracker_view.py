@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import types
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from wan2gp_model_tracker import tracker_view
 from wan2gp_model_tracker.demo_catalog import DemoCatalog
 from wan2gp_model_tracker.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
@@ -209,6 +212,15 @@ def test_export_writes_the_filtered_table_as_markdown(controller):
     exported = re.findall(r"^\| [✓◐✗] \w+ \| ([^|]+) \|", text, flags=re.M)
     assert [t.strip().replace("\\_", "_") for t in exported] == types_of(select_models(controller.data, filters))
     assert "Table filtered: status downloaded" in text and "## Hardware" in text and "Test GPU" in text
+
+
+def test_repeated_exports_do_not_pile_up(controller, monkeypatch):
+    seconds = iter(range(10))
+    clock = types.SimpleNamespace(now=lambda: datetime(2026, 1, 1, 0, 0, next(seconds)))
+    monkeypatch.setattr(tracker_view, "datetime", clock)
+    paths = [controller.export_markdown(Filters(), details=False) for _ in range(6)]
+    folder = Path(paths[-1]).parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(Path(p).name for p in paths[-3:])
 
 
 def test_export_can_include_each_models_files(controller):

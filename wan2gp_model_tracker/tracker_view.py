@@ -7,7 +7,10 @@ they return, so every behaviour of the tab can be tested as plain functions.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +43,8 @@ SORT_CHOICES = {
     "download": "Still to download",
 }
 FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
+# Exports kept in the controller's folder (a download in flight may still read the previous one).
+KEPT_EXPORTS = 3
 TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "Download",
                  "Best for", "Fit"]
 
@@ -224,7 +229,9 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
         f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
         "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
-        *([] if data.budget(budget_gb) else ["**Fit:** enter a VRAM budget to see which models fit"]),
+        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb)}"
+                       + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
+                       if data.budget(budget_gb) else "enter a VRAM budget to see which models fit"),
         f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
         f"{md_escape(data.inventory.settings.transformer_quantization or 'bf16')} · scanned "
         f"{data.inventory.scanned_at:%H:%M:%S}",
@@ -356,7 +363,9 @@ class TrackerController:
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
+        # The tab rewrites its export whenever the table changes; old copies are pruned, the folder removed at exit.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
+        atexit.register(shutil.rmtree, self._export_dir, True)
 
     def refresh(self) -> TrackerData:
         with self._lock:
@@ -390,5 +399,8 @@ class TrackerController:
         path = os.path.join(self._export_dir, f"wan2gp-models-{datetime.now():%Y%m%d-%H%M%S}.md")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
+        for old in sorted(os.listdir(self._export_dir))[:-KEPT_EXPORTS]:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self._export_dir, old))
         return path
 
