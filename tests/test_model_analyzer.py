@@ -394,6 +394,15 @@ def test_per_model_helpers_answer_from_the_latest_scan(wan):
         analyzer.get_model_status("nope")
 
 
+def test_vram_estimate_uses_the_curated_figures_for_a_known_model(wan):
+    add_t2v(wan)
+    wan.default("my_model", URLs=[url("my_5B_bf16.safetensors")])
+    analyzer = wan.analyzer()
+    t2v = analyzer.estimate_vram_usage("t2v")
+    assert (t2v.source, t2v.vram_min_gb) == ("curated", 8)
+    assert analyzer.estimate_vram_usage("my_model").source == "estimated"
+
+
 def test_scanning_never_writes_to_the_checkpoint_folders(wan):
     add_t2v(wan)
     wan.weight("ckpts/t2v_14B_mbf16.safetensors")

@@ -10,12 +10,15 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .catalog import CatalogProvider
 from .model_analyzer import CatalogUnavailable, ModelAnalyzer
 from .records import Inventory, ModelStatus
+
+if TYPE_CHECKING:
+    from .hardware import HardwareInfo
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -41,7 +44,7 @@ def _catalog(wan2gp: str | None) -> CatalogProvider:
 class _Scan:
     inventory: Inventory
     metrics: dict[str, Any]
-    hardware: Any
+    hardware: HardwareInfo
 
 
 def _scan(args: argparse.Namespace) -> _Scan:
@@ -59,7 +62,7 @@ def _scan(args: argparse.Namespace) -> _Scan:
     return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots))
 
 
-def _budget(args: argparse.Namespace, hardware: Any) -> float | None:
+def _budget(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
     if args.vram is not None and args.vram <= 0:
         raise CommandError("--vram must be a positive number of GB")
     return args.vram if args.vram is not None else hardware.default_vram_budget_gb
