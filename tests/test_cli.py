@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import subprocess
 import sys
 
@@ -157,6 +158,15 @@ def test_hardware_reports_gpu_ram_and_disk(capsys, wan):
     data = json.loads(out)
     assert code == 0 and "gpu" in data and data["ram_total_gb"]
     assert [d["root"] for d in data["disks"]] == [str(wan.root / "ckpts"), str(wan.root)]
+
+
+def test_serve_on_a_busy_port_exits_2_with_one_line(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", str(port))
+    assert code == 2 and f"cannot serve on 127.0.0.1:{port}" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["inventory", "--help"]])

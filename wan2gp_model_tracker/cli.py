@@ -131,7 +131,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    serve(_catalog(args.wan2gp), args.host, args.port)
+    catalog = _catalog(args.wan2gp)
+    try:
+        serve(catalog, args.host, args.port)
+    except OSError as exc:  # Gradio reports a busy or forbidden port this way
+        raise CommandError(f"cannot serve on {args.host}:{args.port or 'the default port'}: {exc}") from exc
     return 0
 
 
