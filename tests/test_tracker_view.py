@@ -195,6 +195,16 @@ def test_summary_counts_models_and_names_the_machine(controller):
     assert "Test GPU" in text
 
 
+def test_a_refresh_shows_files_that_arrived_since_the_last_one(wan):
+    wan.default("m", URLs=["https://h/m.safetensors"])
+    controller = TrackerController(wan.catalog(), hardware_probe=machine())
+    before = table_frame(select_models(controller.refresh(), Filters()), controller.data, None)
+    wan.weight("ckpts/m.safetensors", size=3_000_000_000)
+    after = table_frame(select_models(controller.refresh(), Filters()), controller.data, None)
+    assert (before["Status"].item(), after["Status"].item()) == ("✗ missing", "✓ downloaded")
+    assert after["Size"].item() == "3.0 GB"
+
+
 def test_the_model_open_in_wan2gp_is_marked(controller):
     controller.set_current_model("t2v")
     data = controller.data
