@@ -36,10 +36,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from wan2gp_model_tracker.catalog_offline import OfflineCatalog  # noqa: E402
-from wan2gp_model_tracker.demo_catalog import write_sparse_safetensors  # noqa: E402
+from wan2gp_model_tracker.catalog.offline import OfflineCatalog  # noqa: E402
+from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors  # noqa: E402
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer  # noqa: E402
-from wan2gp_model_tracker.tracker_view import Filters, TrackerController, select_models, table_frame  # noqa: E402
+from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame  # noqa: E402
 
 DEFAULT_CATALOG = REPO.parent / "shared" / "wan2gp" / "catalog" / "defaults"
 HF = "https://huggingface.co/Synthetic/Bench/resolve/main"

@@ -7,7 +7,7 @@ import sys
 import pytest
 from wan2gp_fixture import LIVE_T2V, fake_fl, url
 
-from wan2gp_model_tracker.catalog_live import HostGlobals, LiveCatalog
+from wan2gp_model_tracker.catalog.live import HostGlobals, LiveCatalog
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole, ModelStatus
 

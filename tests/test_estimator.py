@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wan2gp_model_tracker.estimator import (
+from wan2gp_model_tracker.fit.estimator import (
     DEFAULT_FRAMES,
     DEFAULT_RESOLUTION,
     DEFAULT_STEPS,

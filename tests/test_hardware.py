@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from wan2gp_model_tracker import hardware
-from wan2gp_model_tracker.estimator import ModelMetrics
-from wan2gp_model_tracker.hardware import (
+from wan2gp_model_tracker.fit import hardware
+from wan2gp_model_tracker.fit.estimator import ModelMetrics
+from wan2gp_model_tracker.fit.hardware import (
     GIB,
     NO_GPU,
     GpuDetection,

@@ -18,7 +18,7 @@ from wan2gp_model_tracker.installer import (
     plan_uninstall,
     uninstall,
 )
-from wan2gp_model_tracker.snapshot import SNAPSHOT_FILENAME
+from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 
 REPO = Path(__file__).resolve().parents[1]
 HOST_CONFIG = {"transformer_quantization": "int8", "enabled_plugins": ["motion_designer"], "profile": 4,

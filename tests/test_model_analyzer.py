@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from wan2gp_fixture import WanFolder, url
 
-from wan2gp_model_tracker.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
+from wan2gp_model_tracker.scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 from wan2gp_model_tracker.records import FileRole, ModelStatus, download_bytes
 
 T2V_URLS = [url("t2v_14B_mbf16.safetensors"), url("t2v_14B_quanto_mbf16_int8.safetensors")]

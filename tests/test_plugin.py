@@ -11,11 +11,11 @@ import pytest
 from standin_host import StandInHost, accepts_api
 from wan2gp_fixture import LIVE_T2V, WanFolder, url
 
-from wan2gp_model_tracker.catalog_offline import OfflineCatalog
+from wan2gp_model_tracker.catalog.offline import OfflineCatalog
 from wan2gp_model_tracker.installer import PLUGIN_ID, install
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole
-from wan2gp_model_tracker.snapshot import SNAPSHOT_FILENAME
+from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 
 REPO = Path(__file__).resolve().parents[1]
 

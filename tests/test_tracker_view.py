@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from wan2gp_model_tracker import tracker_view
-from wan2gp_model_tracker.demo_catalog import DemoCatalog
-from wan2gp_model_tracker.hardware import GpuDetection, GpuInfo, HardwareInfo
+from wan2gp_model_tracker.ui import view as tracker_view
+from wan2gp_model_tracker.catalog.demo import DemoCatalog
+from wan2gp_model_tracker.fit.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
-from wan2gp_model_tracker.renderers import md_escape
-from wan2gp_model_tracker.tracker_view import (
+from wan2gp_model_tracker.render.renderers import md_escape
+from wan2gp_model_tracker.ui.view import (
     Filters,
     TrackerController,
     detail_markdown,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .catalog import CatalogProvider
+from .catalog.base import CatalogProvider
 from .model_analyzer import CatalogUnavailable, ModelAnalyzer
 from .records import Inventory, ModelStatus
 
 if TYPE_CHECKING:
-    from .hardware import HardwareInfo
+    from .fit.hardware import HardwareInfo
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -29,10 +29,10 @@ class CommandError(Exception):
 
 def _catalog(wan2gp: str | None) -> CatalogProvider:
     if wan2gp is None:
-        from .demo_catalog import DemoCatalog
+        from .catalog.demo import DemoCatalog
 
         return DemoCatalog()
-    from .catalog_offline import NotAWan2GPFolder, OfflineCatalog
+    from .catalog.offline import NotAWan2GPFolder, OfflineCatalog
 
     try:
         return OfflineCatalog(wan2gp)
@@ -49,7 +49,7 @@ class _Scan:
 
 def _scan(args: argparse.Namespace) -> _Scan:
     """Scan the chosen catalog and attach metrics and the machine's hardware."""
-    from .hardware import detect_hardware
+    from .fit.hardware import detect_hardware
     from .performance_db import PerformanceDatabase
 
     database = PerformanceDatabase.default()
@@ -73,8 +73,8 @@ def _write(text: str) -> None:
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    from . import renderers
-    from .hardware import assess_fit
+    from .render import renderers
+    from .fit.hardware import assess_fit
 
     scan = _scan(args)
     inventory = scan.inventory
@@ -101,7 +101,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 def cmd_hardware(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from .hardware import detect_hardware
+    from .fit.hardware import detect_hardware
 
     roots = ()
     if args.wan2gp:
@@ -115,8 +115,8 @@ def cmd_hardware(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from . import renderers
-    from .recommendations import recommend
+    from .render import renderers
+    from .fit.recommendations import recommend
 
     scan = _scan(args)
     budget = _budget(args, scan.hardware)
@@ -129,7 +129,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .ui.serve import serve
 
     catalog = _catalog(args.wan2gp)
     try:
@@ -140,7 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _install_action(args: argparse.Namespace, planner, action, verb: str) -> int:
-    from .catalog_offline import NotAWan2GPFolder
+    from .catalog.offline import NotAWan2GPFolder
     from .installer import InstallError
 
     try:

@@ -13,10 +13,10 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 
-from .catalog import CONFIG_FILENAME
-from .catalog_offline import NotAWan2GPFolder, is_wan2gp_folder
+from .catalog.base import CONFIG_FILENAME
+from .catalog.offline import NotAWan2GPFolder, is_wan2gp_folder
 from .fileio import write_json_atomic
-from .snapshot import SNAPSHOT_FILENAME
+from .catalog.snapshot import SNAPSHOT_FILENAME
 
 PLUGIN_ID = "wan2gp-model-tracker"
 PACKAGE = "wan2gp_model_tracker"

@@ -1,6 +1,6 @@
 """Which models are downloaded, partial or missing, decided file by file as Wan2GP decides it.
 
-``ModelAnalyzer.scan()`` is the one entry point that touches the disk. Plans (model_plan.py)
+``ModelAnalyzer.scan()`` is the one entry point that touches the disk. Plans (scan/plan.py)
 are kept while the catalog and settings stay the same; each scan lists every folder it needs
 once, looks each distinct file up once, and rebuilds a model's record only when something it
 depends on changed on disk. Problems with one model become errors on that model; the scan
@@ -14,10 +14,10 @@ from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .catalog import CatalogProvider, CatalogState
-from .disk_index import DiskIndex, FileInfo, ListingCache
-from .file_checks import HeaderCache, incomplete_downloads
-from .model_plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
+from .catalog.base import CatalogProvider, CatalogState
+from .scan.disk_index import DiskIndex, FileInfo, ListingCache
+from .scan.file_checks import HeaderCache, incomplete_downloads
+from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
 from .records import (
     CatalogWarning,
     FileRecord,
@@ -28,11 +28,11 @@ from .records import (
     ModelStatus,
     OtherVariant,
 )
-from .resolution import DefinitionError, local_name
-from .sizing import estimate_file_size
+from .scan.resolution import DefinitionError, local_name
+from .scan.sizing import estimate_file_size
 
 if TYPE_CHECKING:
-    from .estimator import ModelMetrics
+    from .fit.estimator import ModelMetrics
 
 
 class CatalogUnavailable(Exception):
@@ -106,7 +106,7 @@ class ModelAnalyzer:
     @classmethod
     def from_host(cls, models_def: Mapping[str, dict], files_locator: Any, **host_globals: Any) -> ModelAnalyzer:
         """The design card's shape: build from the globals Wan2GP hands a plugin."""
-        from .catalog_live import LiveCatalog
+        from .catalog.live import LiveCatalog
 
         return cls(LiveCatalog.from_globals(models_def=models_def, fl=files_locator, **host_globals))
 

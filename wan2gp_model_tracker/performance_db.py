@@ -28,7 +28,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .estimator import (
+from .fit.estimator import (
     QUALITY_TIERS,
     SPEED_TIERS,
     Citation,
@@ -42,7 +42,7 @@ from .estimator import (
     speed_tier_for,
 )
 from .records import FileRole, Inventory, ModelRecord
-from .sizing import BYTES_PER_PARAM
+from .scan.sizing import BYTES_PER_PARAM
 
 __all__ = [
     "Citation", "CuratedEntry", "EstimateError", "ErrorReport", "ModelMetrics", "PerformanceData",

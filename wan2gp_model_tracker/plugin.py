@@ -17,7 +17,7 @@ from typing import Any
 from shared.utils.plugins import WAN2GPPlugin
 
 from . import __version__
-from .catalog_live import REQUESTED_GLOBALS, HostGlobals, LiveCatalog
+from .catalog.live import REQUESTED_GLOBALS, HostGlobals, LiveCatalog
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         import gradio as gr
 
         try:
-            from .tracker_view import TrackerController
+            from .ui.view import TrackerController
             from .ui_components import build_tab
 
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot)
@@ -89,7 +89,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
 
     def _save_snapshot(self, data: Any) -> None:
         """Save the enriched definitions for the offline command line, when they changed."""
-        from .snapshot import save_snapshot, snapshot_from_state
+        from .catalog.snapshot import save_snapshot, snapshot_from_state
 
         if self._controller is None:
             return

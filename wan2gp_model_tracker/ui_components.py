@@ -1,4 +1,4 @@
-"""The Gradio widgets of the Model Tracker tab. All decisions live in tracker_view.py."""
+"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from .tracker_view import (
+from .ui.view import (
     ALL,
     FIT_CHOICES,
     SORT_CHOICES,

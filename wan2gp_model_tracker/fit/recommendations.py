@@ -14,7 +14,7 @@ from typing import Any
 
 from .estimator import QUALITY_TIERS, ModelMetrics
 from .hardware import FitVerdict, assess_fit
-from .records import Inventory, ModelRecord, ModelStatus, ScanSettings
+from ..records import Inventory, ModelRecord, ModelStatus, ScanSettings
 
 _VERDICT_ORDER = {"recommended": 0, "compatible": 1}
 _STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .records import ModelStatus
+from ..records import ModelStatus
 
 STATUS_MARKS = {
     ModelStatus.DOWNLOADED: "✓",

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import __version__
+from .. import __version__
 from .formatting import format_gb, status_label
-from .records import FileRecord, Inventory, ModelRecord, ScanSettings, Summary
+from ..records import FileRecord, Inventory, ModelRecord, ScanSettings, Summary
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import CatalogState
-from .families import FamilyInfo, family_info
-from .records import FileRole
+from ..catalog.base import CatalogState
+from ..catalog.families import FamilyInfo, family_info
+from ..records import FileRole
 from .resolution import (
     LORA_DIR_TOKEN,
     DefinitionError,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import psutil
 
 from .estimator import ModelMetrics
-from .sizing import bytes_per_param
+from ..scan.sizing import bytes_per_param
 
 NO_GPU = "no NVIDIA GPU detected"
 GIB = 1024**3

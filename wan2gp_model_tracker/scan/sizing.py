@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import FileRole
+from ..records import FileRole
 
 _PARAMS_RE = re.compile(r"(?<![a-z0-9.])a?(\d+(?:[._]\d)?)\s?b(?![a-z0-9])", re.IGNORECASE)
 

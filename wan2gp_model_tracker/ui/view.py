@@ -20,14 +20,14 @@ from typing import Any
 
 import pandas as pd
 
-from .catalog import CatalogProvider
-from .estimator import NOT_DOCUMENTED
-from .formatting import format_gb, status_label
-from .hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
-from .model_analyzer import ModelAnalyzer
-from .performance_db import ModelMetrics, PerformanceDatabase
-from .records import Inventory, ModelRecord, ModelStatus
-from .renderers import md_code, md_escape, model_detail_markdown, render_markdown
+from ..catalog.base import CatalogProvider
+from ..fit.estimator import NOT_DOCUMENTED
+from ..render.formatting import format_gb, status_label
+from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
+from ..model_analyzer import ModelAnalyzer
+from ..performance_db import ModelMetrics, PerformanceDatabase
+from ..records import Inventory, ModelRecord, ModelStatus
+from ..render.renderers import md_code, md_escape, model_detail_markdown, render_markdown
 
 ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from .catalog import CatalogState
+from .base import CatalogState
 from .families import FAMILY_LABELS, FamilyInfo, family_info
-from .fileio import write_json_atomic
-from .resolution import LORA_DIR_TOKEN
+from ..fileio import write_json_atomic
+from ..scan.resolution import LORA_DIR_TOKEN
 
 SNAPSHOT_FILENAME = "model_tracker_snapshot.json"
 SNAPSHOT_FORMAT = 1

@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .families import FAMILY_LABELS, family_info
-from .resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
-from .sizing import TEXT_ENCODER_PARAMS, bytes_per_param, params_from_text
+from ..catalog.families import FAMILY_LABELS, family_info
+from ..scan.resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
+from ..scan.sizing import TEXT_ENCODER_PARAMS, bytes_per_param, params_from_text
 
 SpeedTier = Literal["fast", "medium", "slow"]
 QualityTier = Literal["low", "medium", "high", "highest"]

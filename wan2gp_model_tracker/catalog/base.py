@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .families import FamilyInfo, family_info
-from .records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings
 
 CONFIG_FILENAME = "wgp_config.json"
 DEFAULT_CHECKPOINT_PATHS = ("ckpts", ".")

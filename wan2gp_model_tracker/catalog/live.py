@@ -12,9 +12,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .catalog import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .base import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
 from .families import FAMILY_LABELS, FamilyInfo, family_info
-from .records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
 REQUESTED_GLOBALS = (
@@ -81,7 +81,7 @@ class LiveCatalog:
         te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
         bf16 = host.get("bfloat16_supported")
         if bf16 is None:
-            from .hardware import bf16_supported
+            from ..fit.hardware import bf16_supported
 
             bf16 = bf16_supported()
         settings = ScanSettings(

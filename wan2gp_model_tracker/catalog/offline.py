@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import snapshot as snapshot_mod
-from .catalog import (
+from .base import (
     CONFIG_FILENAME,
     BrokenDefinition,
     CatalogState,
@@ -17,7 +17,7 @@ from .catalog import (
     read_config,
 )
 from .families import family_info
-from .records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings
 
 
 class NotAWan2GPFolder(Exception):
@@ -184,7 +184,7 @@ class OfflineCatalog:
 
     def _bf16(self) -> bool:
         if self._bf16_supported is None:
-            from .hardware import bf16_supported
+            from ..fit.hardware import bf16_supported
 
             self._bf16_supported = bf16_supported()
         return self._bf16_supported

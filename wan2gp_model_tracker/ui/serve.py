@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import __version__
-from .catalog import CatalogProvider
-from .tracker_view import TrackerController
-from .ui_components import build_tab
+from .. import __version__
+from ..catalog.base import CatalogProvider
+from .view import TrackerController
+from ..ui_components import build_tab
 
 
 def build_app(catalog: CatalogProvider) -> gr.Blocks:

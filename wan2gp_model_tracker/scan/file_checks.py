@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 
 from .disk_index import DiskIndex, FileInfo
-from .records import IncompleteDownload
+from ..records import IncompleteDownload
 
 # A safetensors header is a few hundred KB even for 20B models; anything far larger is corrupt.
 _MAX_HEADER_BYTES = 100 * 1024 * 1024

@@ -1,0 +1,1 @@
+"""What a model costs and whether it fits: estimates, hardware and recommendations."""

@@ -1,0 +1,1 @@
+"""Records turned into text: terminal tables, Markdown, JSON and CSV."""

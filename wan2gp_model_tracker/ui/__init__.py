@@ -1,0 +1,1 @@
+"""The tab's logic without Gradio, and the standalone app."""
