@@ -40,7 +40,7 @@ def test_a_finetune_that_is_not_json_becomes_an_error_on_its_model(wan):
     wan.finetune("broken", '{"model": {"name": "oops",')
     inventory = wan.scan()
     broken = inventory.get("broken")
-    assert broken.status is ModelStatus.MISSING
+    assert broken.status is ModelStatus.ERROR
     assert "not valid JSON" in broken.errors[0]
     assert inventory.get("t2v").errors == ()
 

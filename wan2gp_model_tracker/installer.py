@@ -31,10 +31,11 @@ from .wan2gp_model_tracker.plugin import ModelTrackerPlugin
 __all__ = ["ModelTrackerPlugin"]
 '''
 # Wan2GP installs this into its own environment: nothing it pins (gradio, pydantic, ...) is named.
-ROOT_REQUIREMENTS = """# Wan2GP already provides gradio, pandas and pydantic; these two are listed without versions
-# so that installing never upgrades anything Wan2GP pins.
+ROOT_REQUIREMENTS = """# Wan2GP already provides gradio, pandas, pydantic, huggingface_hub, mutagen and Pillow. These are listed
+# without versions so that installing never upgrades anything Wan2GP pins; Send2Trash is the only one it lacks.
 psutil
 nvidia-ml-py
+Send2Trash
 """
 
 

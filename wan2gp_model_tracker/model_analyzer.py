@@ -321,6 +321,6 @@ def _broken_record(model_type: str, path: str, message: str) -> ModelRecord:
     return ModelRecord(
         model_type=model_type, name=model_type, architecture="", family="Unknown", output_type="video",
         description="", definition_path=path, is_finetune=_is_finetune({"path": path}), visible=True,
-        status=ModelStatus.MISSING, status_reason="the definition file could not be read", files=(),
+        status=ModelStatus.ERROR, status_reason="the definition file could not be read", files=(),
         errors=(message,),
     )

@@ -41,7 +41,7 @@ from .fit.estimator import (
     read_definition,
     speed_tier_for,
 )
-from .records import FileRole, Inventory, ModelRecord
+from .records import FileRole, Inventory, ModelRecord, ModelStatus
 from .scan.sizing import BYTES_PER_PARAM
 
 __all__ = [
@@ -285,9 +285,13 @@ class PerformanceDatabase:
 
     def metrics_for_inventory(self, inventory: Inventory,
                               defs: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, ModelMetrics]:
-        """Metrics for every model of a scan (cached between refreshes while nothing changes)."""
+        """Metrics for every loadable model of a scan (cached between refreshes while nothing changes).
+
+        A definition Wan2GP cannot load gets none: any figure for it would be invented.
+        """
         return {m.model_type: self.get_metrics(m.model_type, defs.get(m.model_type) if defs else None, m,
-                                               catalog=defs) for m in inventory.models}
+                                               catalog=defs) for m in inventory.models
+                if m.status is not ModelStatus.ERROR}
 
     def model_params_b(self, model_type: str, model_def: Mapping[str, Any] | None = None) -> float | None:
         """Parameters (billions) of one transformer file, for sizing files not yet downloaded.

@@ -13,11 +13,13 @@ class ModelStatus(str, Enum):
     DOWNLOADED = "downloaded"
     PARTIAL = "partial"
     MISSING = "missing"
+    # Not one of Wan2GP's marks: a definition Wan2GP itself could not load or resolve.
+    ERROR = "error"
 
     @property
-    def host_code(self) -> int:
-        """The host's own code: MISSING 0, PARTIAL 1, EXPECTED 2."""
-        return {"missing": 0, "partial": 1, "downloaded": 2}[self.value]
+    def host_code(self) -> int | None:
+        """The host's own code: MISSING 0, PARTIAL 1, EXPECTED 2; None for a definition it cannot load."""
+        return {"missing": 0, "partial": 1, "downloaded": 2}.get(self.value)
 
 
 class FileStatus(str, Enum):
@@ -169,6 +171,7 @@ class Summary:
     downloaded: int
     partial: int
     missing: int
+    errors: int
     with_errors: int
     bytes_on_disk: int
     bytes_to_download: int
@@ -201,6 +204,7 @@ class Inventory:
             downloaded=counts[ModelStatus.DOWNLOADED],
             partial=counts[ModelStatus.PARTIAL],
             missing=counts[ModelStatus.MISSING],
+            errors=counts[ModelStatus.ERROR],
             with_errors=sum(1 for m in self.models if m.errors),
             bytes_on_disk=physical_bytes_on_disk(self.models),
             bytes_to_download=download_bytes(self.models),

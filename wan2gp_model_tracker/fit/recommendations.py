@@ -17,7 +17,7 @@ from .hardware import FitVerdict, assess_fit
 from ..records import Inventory, ModelRecord, ModelStatus, ScanSettings
 
 _VERDICT_ORDER = {"recommended": 0, "compatible": 1}
-_STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2}
+_STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2, ModelStatus.ERROR: 3}
 _OUTPUT_ORDER = ("video", "image", "audio")
 # Latent tokens shrink with the pixel count: 1280x720 has 2.3 times the pixels of 832x480.
 _HD_TO_480P = (1280 * 720) / (832 * 480)

@@ -8,6 +8,7 @@ STATUS_MARKS = {
     ModelStatus.DOWNLOADED: "✓",
     ModelStatus.PARTIAL: "◐",
     ModelStatus.MISSING: "✗",
+    ModelStatus.ERROR: "⚠",
 }
 
 

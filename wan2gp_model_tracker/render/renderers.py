@@ -83,6 +83,7 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
         "downloaded": summary.downloaded,
         "partial": summary.partial,
         "missing": summary.missing,
+        "errors": summary.errors,
         "with_errors": summary.with_errors,
         "bytes_on_disk": summary.bytes_on_disk,
         "bytes_to_download": summary.bytes_to_download,

@@ -32,7 +32,7 @@ from ..render.renderers import md_code, md_escape, model_detail_markdown, render
 ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
 QUALITY_ORDER = {"highest": 0, "high": 1, "medium": 2, "low": 3}
-STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2}
+STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2, ModelStatus.ERROR: 3}
 SORT_CHOICES = {
     "name": "Name",
     "status": "Status",
