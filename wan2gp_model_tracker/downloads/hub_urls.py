@@ -1,0 +1,43 @@
+"""Hugging Face file URLs as Wan2GP's definitions write them: ``https://huggingface.co/<repo>/resolve/<rev>/<path>``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+
+
+@dataclass(frozen=True, slots=True)
+class HubFile:
+    """One file of a Hub repository, at a revision."""
+
+    repo_id: str
+    revision: str
+    path_in_repo: str
+
+    @property
+    def filename(self) -> str:
+        return self.path_in_repo.rsplit("/", 1)[-1]
+
+
+def parse_hub_url(entry: str) -> HubFile | None:
+    """The Hub file an entry downloads, or None for any other URL or local path.
+
+    A ``|folder`` suffix (Wan2GP's target folder) is ignored; only model repositories on
+    huggingface.co are recognised, since that is where every catalog entry points.
+    """
+    if not isinstance(entry, str) or not entry.startswith("http"):
+        return None
+    try:
+        url = urlsplit(entry.split("|", 1)[0])
+        host = url.hostname
+    except ValueError:  # e.g. an unbalanced "[" taken for an IPv6 address
+        return None
+    if url.scheme != "https" or host != "huggingface.co":
+        return None
+    parts = [unquote(p) for p in url.path.split("/") if p]
+    # <owner>/<name>/resolve/<revision>/<path...>
+    if len(parts) < 5 or parts[2] != "resolve" or any(p in (".", "..") for p in parts):
+        return None
+    return HubFile(repo_id=f"{parts[0]}/{parts[1]}", revision=parts[3], path_in_repo="/".join(parts[4:]))
