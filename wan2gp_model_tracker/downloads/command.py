@@ -10,7 +10,7 @@ from typing import TextIO
 
 from ..records import Inventory
 from ..render.formatting import format_gb, status_label
-from .fetch import FetchOptions
+from .fetch import FetchOptions, remote_metadata
 from .plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
 from .queue import DownloadQueue, JobState, QueueSnapshot
 from .reuse import ReuseIndex, default_sources
@@ -44,12 +44,16 @@ class DownloadRequest:
 
 def make_plan(inventory: Inventory, request: DownloadRequest) -> DownloadPlan:
     index = ReuseIndex(default_sources(inventory.settings.checkpoint_roots, request.reuse_from))
-    return build_plan(inventory, request.model_types, find_reuse=index.candidates, link=request.link)
+    options = FetchOptions(endpoint=request.endpoint)
+    lookup = None if request.no_network else lambda files: remote_metadata(files, options)
+    return build_plan(inventory, request.model_types, find_reuse=index.candidates, link=request.link,
+                      metadata=lookup)
 
 
-def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: TextIO = sys.stdout,
+def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: TextIO | None = None,
                  queue: DownloadQueue | None = None) -> int:
     """Plan, then (unless a dry run) reuse or download; returns an exit code from EXIT_CODES."""
+    out = out or sys.stdout
     inventory = scan()
     plan = make_plan(inventory, request)  # PlanError (unknown model type) is the caller's usage error
     out.write(plan.describe() + "\n")

@@ -21,11 +21,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .hub_urls import DEFAULT_ENDPOINT
-from .plan import PlannedFile
+from .plan import PlannedFile, RemoteFile
 from .reuse import sha256_of
 
 ProgressSink = Callable[[int, "int | None"], None]
@@ -74,6 +74,37 @@ def fetch_file(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
         if exc.errno == errno.ENOSPC:
             raise FetchError("disk_full", f"the disk is full while writing {item.target}") from exc
         raise FetchError("error", f"{type(exc).__name__}: {exc}") from exc
+
+
+def remote_metadata(files: Sequence[PlannedFile], options: FetchOptions = FetchOptions(),
+                    timeout: float = 5.0) -> dict[str, RemoteFile]:
+    """Exact sizes (and the Hub's sha256) by target, asked in parallel; files that do not answer are left out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(item: PlannedFile) -> RemoteFile | None:
+        try:
+            return _remote_file(item, options, timeout)
+        except Exception:  # no answer only means the plan keeps its estimate
+            return None
+
+    with ThreadPoolExecutor(max_workers=min(8, len(files) or 1)) as pool:
+        answers = list(pool.map(one, files))
+    return {f.target: answer for f, answer in zip(files, answers) if answer is not None}
+
+
+def _remote_file(item: PlannedFile, options: FetchOptions, timeout: float) -> RemoteFile:
+    if item.hub is not None:
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+        endpoint = (options.endpoint or endpoint_from_env()).rstrip("/")
+        hub = item.hub
+        meta = get_hf_file_metadata(hf_hub_url(hub.repo_id, hub.path_in_repo, revision=hub.revision,
+                                               endpoint=endpoint), timeout=timeout, endpoint=endpoint)
+        return RemoteFile(meta.size, meta.etag if meta.etag and SHA256.match(meta.etag) else None)
+    request = urllib.request.Request(item.url, method="HEAD")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length")
+        return RemoteFile(int(length) if length and length.isdigit() else None)
 
 
 # --- Hugging Face Hub -------------------------------------------------------------------------------------

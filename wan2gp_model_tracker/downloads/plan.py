@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..records import FileRecord, Inventory, ModelStatus
@@ -118,6 +118,17 @@ class DownloadPlan:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """What the server says about a file before it is fetched."""
+
+    size_bytes: int | None
+    sha256: str | None = None
+
+
+MetadataLookup = Callable[[Sequence["PlannedFile"]], Mapping[str, RemoteFile]]
+
+
 class PlanError(ValueError):
     """The request cannot become a plan (unknown model type, bad choice)."""
 
@@ -170,11 +181,13 @@ def needed_files(inventory: Inventory, model_types: Iterable[str],
 
 def build_plan(inventory: Inventory, model_types: Iterable[str], *, only_files: Collection[str] | None = None,
                find_reuse: Callable[[str, int | None, bool, str], tuple[ReuseCandidate, ...]] | None = None,
-               link: str | None = None, probe: FreeSpaceProbe = free_space) -> DownloadPlan:
+               link: str | None = None, probe: FreeSpaceProbe | None = None,
+               metadata: MetadataLookup | None = None) -> DownloadPlan:
     """A plan for the missing files of ``model_types`` (or only the named files among them).
 
-    ``find_reuse(filename, size, size_is_exact, target)`` lists copies on disk; with ``link`` set
-    to hard, sym or copy, a file with a suitable copy is reused that way instead of downloaded.
+    ``metadata(files)`` gives exact sizes and checksums by target (from the server, when the
+    network may be used); ``find_reuse(filename, size, size_is_exact, target)`` lists copies on
+    disk; with ``link`` set to hard, sym or copy, a file with a suitable copy is reused that way.
     """
     if link is not None and link not in LINK_CHOICES:
         raise PlanError(f"unknown link kind {link!r}: choose hard, sym or copy")
@@ -194,15 +207,28 @@ def build_plan(inventory: Inventory, model_types: Iterable[str], *, only_files: 
         if not url.startswith("http"):
             skipped[record.filename] = "a local path in the definition: there is nothing to download it from"
             continue
-        exact = record.size_bytes is not None and not record.size_is_estimate
-        reuse = find_reuse(record.filename, record.size_bytes, exact, record.path) if find_reuse else ()
-        planned = PlannedFile(filename=record.filename, url=url, target=record.path, size_bytes=record.size_bytes,
-                              size_is_estimate=record.size_is_estimate, model_types=(model_type,),
-                              hub=parse_hub_url(url), reuse=reuse)
-        by_target[record.path] = _choose(planned, link)
-    files = tuple(by_target.values())
+        by_target[record.path] = PlannedFile(
+            filename=record.filename, url=url, target=record.path, size_bytes=record.size_bytes,
+            size_is_estimate=record.size_is_estimate, model_types=(model_type,), hub=parse_hub_url(url))
+    remote = metadata(tuple(by_target.values())) if metadata and by_target else {}
+    files = tuple(_choose(_with_reuse(_with_remote(f, remote.get(f.target)), find_reuse), link)
+                  for f in by_target.values())
     return DownloadPlan(model_types=types, files=files, skipped=tuple(skipped.items()),
-                        drives=_drives(files, probe))
+                        drives=_drives(files, probe or free_space))
+
+
+def _with_remote(planned: PlannedFile, remote: RemoteFile | None) -> PlannedFile:
+    if remote is None or remote.size_bytes is None:
+        return planned
+    return replace(planned, size_bytes=remote.size_bytes, size_is_estimate=False,
+                   sha256=remote.sha256 or planned.sha256)
+
+
+def _with_reuse(planned: PlannedFile, find_reuse: Callable[..., tuple[ReuseCandidate, ...]] | None) -> PlannedFile:
+    if find_reuse is None:
+        return planned
+    exact = planned.size_bytes is not None and not planned.size_is_estimate
+    return replace(planned, reuse=find_reuse(planned.filename, planned.size_bytes, exact, planned.target))
 
 
 def _choose(planned: PlannedFile, link: str | None) -> PlannedFile:

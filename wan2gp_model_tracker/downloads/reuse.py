@@ -30,9 +30,10 @@ class Source:
 def hf_cache_sources() -> list[Source]:
     """The Hugging Face hub cache's snapshot files, as huggingface_hub reports them."""
     try:
-        from huggingface_hub import scan_cache_dir
+        from huggingface_hub import constants, scan_cache_dir
 
-        info = scan_cache_dir()
+        # Read the variable now rather than at import, so a changed HF_HUB_CACHE is honoured.
+        info = scan_cache_dir(os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE)
     except Exception:  # no cache, unreadable cache: simply nothing to reuse there
         return []
     return [Source(str(revision.snapshot_path), f"Hugging Face cache ({repo.repo_id})")
