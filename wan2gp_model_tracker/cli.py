@@ -73,8 +73,8 @@ def _write(text: str) -> None:
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    from .render import renderers
     from .fit.hardware import assess_fit
+    from .render import renderers
 
     scan = _scan(args)
     inventory = scan.inventory
@@ -115,8 +115,8 @@ def cmd_hardware(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from .render import renderers
     from .fit.recommendations import recommend
+    from .render import renderers
 
     scan = _scan(args)
     budget = _budget(args, scan.hardware)

@@ -123,8 +123,7 @@ def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
 
 
 def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())

@@ -89,7 +89,7 @@ def remote_metadata(files: Sequence[PlannedFile], options: FetchOptions = FetchO
 
     with ThreadPoolExecutor(max_workers=min(8, len(files) or 1)) as pool:
         answers = list(pool.map(one, files))
-    return {f.target: answer for f, answer in zip(files, answers) if answer is not None}
+    return {f.target: answer for f, answer in zip(files, answers, strict=True) if answer is not None}
 
 
 def _remote_file(item: PlannedFile, options: FetchOptions, timeout: float) -> RemoteFile:

@@ -7,6 +7,7 @@ only while there is work, and hands out frozen snapshots for display.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -270,10 +271,9 @@ class DownloadQueue:
             self._idle.notify_all()
         for model_type in finished:
             for callback in listeners:
-                try:
+                # A failing rescan must not stop the downloads.
+                with contextlib.suppress(Exception):
                     callback(model_type)
-                except Exception:  # a failing rescan must not stop the downloads
-                    pass
 
 
 def _with_models(item: PlannedFile, extra: tuple[str, ...]) -> PlannedFile:
