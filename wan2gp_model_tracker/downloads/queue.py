@@ -132,6 +132,7 @@ class DownloadQueue:
         self._threads: list[threading.Thread] = []
         self._completed_models: list[str] = []
         self._listeners: list[Callable[[str], None]] = []
+        self._notifying = 0  # completion callbacks running: the queue is not idle until they are done
 
     def add_model_listener(self, callback: Callable[[str], None]) -> None:
         """``callback(model_type)`` runs (on a worker thread) when every queued file of a model is done."""
@@ -190,10 +191,10 @@ class DownloadQueue:
             return QueueSnapshot(tuple(j.view(now) for j in self._jobs.values()), tuple(self._completed_models))
 
     def wait(self, timeout: float) -> bool:
-        """Block until no job is active or ``timeout`` seconds pass; True when idle."""
+        """Block until no job is active (and completion callbacks ran) or ``timeout`` passes; True when idle."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while any(j.state.active for j in self._jobs.values()):
+            while self._notifying or any(j.state.active for j in self._jobs.values()):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -267,13 +268,19 @@ class DownloadQueue:
                 t for t in job.item.model_types
                 if all(j.state is JobState.DONE for j in self._jobs.values() if t in j.item.model_types)]
             self._completed_models += [t for t in finished if t not in self._completed_models]
-            listeners = list(self._listeners)
+            listeners = list(self._listeners) if finished else []
+            self._notifying += 1
             self._idle.notify_all()
-        for model_type in finished:
-            for callback in listeners:
-                # A failing rescan must not stop the downloads.
-                with contextlib.suppress(Exception):
-                    callback(model_type)
+        try:
+            for model_type in finished:
+                for callback in listeners:
+                    # A failing rescan must not stop the downloads.
+                    with contextlib.suppress(Exception):
+                        callback(model_type)
+        finally:
+            with self._lock:
+                self._notifying -= 1
+                self._idle.notify_all()
 
 
 def _with_models(item: PlannedFile, extra: tuple[str, ...]) -> PlannedFile:
