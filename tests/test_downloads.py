@@ -259,3 +259,92 @@ def test_the_download_command_exit_codes_say_what_failed(wan, model, hub, capsys
     assert cli.main(["download", "--wan2gp", str(wan.root), "demo", "--no-network"]) == EXIT_LEFT_OFFLINE
     assert cli.main(["download", "--wan2gp", str(wan.root), "no_such_model"]) == 2
     assert "not_found" not in capsys.readouterr().err
+
+
+def test_a_file_wan2gp_is_downloading_is_waited_for_not_fetched_twice(wan, model, hub):
+    from filelock import FileLock
+
+    target = wan.root / "ckpts" / "main_bf16.safetensors"
+    lock_path = wan.root / "ckpts" / ".cache" / "huggingface" / "download" / "main_bf16.safetensors.lock"
+    lock_path.parent.mkdir(parents=True)
+    wan2gp = FileLock(str(lock_path))
+    wan2gp.acquire()
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+    try:
+        assert not queue.wait(1.5)
+        assert queue.snapshot().jobs[0].state is JobState.DOWNLOADING
+        assert hub.gets[f"{REPO}/resolve/main/main_bf16.safetensors"] == 0
+        target.write_bytes(model["main_bf16.safetensors"])  # Wan2GP finishes its download
+    finally:
+        wan2gp.release()
+
+    assert queue.wait(WAIT)
+    assert queue.snapshot().jobs[0].state is JobState.DONE
+    assert hub.gets[f"{REPO}/resolve/main/main_bf16.safetensors"] == 0
+
+
+def test_a_full_disk_during_the_transfer_is_reported_as_such(wan, model, hub, monkeypatch):
+    import errno
+
+    import huggingface_hub
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", full)
+
+    queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+
+    assert queue.snapshot().jobs[0].error_kind == "disk_full"
+    assert not (wan.root / "ckpts" / "main_bf16.safetensors").exists()
+
+
+def hf_cache_copy(cache: Path, repo: str, name: str, data: bytes) -> Path:
+    """A file in the Hugging Face cache layout: a snapshot entry linking to its blob."""
+    folder = cache / f"models--{repo.replace('/', '--')}"
+    blob = folder / "blobs" / "0123abcd"
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(data)
+    snapshot = folder / "snapshots" / ("b" * 40) / name
+    snapshot.parent.mkdir(parents=True)
+    snapshot.symlink_to(os.path.relpath(blob, snapshot.parent))
+    (folder / "refs").mkdir()
+    (folder / "refs" / "main").write_text("b" * 40)
+    return snapshot
+
+
+@pytest.mark.parametrize("how", ["sym", "copy"])
+def test_a_copy_in_the_hugging_face_cache_is_reused_as_chosen(wan, model, hub, tmp_path, how):
+    from wan2gp_model_tracker.downloads.reuse import default_sources
+
+    hf_cache_copy(tmp_path / "hf-cache", "Other/Repo", "enc_bf16.safetensors", model["enc/enc_bf16.safetensors"])
+    inventory = wan.scan()
+    index = ReuseIndex(default_sources(inventory.settings.checkpoint_roots))
+
+    plan = build_plan(inventory, ["demo"], only_files={"enc_bf16.safetensors"}, find_reuse=index.candidates,
+                      link=how, metadata=remote_metadata)
+
+    assert plan.files[0].reuse[0].source == "Hugging Face cache (Other/Repo)"
+    run_queue(plan)
+    target = wan.root / "ckpts" / "enc" / "enc_bf16.safetensors"
+    assert target.read_bytes() == model["enc/enc_bf16.safetensors"]
+    assert target.is_symlink() is (how == "sym")
+    assert hub.gets[f"{REPO}/resolve/main/enc/enc_bf16.safetensors"] == 0
+
+
+def test_a_copy_whose_checksum_differs_is_not_reused(wan, model, hub, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    wrong = bytearray(model["main_bf16.safetensors"])
+    wrong[-1] ^= 0xFF
+    (other / "main_bf16.safetensors").write_bytes(bytes(wrong))  # same name and size, different content
+    index = ReuseIndex([Source(str(other), "mine")])
+
+    queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"},
+                                 find_reuse=index.candidates, link="copy", metadata=remote_metadata))
+
+    job = queue.snapshot().jobs[0]
+    assert (job.state, job.error_kind) == (JobState.FAILED, "reuse")
+    assert "sha256" in job.error
+    assert not (wan.root / "ckpts" / "main_bf16.safetensors").exists()

@@ -168,8 +168,8 @@ def _lock_path(folder: str, name: str) -> str:
     return os.path.join(folder, ".cache", "huggingface", "download", f"{name}.lock")
 
 
-def _wait_for_other_writer(lock_path: str, cancel: threading.Event, options: FetchOptions) -> None:
-    """Wait while another process (Wan2GP) holds the file's hub lock, without taking it for long."""
+def _acquire(lock_path: str, cancel: threading.Event, options: FetchOptions):
+    """The file's lock, waited for while another writer (Wan2GP itself) holds it; returns it acquired."""
     from filelock import FileLock, Timeout
 
     os.makedirs(os.path.dirname(lock_path), exist_ok=True)
@@ -178,8 +178,7 @@ def _wait_for_other_writer(lock_path: str, cancel: threading.Event, options: Fet
     while True:
         try:
             lock.acquire(timeout=1)
-            lock.release()
-            return
+            return lock
         except Timeout:
             if cancel.is_set():
                 raise Cancelled() from None
@@ -206,7 +205,8 @@ def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
     sha = item.sha256 or (meta.etag if meta.etag and SHA256.match(meta.etag) else None)
     os.makedirs(folder, exist_ok=True)
     lock_path = _lock_path(folder, name)
-    _wait_for_other_writer(lock_path, cancel, options)
+    # Only wait for another writer here: hf_hub_download takes the same lock itself.
+    _acquire(lock_path, cancel, options).release()
     if os.path.isfile(item.target):  # the other writer finished it meanwhile
         _verify(item.target, meta.size, sha, lock_path, on_verify)
         return item.target
@@ -269,16 +269,14 @@ def _remove_with_metadata(path: str) -> None:
 
 def _fetch_url(item: PlannedFile, progress: ProgressSink, cancel: threading.Event, options: FetchOptions,
                on_verify: Callable[[], None]) -> str:
-    from filelock import FileLock, Timeout
-
-    os.makedirs(os.path.dirname(item.target), exist_ok=True)
+    folder = os.path.dirname(item.target)
+    os.makedirs(folder, exist_ok=True)
     partial = item.target + ".part"
-    lock = FileLock(partial + ".lock")
+    # The same lock a Hub download of this file name into this folder would take.
+    lock = _acquire(_lock_path(folder, os.path.basename(item.target)), cancel, options)
     try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        raise FetchError("busy", f"another Model Tracker is already downloading {item.target}") from None
-    try:
+        if os.path.isfile(item.target):  # another writer finished it while we waited
+            return item.target
         total = _stream_with_resume(item.url, partial, progress, cancel, options)
         on_verify()
         actual = os.path.getsize(partial)
@@ -295,8 +293,6 @@ def _fetch_url(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
         raise
     finally:
         lock.release()
-        with contextlib.suppress(OSError):
-            os.unlink(partial + ".lock")
     return item.target
 
 
