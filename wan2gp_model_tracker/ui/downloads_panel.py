@@ -66,7 +66,8 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
             job = gr.Dropdown([], value=None, label="Cancel one file", elem_id="mt-dl-job", scale=3)
             cancel_one = gr.Button("Cancel file", elem_id="mt-dl-cancel", scale=0)
         models_ready = gr.Number(value=len(queue.snapshot().completed_models), visible=False)
-        timer = gr.Timer(POLL_SECONDS)
+        # Polls only while the panel is open: Wan2GP's page should not carry a timer nobody looks at.
+        timer = gr.Timer(POLL_SECONDS, active=False)
 
     def model_choices(chosen: list[str] | None) -> Any:
         choices = downloadable_choices(controller.data.inventory)
@@ -110,11 +111,13 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
         return progress_markdown(queue.snapshot())
 
     accordion.expand(model_choices, [models], [models])
+    accordion.expand(lambda: gr.Timer(active=True), None, [timer])
+    accordion.collapse(lambda: gr.Timer(active=False), None, [timer])
     reload_models.click(model_choices, [models], [models])
     models_ready.change(model_choices, [models], [models])
     show.click(show_plan, [models, folders, link], [plan_text])
     start.click(enqueue, [models, folders, link], [plan_text, progress])
-    timer.tick(poll, None, [progress, job, models_ready], show_progress="hidden")
+    timer.tick(poll, None, [progress, job, models_ready], show_progress="hidden", concurrency_limit=None)
     cancel_one.click(cancel, [job], [progress])
     cancel_all.click(cancel_everything, None, [progress])
     return DownloadsPanel(accordion=accordion, models=models, plan_text=plan_text, progress=progress,

@@ -93,9 +93,9 @@ def progress_markdown(snapshot: QueueSnapshot) -> str:
         total = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
         percent = f" ({100 * job.bytes_done / job.total_bytes:.0f}%)" if job.total_bytes else ""
         state = job.state.value + (f": {md_escape(job.error)}" if job.error else "")
+        done = format_gb(job.bytes_done) if job.bytes_done else "0"
         rows.append(f"| {md_escape(job.filename)} | {md_escape(', '.join(job.model_types))} | {state} | "
-                    f"{format_gb(job.bytes_done)} / {total}{percent} | {_rate(job.rate_bps)} | "
-                    f"{_duration(job.eta_seconds)} |")
+                    f"{done} / {total}{percent} | {_rate(job.rate_bps)} | {_duration(job.eta_seconds)} |")
     summary = (f"**Total:** {format_gb(snapshot.bytes_done)} / {format_gb(snapshot.total_bytes)} · "
                f"{_rate(snapshot.rate_bps)} · ETA {_duration(snapshot.eta_seconds)}"
                if snapshot.active else "**Queue idle.**")
