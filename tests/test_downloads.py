@@ -348,3 +348,27 @@ def test_a_copy_whose_checksum_differs_is_not_reused(wan, model, hub, tmp_path):
     assert (job.state, job.error_kind) == (JobState.FAILED, "reuse")
     assert "sha256" in job.error
     assert not (wan.root / "ckpts" / "main_bf16.safetensors").exists()
+
+
+def test_a_model_retried_after_a_failure_completes(wan, model, hub):
+    path = f"{REPO}/resolve/main/main_bf16.safetensors"
+    hub.files[path].status = 503
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    queue.submit(build_plan(wan.scan(), ["demo"]))
+    assert queue.wait(WAIT) and queue.snapshot().completed_models == ()
+
+    hub.files[path].status = 200
+    queue.submit(build_plan(wan.scan(), ["demo"]))
+    assert queue.wait(WAIT)
+
+    assert queue.snapshot().completed_models == ("demo",)
+    assert [j.state for j in queue.snapshot().jobs] == [JobState.DONE] * 3
+
+
+def test_nested_search_folders_list_each_copy_once(wan, tmp_path):
+    wan.weight("ckpts/shared.safetensors", 4096)
+    index = ReuseIndex([Source(str(wan.root), "Wan2GP folder"), Source(str(wan.root / "ckpts"), "ckpts")])
+
+    found = index.candidates("shared.safetensors", 4096, True, str(tmp_path / "elsewhere" / "shared.safetensors"))
+
+    assert len(found) == 1 and found[0].size_confirmed

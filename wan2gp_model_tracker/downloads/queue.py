@@ -153,6 +153,8 @@ class DownloadQueue:
             for item in plan.files:
                 job = active.get(item.target)
                 if job is None:
+                    # A new attempt replaces earlier finished ones, so a retried model can complete.
+                    self._jobs = {i: j for i, j in self._jobs.items() if j.item.target != item.target}
                     job = _Job(self._next_id, item, total_bytes=item.size_bytes if not item.size_is_estimate
                                else None)
                     self._jobs[job.job_id] = job

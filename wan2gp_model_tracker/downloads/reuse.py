@@ -55,6 +55,7 @@ class ReuseIndex:
         self._by_name: dict[str, list[tuple[str, int, str]]] = {}
         self.warnings: list[str] = []
         seen: set[str] = set()
+        seen_files: set[str] = set()  # the Wan2GP folder (root ".") contains ckpts/, also a root
         entries = 0
         for source in sources:
             top = os.path.realpath(source.folder)
@@ -68,6 +69,9 @@ class ReuseIndex:
                 for name in names:
                     entries += 1
                     path = os.path.join(folder, name)
+                    if path in seen_files:
+                        continue
+                    seen_files.add(path)
                     try:
                         size = os.stat(path).st_size  # follows the cache's snapshot links to their blobs
                     except OSError:
