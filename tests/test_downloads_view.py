@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from fake_hub import FakeHubServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_downloads import HF, REPO, WAIT, weights
 
 from wan2gp_model_tracker.downloads.fetch import FetchOptions
@@ -15,6 +17,7 @@ from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.ui.downloads_view import (
     RescanOnCompletion,
     downloadable_choices,
+    file_choices,
     make_panel_plan,
     parse_folders,
     plan_markdown,
@@ -95,3 +98,21 @@ def test_a_completed_model_rescans_the_tab(folder, hub):
     assert controller.data.inventory.get("a").status is ModelStatus.DOWNLOADED
     assert len(queue._listeners) == 1
 
+
+
+def test_chosen_files_limit_the_plan(folder, hub):
+    folder.default("c", URLs=[f"{HF}/a_bf16.safetensors"], preload_URLs=[f"{HF}/c_extra.safetensors"])
+    inventory = folder.scan()
+
+    assert [name for _, name in file_choices(inventory, ["a", "c"])] == ["a_bf16.safetensors", "c_extra.safetensors"]
+    plan = make_panel_plan(inventory, ["c"], [], "none", only_files=["c_extra.safetensors"])
+
+    assert [f.filename for f in plan.files] == ["c_extra.safetensors"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_folder_lists_never_hold_blank_entries(text):
+    folders = parse_folders(text)
+    assert all(f and f == f.strip() for f in folders)
+    assert len(folders) <= len(text.splitlines())

@@ -18,6 +18,7 @@ from .downloads_view import (
     NO_LINK,
     RescanOnCompletion,
     downloadable_choices,
+    file_choices,
     job_choices,
     make_panel_plan,
     parse_folders,
@@ -52,6 +53,8 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
             models = gr.Dropdown([], value=[], multiselect=True, label="Models to download (missing or partial)",
                                  elem_id="mt-dl-models", scale=3)
             reload_models = gr.Button("↻", elem_id="mt-dl-reload", scale=0, min_width=40)
+        files = gr.Dropdown([], value=[], multiselect=True, label="Only these files (leave empty for everything "
+                            "the models need)", elem_id="mt-dl-files")
         with gr.Row():
             folders = gr.Textbox(label="Also look for copies in (one folder per line, e.g. ComfyUI/models)",
                                  lines=2, elem_id="mt-dl-folders")
@@ -74,20 +77,25 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
         known = {value for _, value in choices}
         return gr.update(choices=choices, value=[t for t in chosen or [] if t in known])
 
-    def planned(chosen: list[str] | None, folder_text: str, how: str) -> Any:
+    def files_of(chosen: list[str] | None, picked: list[str] | None) -> Any:
+        choices = file_choices(controller.data.inventory, chosen or [])
+        known = {value for _, value in choices}
+        return gr.update(choices=choices, value=[f for f in picked or [] if f in known])
+
+    def planned(chosen: list[str] | None, picked: list[str] | None, folder_text: str, how: str) -> Any:
         if not chosen:
             return None, "Choose one or more models first."
         try:
-            plan = make_panel_plan(controller.data.inventory, chosen, parse_folders(folder_text), how)
+            plan = make_panel_plan(controller.data.inventory, chosen, parse_folders(folder_text), how, picked or ())
         except PlanError as exc:
             return None, f"⚠ {exc}"
         return plan, plan_markdown(plan)
 
-    def show_plan(chosen: list[str] | None, folder_text: str, how: str) -> str:
-        return planned(chosen, folder_text, how)[1]
+    def show_plan(chosen: list[str] | None, picked: list[str] | None, folder_text: str, how: str) -> str:
+        return planned(chosen, picked, folder_text, how)[1]
 
-    def enqueue(chosen: list[str] | None, folder_text: str, how: str) -> tuple:
-        plan, text = planned(chosen, folder_text, how)
+    def enqueue(chosen: list[str] | None, picked: list[str] | None, folder_text: str, how: str) -> tuple:
+        plan, text = planned(chosen, picked, folder_text, how)
         if plan is not None and plan.files:
             try:
                 queue.submit(plan)
@@ -115,8 +123,9 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
     accordion.collapse(lambda: gr.Timer(active=False), None, [timer])
     reload_models.click(model_choices, [models], [models])
     models_ready.change(model_choices, [models], [models])
-    show.click(show_plan, [models, folders, link], [plan_text])
-    start.click(enqueue, [models, folders, link], [plan_text, progress])
+    models.change(files_of, [models, files], [files])
+    show.click(show_plan, [models, files, folders, link], [plan_text])
+    start.click(enqueue, [models, files, folders, link], [plan_text, progress])
     timer.tick(poll, None, [progress, job, models_ready], show_progress="hidden", concurrency_limit=None)
     cancel_one.click(cancel, [job], [progress])
     cancel_all.click(cancel_everything, None, [progress])

@@ -29,6 +29,17 @@ def downloadable_choices(inventory: Inventory) -> list[tuple[str, str]]:
             for m in inventory.models if m.status is not ModelStatus.ERROR and m.missing_files]
 
 
+def file_choices(inventory: Inventory, model_types: Sequence[str]) -> list[tuple[str, str]]:
+    """The missing files of the chosen models, each once, as (label, file name)."""
+    names: dict[str, str] = {}
+    for model_type in model_types:
+        model = inventory.get(model_type)
+        for f in model.missing_files if model is not None else ():
+            size = format_gb(f.size_bytes, f.size_is_estimate)
+            names.setdefault(f.filename, f"{f.filename} ({f.role.label}, {size})")
+    return [(label, name) for name, label in names.items()]
+
+
 def parse_folders(text: str) -> tuple[str, ...]:
     """One folder per line; blank lines ignored, ``~`` expanded."""
     return tuple(os.path.expanduser(line.strip()) for line in (text or "").splitlines() if line.strip())
@@ -39,12 +50,13 @@ def network_allowed() -> bool:
 
 
 def make_panel_plan(inventory: Inventory, model_types: Sequence[str], folders: Sequence[str],
-                    link: str) -> DownloadPlan:
+                    link: str, only_files: Sequence[str] = ()) -> DownloadPlan:
+    """The plan for the panel's choices: every missing file of the models, or only the files picked."""
     index = ReuseIndex(default_sources(inventory.settings.checkpoint_roots, folders))
     lookup = (lambda files: remote_metadata(files, FetchOptions(), METADATA_TIMEOUT_SECONDS)) \
         if network_allowed() else None
-    return build_plan(inventory, model_types, find_reuse=index.candidates, link=None if link == NO_LINK else link,
-                      metadata=lookup)
+    return build_plan(inventory, model_types, only_files=set(only_files) or None, find_reuse=index.candidates,
+                      link=None if link == NO_LINK else link, metadata=lookup)
 
 
 def plan_markdown(plan: DownloadPlan) -> str:
