@@ -372,3 +372,26 @@ def test_nested_search_folders_list_each_copy_once(wan, tmp_path):
     found = index.candidates("shared.safetensors", 4096, True, str(tmp_path / "elsewhere" / "shared.safetensors"))
 
     assert len(found) == 1 and found[0].size_confirmed
+
+
+def test_a_file_another_program_wrote_is_checked_but_never_removed(wan, model, hub):
+    from filelock import FileLock
+
+    target = wan.root / "ckpts" / "main_bf16.safetensors"
+    lock_path = wan.root / "ckpts" / ".cache" / "huggingface" / "download" / "main_bf16.safetensors.lock"
+    lock_path.parent.mkdir(parents=True)
+    other = FileLock(str(lock_path))
+    other.acquire()
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+    try:
+        assert not queue.wait(1.0)
+        target.write_bytes(b"not what the Hub has")
+    finally:
+        other.release()
+
+    assert queue.wait(WAIT)
+    job = queue.snapshot().jobs[0]
+    assert (job.state, job.error_kind) == (JobState.FAILED, "size")
+    assert "left as it is" in job.error
+    assert target.read_bytes() == b"not what the Hub has"

@@ -207,8 +207,8 @@ def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
     lock_path = _lock_path(folder, name)
     # Only wait for another writer here: hf_hub_download takes the same lock itself.
     _acquire(lock_path, cancel, options).release()
-    if os.path.isfile(item.target):  # the other writer finished it meanwhile
-        _verify(item.target, meta.size, sha, lock_path, on_verify)
+    if os.path.isfile(item.target):  # the other writer finished it meanwhile: check it, but it is not ours to remove
+        _verify(item.target, meta.size, sha, lock_path, on_verify, remove=False)
         return item.target
     staging = None if not subfolder and repo_name == name else \
         os.path.join(folder, HUB_STAGING_PREFIX + hashlib.sha1(item.target.encode()).hexdigest()[:10])
@@ -239,22 +239,24 @@ def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
 
 
 def _verify(path: str, size: int | None, sha: str | None, lock_path: str | None,
-            on_verify: Callable[[], None]) -> None:
-    """Check size and sha256; a wrong file is removed (under the hub lock) and reported."""
+            on_verify: Callable[[], None], remove: bool = True) -> None:
+    """Check size and sha256; a wrong file we wrote is removed (under the hub lock) and reported."""
     from huggingface_hub.utils import WeakFileLock
 
     on_verify()
     with WeakFileLock(lock_path) if lock_path else contextlib.nullcontext():
         actual = os.path.getsize(path)
-        problem = None
         if size is not None and actual != size:
-            problem = FetchError("size", f"{os.path.basename(path)}: {actual:,} bytes received, {size:,} expected")
+            kind, reason = "size", f"{actual:,} bytes on disk, {size:,} expected"
         elif sha and sha256_of(path) != sha:
-            problem = FetchError("checksum", f"{os.path.basename(path)}: the sha256 does not match the Hub's; "
-                                             "the file was removed")
-        if problem is not None:
-            _remove_with_metadata(path)
-            raise problem
+            kind, reason = "checksum", "the sha256 does not match the Hub's"
+        else:
+            return
+        if not remove:
+            raise FetchError(kind, f"{path} was written by another program and differs from the Hub's file "
+                                   f"({reason}); it was left as it is")
+        _remove_with_metadata(path)
+        raise FetchError(kind, f"{os.path.basename(path)}: {reason}; the file was removed")
 
 
 def _remove_with_metadata(path: str) -> None:
