@@ -395,3 +395,15 @@ def test_a_file_another_program_wrote_is_checked_but_never_removed(wan, model, h
     assert (job.state, job.error_kind) == (JobState.FAILED, "size")
     assert "left as it is" in job.error
     assert target.read_bytes() == b"not what the Hub has"
+
+
+def test_clearing_finished_jobs_keeps_the_active_ones(wan, model, hub):
+    queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+    hub.add(f"{REPO}/resolve/main/enc/enc_bf16.safetensors", weights(3_000_000), delay=0.05)
+    queue.submit(build_plan(wan.scan(), ["demo"], only_files={"enc_bf16.safetensors"}))
+
+    queue.clear_finished()
+
+    assert [j.filename for j in queue.snapshot().jobs] == ["enc_bf16.safetensors"]
+    queue.cancel_all()
+    assert queue.wait(WAIT)

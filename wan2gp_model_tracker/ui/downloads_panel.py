@@ -68,6 +68,7 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
         with gr.Row():
             job = gr.Dropdown([], value=None, label="Cancel one file", elem_id="mt-dl-job", scale=3)
             cancel_one = gr.Button("Cancel file", elem_id="mt-dl-cancel", scale=0)
+            clear = gr.Button("Clear finished", elem_id="mt-dl-clear", scale=0)
         models_ready = gr.Number(value=len(queue.snapshot().completed_models), visible=False)
         # Polls only while the panel is open: Wan2GP's page should not carry a timer nobody looks at.
         timer = gr.Timer(POLL_SECONDS, active=False)
@@ -118,6 +119,10 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
         queue.cancel_all()
         return progress_markdown(queue.snapshot())
 
+    def clear_finished() -> str:
+        queue.clear_finished()
+        return progress_markdown(queue.snapshot())
+
     accordion.expand(model_choices, [models], [models])
     accordion.expand(lambda: gr.Timer(active=True), None, [timer])
     accordion.collapse(lambda: gr.Timer(active=False), None, [timer])
@@ -129,5 +134,6 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
     timer.tick(poll, None, [progress, job, models_ready], show_progress="hidden", concurrency_limit=None)
     cancel_one.click(cancel, [job], [progress])
     cancel_all.click(cancel_everything, None, [progress])
+    clear.click(clear_finished, None, [progress])
     return DownloadsPanel(accordion=accordion, models=models, plan_text=plan_text, progress=progress,
                           models_ready=models_ready, timer=timer)
