@@ -215,10 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 or the next free one)")
     serve.set_defaults(handler=cmd_serve)
 
+    from .downloads.command import EXIT_CODES
+
     download = commands.add_parser(
         "download", help="fetch (or reuse from disk) what models need, where Wan2GP expects it",
-        epilog="exit codes: 0 done, 2 bad arguments, 3 not enough disk space (nothing started), "
-               "4 a file failed, 5 --no-network left files missing, 130 interrupted")
+        epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()))
     download.add_argument("model_types", nargs="+", metavar="MODEL_TYPE")
     download.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     download.add_argument("--dry-run", action="store_true", help="only show the plan")

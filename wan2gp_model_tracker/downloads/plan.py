@@ -104,8 +104,8 @@ class DownloadPlan:
         lines = []
         for f in self.files:
             size = format_gb(f.size_bytes, f.size_is_estimate) if f.size_bytes is not None else "size unknown"
-            how = f"download ({size})" if f.action == DOWNLOAD else f"{f.action} link from {f.reuse_from}" \
-                if f.action != "copy" else f"copy from {f.reuse_from}"
+            how = {DOWNLOAD: f"download ({size})", "copy": f"copy from {f.reuse_from}"}.get(
+                f.action, f"{f.action} link from {f.reuse_from}")
             lines.append(f"{f.filename} -> {f.target}: {how}")
             if f.action == DOWNLOAD and f.reuse:
                 lines.append(f"    a copy exists at {f.reuse[0].path} (use --link hard|sym|copy to reuse it)")
