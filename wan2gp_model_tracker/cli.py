@@ -73,8 +73,8 @@ def _write(text: str) -> None:
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    from .render import renderers
     from .fit.hardware import assess_fit
+    from .render import renderers
 
     scan = _scan(args)
     inventory = scan.inventory
@@ -115,8 +115,8 @@ def cmd_hardware(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from .render import renderers
     from .fit.recommendations import recommend
+    from .render import renderers
 
     scan = _scan(args)
     budget = _budget(args, scan.hardware)
@@ -167,6 +167,19 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     return _install_action(args, plan_uninstall, uninstall, "uninstall")
 
 
+def cmd_download(args: argparse.Namespace) -> int:
+    from .downloads.command import DownloadRequest, run_download
+    from .downloads.plan import PlanError
+
+    analyzer = ModelAnalyzer(_catalog(args.wan2gp))
+    request = DownloadRequest(tuple(args.model_types), args.dry_run, tuple(args.reuse_from or ()), args.link,
+                              args.no_network)
+    try:
+        return run_download(analyzer.scan, request)
+    except (PlanError, CatalogUnavailable) as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wan2gp-model-tracker",
@@ -201,6 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 or the next free one)")
     serve.set_defaults(handler=cmd_serve)
+
+    from .downloads.command import EXIT_CODES
+
+    download = commands.add_parser(
+        "download", help="fetch (or reuse from disk) what models need, where Wan2GP expects it",
+        epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()))
+    download.add_argument("model_types", nargs="+", metavar="MODEL_TYPE")
+    download.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
+    download.add_argument("--dry-run", action="store_true", help="only show the plan")
+    download.add_argument("--reuse-from", action="append", metavar="DIR",
+                          help="also look for copies in this folder (e.g. ComfyUI's models/); repeatable")
+    download.add_argument("--link", choices=("hard", "sym", "copy"),
+                          help="reuse copies found on disk this way instead of downloading them")
+    download.add_argument("--no-network", action="store_true", help="only reuse copies; download nothing")
+    download.set_defaults(handler=cmd_download)
 
     for name, handler, text in (("install", cmd_install, "put the plugin into a Wan2GP folder and enable it"),
                                 ("uninstall", cmd_uninstall, "disable the plugin and remove its folder")):

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from .ui.downloads_panel import build_downloads_panel
 from .ui.view import (
     ALL,
     FIT_CHOICES,
@@ -107,6 +108,7 @@ def build_tab(controller: TrackerController) -> TrackerTab:
             model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
             details = gr.Markdown("Select a model in the table to see its files and alternatives.",
                                   elem_id="mt-detail-text")
+        downloads = build_downloads_panel(controller)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, export_details}
@@ -167,6 +169,9 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         """A rescan shown with the filters last used (host events carry no widget values)."""
         controller.refresh()
         return render_filters(controller.last_filters, controller.last_export_details)
+
+    # When a queued model's files are all in place, its row turns downloaded.
+    downloads.models_ready.change(render_current, None, outputs)
 
     return TrackerTab(summary=summary, table=table, shown=shown, family=family, model_pick=model_pick,
                       details=details, accordion=accordion, export=export, inputs=inputs,

@@ -1,0 +1,148 @@
+"""The ``download`` command: plan, reuse or fetch, show progress, rescan, and say in the exit code what failed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TextIO
+
+from ..records import Inventory
+from ..render.formatting import format_gb, status_label
+from .fetch import FetchOptions, remote_metadata
+from .plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
+from .queue import DownloadQueue, JobState, QueueSnapshot
+from .reuse import ReuseIndex, default_sources
+
+EXIT_OK = 0
+EXIT_NO_SPACE = 3
+EXIT_FAILED = 4
+EXIT_LEFT_OFFLINE = 5
+EXIT_INTERRUPTED = 130
+# Documented in the README; the command line's own usage errors exit with 2.
+EXIT_CODES = {
+    EXIT_OK: "every file the models need is on disk now (or --dry-run printed the plan)",
+    2: "bad arguments: unknown model type, not a Wan2GP folder",
+    EXIT_NO_SPACE: "refused before starting: not enough free disk space",
+    EXIT_FAILED: "at least one file failed (HTTP 404, gated repository, network, checksum, disk full)",
+    EXIT_LEFT_OFFLINE: "--no-network: some files could only be downloaded and are still missing",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): the downloads in flight were cancelled",
+}
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    model_types: tuple[str, ...]
+    dry_run: bool = False
+    reuse_from: tuple[str, ...] = ()
+    link: str | None = None
+    no_network: bool = False
+    endpoint: str | None = None
+    timeout_seconds: float = 6 * 3600
+
+
+def make_plan(inventory: Inventory, request: DownloadRequest) -> DownloadPlan:
+    index = ReuseIndex(default_sources(inventory.settings.checkpoint_roots, request.reuse_from))
+    options = FetchOptions(endpoint=request.endpoint)
+    lookup = None if request.no_network else lambda files: remote_metadata(files, options)
+    return build_plan(inventory, request.model_types, find_reuse=index.candidates, link=request.link,
+                      metadata=lookup)
+
+
+def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: TextIO | None = None,
+                 queue: DownloadQueue | None = None) -> int:
+    """Plan, then (unless a dry run) reuse or download; returns an exit code from EXIT_CODES."""
+    out = out or sys.stdout
+    inventory = scan()
+    plan = make_plan(inventory, request)  # PlanError (unknown model type) is the caller's usage error
+    out.write(plan.describe() + "\n")
+    if request.dry_run:
+        return EXIT_NO_SPACE if not plan.fits else EXIT_OK
+    if not plan.fits:
+        out.write("Refused: nothing was downloaded.\n")
+        return EXIT_NO_SPACE
+    left_offline = 0
+    if request.no_network:
+        kept = tuple(f for f in plan.files if f.action != DOWNLOAD)
+        left_offline = len(plan.files) - len(kept)
+        plan = replace(plan, files=kept)
+    if not plan.files:
+        return _report(scan(), request, out, failed=False, left_offline=left_offline)
+    queue = queue or DownloadQueue(options=FetchOptions(endpoint=request.endpoint))
+    try:
+        queue.submit(plan)
+    except PlanError as exc:
+        out.write(f"Refused: {exc}\n")
+        return EXIT_NO_SPACE
+    try:
+        snapshot = _follow(queue, out, request.timeout_seconds)
+    except KeyboardInterrupt:
+        queue.cancel_all()
+        queue.wait(30)
+        out.write("Interrupted: downloads cancelled; no partial file was left under a final name.\n")
+        return EXIT_INTERRUPTED
+    failed = any(j.state is not JobState.DONE for j in snapshot.jobs)
+    return _report(scan(), request, out, failed=failed, left_offline=left_offline)
+
+
+def _report(inventory: Inventory, request: DownloadRequest, out: TextIO, failed: bool, left_offline: int) -> int:
+    for model_type in request.model_types:
+        model = inventory.get(model_type)
+        if model is not None:
+            out.write(f"{model_type}: {status_label(model.status)} ({model.status_reason})\n")
+    if failed:
+        return EXIT_FAILED
+    if left_offline:
+        out.write(f"{left_offline} file(s) not downloaded because of --no-network.\n")
+        return EXIT_LEFT_OFFLINE
+    return EXIT_OK
+
+
+def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
+    """Show progress until the queue is idle: a rich bar on a terminal, one line per finished file otherwise."""
+    deadline = time.monotonic() + timeout
+    if out.isatty():
+        return _follow_rich(queue, deadline)
+    reported: set[int] = set()
+    while True:
+        idle = queue.wait(0.5)
+        snapshot = queue.snapshot()
+        for job in snapshot.jobs:
+            if not job.state.active and job.job_id not in reported:
+                reported.add(job.job_id)
+                size = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
+                detail = f": {job.error}" if job.error else ""
+                out.write(f"{job.state.value:<9} {job.filename} ({size}) -> {job.target}{detail}\n")
+                out.flush()
+        if idle or time.monotonic() > deadline:
+            if not idle:
+                queue.cancel_all()
+                queue.wait(30)
+            return queue.snapshot()
+
+
+def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns) as progress:
+        total = progress.add_task("total", total=None)
+        tasks: dict[int, int] = {}
+        while True:
+            idle = queue.wait(0.3)
+            snapshot = queue.snapshot()
+            for job in snapshot.jobs:
+                if job.job_id not in tasks:
+                    tasks[job.job_id] = progress.add_task(job.filename, total=job.total_bytes)
+                label = job.filename if job.state.active else f"{job.filename} [{job.state.value}]"
+                progress.update(tasks[job.job_id], completed=job.bytes_done, total=job.total_bytes,
+                                description=label + (f" — {job.error}" if job.error else ""))
+            progress.update(total, completed=snapshot.bytes_done, total=snapshot.total_bytes or None)
+            if idle or time.monotonic() > deadline:
+                if not idle:
+                    queue.cancel_all()
+                    queue.wait(30)
+                return queue.snapshot()
+
