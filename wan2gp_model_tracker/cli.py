@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--wan2gp", metavar="DIR", required=True, help="the Wan2GP install folder")
         sub.add_argument("--dry-run", action="store_true", help="only show what would change")
         sub.set_defaults(handler=handler)
+    from .cli_usage import add_commands
+
+    add_commands(commands)
     return parser
 
 
