@@ -123,7 +123,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if budget is None:
         raise CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
     ram = args.ram if args.ram is not None else scan.hardware.ram_total_gb
-    result = recommend(scan.inventory, scan.metrics, budget, ram)
+    from .cli_usage import measured_speeds
+
+    result = recommend(scan.inventory, scan.metrics, budget, ram,
+                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     _write(renderers.render_recommendations(result, args.format))
     return 0
 

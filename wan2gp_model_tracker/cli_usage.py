@@ -33,6 +33,16 @@ def _usage_report(wan2gp_dir: str) -> Any:
     return scan_usage(wan2gp_dir, UsageStore())
 
 
+def measured_speeds(wan2gp_dir: str, given: str | None) -> dict[str, Any]:
+    """Measured speeds for ``recommend``; the demo catalog has no outputs, so nothing is read for it."""
+    if given is None:
+        return {}
+    try:
+        return _usage_report(wan2gp_dir).measured()
+    except Exception:  # measured speed only refines the answer; recommend works without it
+        return {}
+
+
 def cmd_usage(args: argparse.Namespace) -> int:
     from .render import usage as r
 
