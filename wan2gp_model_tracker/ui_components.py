@@ -107,6 +107,10 @@ def build_tab(controller: TrackerController) -> TrackerTab:
             model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
             details = gr.Markdown("Select a model in the table to see its files and alternatives.",
                                   elem_id="mt-detail-text")
+        with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"):
+            from .ui.disk_panel import build_disk_panel
+
+            build_disk_panel(controller)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, export_details}

@@ -372,7 +372,8 @@ class TrackerController:
     def __init__(self, catalog: CatalogProvider, database: PerformanceDatabase | None = None,
                  hardware_probe: Callable[[Sequence[str]], HardwareInfo] = detect_hardware,
                  on_scan: Callable[[TrackerData], None] | None = None,
-                 usage_scanner: Callable[[str], UsageReport] | None = None) -> None:
+                 usage_scanner: Callable[[str], UsageReport] | None = None,
+                 generating: Callable[[], bool] | None = None) -> None:
         self.database = database or PerformanceDatabase.default()
         self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b)
         self.hardware_probe = hardware_probe
@@ -380,6 +381,8 @@ class TrackerController:
         # Reads the outputs of a Wan2GP folder (usage.report.scan_usage with a store); None: no usage shown.
         self.usage_scanner = usage_scanner
         self.usage_report: UsageReport | None = None
+        # Asks Wan2GP whether a generation is running (cleanup waits for it); None outside Wan2GP.
+        self.generating = generating
         self.current_model = ""
         # The tab's last filter values, reused when the host asks for a refresh without them.
         self.last_filters = Filters()
