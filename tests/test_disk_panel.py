@@ -77,3 +77,12 @@ def test_the_panel_builds_in_blocks_and_its_handlers_keep_the_plan_in_session_st
     assert confirm["interactive"] is True and state["total_bytes"] == SIZES["t2v"] + SIZES["i2v"] + SIZES["te"]
     result, cleared, confirm, _ = panel.execute(state, False)
     assert "3 files moved to the trash" in result and cleared is None and confirm["interactive"] is False
+
+
+def test_the_standalone_demo_keeps_no_usage_database(tmp_path, monkeypatch):
+    from wan2gp_model_tracker.catalog.demo import DemoCatalog
+    from wan2gp_model_tracker.ui.serve import build_app
+
+    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path / "data"))
+    build_app(DemoCatalog())
+    assert not (tmp_path / "data").exists()
