@@ -115,3 +115,11 @@ def test_cleanup_without_plan_or_yes_is_a_usage_error(capsys, tree):
 def test_cleanup_of_a_model_that_is_not_downloaded_is_a_one_line_error(capsys, tree):
     code, _, err = run(capsys, "cleanup", "--wan2gp", str(tree.root), "--models", "flf", "--plan")
     assert code == 2 and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "{broken", ""])
+def test_a_plan_file_that_is_not_a_plan_is_a_one_line_error(capsys, tmp_path, content):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(content)
+    code, _, err = run(capsys, "cleanup", "--yes", "--plan-file", str(plan_file))
+    assert code == 2 and err.count("\n") == 1

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from usage_fixture import SIZES, build_tree
 
 from wan2gp_model_tracker.usage.cleanup import (
@@ -265,3 +268,21 @@ def test_execution_never_touches_files_outside_the_roots_or_through_links(tree, 
 def test_an_empty_plan_does_nothing(tree):
     report = report_of(tree)
     assert execute(CleanupPlan("orphans", "nothing", str(tree.root), "now", ()), report.allowed_roots).refused
+
+
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
+                           lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                   st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                           max_leaves=20)
+plan_keys = st.sampled_from(["format", "choice", "description", "wan2gp_dir", "created_at", "files", "kept",
+                             "model_types", "digest"])
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.dictionaries(plan_keys, json_values, max_size=9))
+def test_any_plan_file_content_loads_or_is_refused_with_a_message(data):
+    data = {**data, "format": 1} if data.get("format") is None else data
+    try:
+        CleanupPlan.from_dict(data)
+    except PlanError as exc:
+        assert str(exc)

@@ -26,11 +26,12 @@ def _state_and_inventory(wan2gp: str | None) -> tuple[Any, Any]:
     return analyzer.state, inventory
 
 
-def _usage_report(wan2gp_dir: str) -> Any:
+def _usage_report(wan2gp_dir: str, demo: bool = False) -> Any:
     from .usage.report import scan_usage
     from .usage.store import UsageStore
 
-    return scan_usage(wan2gp_dir, UsageStore())
+    # The demo's outputs folder is a throwaway: keep it out of the user's database.
+    return scan_usage(wan2gp_dir, UsageStore(in_memory=demo))
 
 
 def measured_speeds(wan2gp_dir: str, given: str | None) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
     if args.since is not None and args.since < 0:
         raise CommandError("--since must be a positive number of days")
     state, _ = _state_and_inventory(args.wan2gp)
-    report = _usage_report(state.settings.wan2gp_dir)
+    report = _usage_report(state.settings.wan2gp_dir, demo=args.wan2gp is None)
     names = {t: str(d.get("name", "")) for t, d in state.defs.items()}
     if args.format == "json":
         _write(r.to_json(r.usage_dict(report, names, args.since)))
@@ -93,7 +94,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         if args.models:
             plan = cleanup.plan_models(report, args.models)
         elif args.unused_days is not None:
-            usage = _usage_report(state.settings.wan2gp_dir).by_model()
+            usage = _usage_report(state.settings.wan2gp_dir, demo=args.wan2gp is None).by_model()
             plan = cleanup.plan_unused(report, usage, args.unused_days)
         elif args.orphans:
             plan = cleanup.plan_orphans(report, include_loras=args.include_loras)
@@ -131,7 +132,7 @@ def _execute(args: argparse.Namespace) -> int:
     try:
         with open(args.plan_file, encoding="utf-8") as fh:
             plan = cleanup.CleanupPlan.from_dict(json.load(fh))
-    except (OSError, ValueError, AttributeError, cleanup.PlanError) as exc:
+    except (OSError, ValueError, cleanup.PlanError) as exc:
         raise CommandError(f"cannot use plan {args.plan_file}: {exc}") from exc
     if args.wan2gp and os.path.abspath(args.wan2gp) != os.path.abspath(plan.wan2gp_dir):
         raise CommandError(f"the plan was made for {plan.wan2gp_dir}, not {args.wan2gp}")

@@ -73,12 +73,18 @@ class ModelTrackerPlugin(WAN2GPPlugin):
 
     def _usage_scanner(self) -> Any:
         """Outputs read incrementally, remembered in a database in the plugin's folder."""
-        from functools import partial
-
+        from .usage.outputs import output_folders
         from .usage.report import scan_usage
         from .usage.store import DB_FILENAME, UsageStore
 
-        return partial(scan_usage, store=UsageStore(os.path.join(plugin_folder(), DB_FILENAME)))
+        store = UsageStore(os.path.join(plugin_folder(), DB_FILENAME))
+
+        def scan(wan2gp_dir: str) -> Any:
+            # The live server_config knows the output folders even when --config moved wgp_config.json.
+            config = HostGlobals(self).get("server_config")
+            return scan_usage(wan2gp_dir, store, output_folders(wan2gp_dir, config if config else None))
+
+        return scan
 
     def _generating(self) -> bool:
         """Wan2GP's own answer; a host that cannot answer raises, and cleanup then refuses to run."""

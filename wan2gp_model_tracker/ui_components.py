@@ -34,6 +34,9 @@ and steps). Sizes marked `~` are estimates for files not downloaded yet.
 **Fit** compares a model's VRAM need with the budget (the largest detected GPU unless you set one):
 *recommended* fits with headroom at a fast profile, *compatible* runs with offloading (profile 4/5) or the
 quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted in the details.
+
+**Measured** speeds come from your own outputs: seconds per step at Wan2GP's default workload (`@ref`: 832×480,
+81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
 """
 STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]
 SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]

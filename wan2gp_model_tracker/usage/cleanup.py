@@ -76,6 +76,8 @@ class CleanupPlan:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> CleanupPlan:
+        if not isinstance(data, Mapping):
+            raise PlanError("not a cleanup plan: the file does not hold a JSON object")
         try:
             if data.get("format") != PLAN_FORMAT:
                 raise PlanError(f"unknown plan format {data.get('format')!r}")

@@ -76,14 +76,18 @@ class ReadResult:
     problem: str = ""
 
 
-def output_folders(wan2gp_dir: str) -> tuple[str, ...]:
-    """``save_path``, ``image_save_path`` and ``audio_save_path`` from wgp_config.json, made absolute."""
-    try:
-        with open(os.path.join(wan2gp_dir, CONFIG_FILENAME), encoding="utf-8") as fh:
-            config = json.load(fh)
-    except (OSError, ValueError):
-        config = {}
-    if not isinstance(config, dict):
+def output_folders(wan2gp_dir: str, config: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """``save_path``, ``image_save_path`` and ``audio_save_path`` made absolute.
+
+    ``config`` is Wan2GP's live ``server_config`` inside the host; otherwise wgp_config.json is read.
+    """
+    if config is None:
+        try:
+            with open(os.path.join(wan2gp_dir, CONFIG_FILENAME), encoding="utf-8") as fh:
+                config = json.load(fh)
+        except (OSError, ValueError):
+            config = {}
+    if not isinstance(config, Mapping):
         config = {}
     save = config.get("save_path")
     save = save if isinstance(save, str) and save.strip() else "outputs"

@@ -55,11 +55,14 @@ Row = tuple[int, int, int, Generation | None, str]
 class UsageStore:
     """Outputs already read: path → (size, mtime, sidecar mtime, generation or None, problem)."""
 
-    def __init__(self, path: str | None = None) -> None:
-        self.path = path or os.path.join(data_dir(), DB_FILENAME)
+    def __init__(self, path: str | None = None, in_memory: bool = False) -> None:
+        self.path = ":memory:" if in_memory else path or os.path.join(data_dir(), DB_FILENAME)
         self.warning = ""
         self._memory: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        if in_memory:
+            self._open_memory()
+            return
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             with self._connect() as conn:
@@ -67,8 +70,11 @@ class UsageStore:
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except (OSError, sqlite3.Error) as exc:
             self.warning = f"usage database {self.path} unavailable ({exc}); outputs are re-read every scan"
-            self._memory = sqlite3.connect(":memory:", check_same_thread=False)
-            self._memory.executescript(_SCHEMA)
+            self._open_memory()
+
+    def _open_memory(self) -> None:
+        self._memory = sqlite3.connect(":memory:", check_same_thread=False)
+        self._memory.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         if self._memory is not None:
