@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -210,12 +212,15 @@ def test_permanent_execution_deletes_without_the_trash(tree, tmp_path):
     assert not os.path.exists(ckpt(tree, "wan2.0_old_renamed.safetensors"))
 
 
-def test_the_real_trash_is_used_by_default(tree, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+def test_the_real_trash_is_used_by_default(tree, tmp_path):
+    # send2trash reads XDG_DATA_HOME when it is imported, so the removal runs in a fresh process.
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan_orphans(report_of(tree)).to_dict()))
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     (tmp_path / "xdg").mkdir()
-    report = report_of(tree)
-    result = execute(plan_orphans(report), report.allowed_roots)
-    assert result.refused == "" and len(result.removed) == 1
+    done = subprocess.run([sys.executable, "-m", "wan2gp_model_tracker", "cleanup", "--yes", "--plan-file",
+                           str(plan_file)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "xdg" / "Trash" / "files" / "wan2.0_old_renamed.safetensors").exists()
     assert not os.path.exists(ckpt(tree, "wan2.0_old_renamed.safetensors"))
 
