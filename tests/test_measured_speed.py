@@ -48,9 +48,9 @@ def test_the_table_shows_measured_speed_beside_the_tier():
     models = select_models(ctl.data, Filters())
     frame = table_frame(models, ctl.data, None)
     row = frame[frame["Model type"] == first].iloc[0]
-    assert row["Speed"].endswith("measured 1.5 s/step @ref (4 runs)")
+    assert row["Speed"].endswith(" · ⏱ 1.5 s/step (4 runs)")
     others = frame[frame["Model type"] != first]["Speed"]
-    assert not others.str.contains("measured").any()
+    assert not others.str.contains("⏱").any()
 
 
 def test_details_show_generations_last_use_and_spread():
@@ -85,7 +85,7 @@ def test_measured_speed_replaces_the_theoretical_fastest_and_says_how_many_runs(
     measured = recommend(inv, figures, 24, measured={"quick": speed(4.0, runs=2), "steady": speed(1.0, runs=9)})
     assert [p.model_type for p in measured.fastest] == ["steady"]
     text = render_recommendations(measured)
-    assert "Steady (steady) — measured on this machine: 1 s/step @ref (9 runs)" in text
+    assert "Steady (steady) — measured on this machine: 1 s/step (9 runs), scaled to 832×480, 81 frames" in text
 
 
 def test_without_measurements_the_answer_says_the_figure_is_theoretical():

@@ -16,7 +16,7 @@ def test_the_tab_shows_measured_speed_from_the_live_save_path(host, wgp, wan):  
     write_mp4(wan.root / "my_videos" / "a.mp4", settings("t2v", seconds=90, steps=30, created=datetime(2026, 11, 1)))
     plugin, _, _ = loaded(host, wgp)
     table = plugin.on_tab_select({})[1]
-    assert table["Speed"].iloc[0].endswith("measured 3 s/step @ref (1 run)")
+    assert table["Speed"].iloc[0].endswith(" · ⏱ 3 s/step (1 run)")
     assert (wan.root / "plugins" / PLUGIN_ID / DB_FILENAME).is_file()
 
 

@@ -35,7 +35,7 @@ and steps). Sizes marked `~` are estimates for files not downloaded yet.
 *recommended* fits with headroom at a fast profile, *compatible* runs with offloading (profile 4/5) or the
 quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted in the details.
 
-**Measured** speeds come from your own outputs: seconds per step at Wan2GP's default workload (`@ref`: 832×480,
+**⏱ Measured** speeds come from your own outputs: seconds per step scaled to Wan2GP's default workload (832×480,
 81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
 """
 STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]

@@ -312,7 +312,9 @@ def render_recommendations(result: Any, fmt: str = "table") -> str:
     if fastest:
         lines.append(f"{'## ' if markdown else ''}Fastest model you have")
         for pick in fastest:
-            how = (f"measured on this machine: {pick.measured.short()}" if pick.measured is not None
+            how = (f"measured on this machine: {pick.measured.short()}"
+                   + (f", scaled to {pick.measured.reference}" if pick.measured.reference else "")
+                   if pick.measured is not None
                    else f"speed tier {pick.speed_tier or '?'} (published or estimated; no run of yours measured)")
             lines.append(f"{'-' if markdown else ' '} {pick.output_type}: {esc(pick.name)} ({esc(pick.model_type)}) "
                          f"— {how}")

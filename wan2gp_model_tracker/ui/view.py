@@ -191,7 +191,7 @@ def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: flo
         row = list(_cells(data, model))
         used = data.usage.get(model.model_type)
         if used is not None and used.speed is not None:
-            row[3] = f"{row[3]} · measured {used.speed.short()}"
+            row[3] = f"{row[3]} · ⏱ {used.speed.short()}"
         if model.model_type == data.current_model:
             row[1] = "▶ " + row[1]
         fit = fits.get(model.model_type)

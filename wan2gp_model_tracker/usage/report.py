@@ -46,12 +46,12 @@ class MeasuredSpeed:
     reference: str
 
     def short(self) -> str:
-        """ "1.9 s/step (5 runs)": normalised when possible, per step, else per generation."""
+        """ "1.9 s/step (5 runs)" at the reference workload; else per step as run, else per generation."""
         runs = f"{self.runs} run{'' if self.runs == 1 else 's'}"
         if self.normalized_step_seconds is not None:
-            return f"{self.normalized_step_seconds.median:.3g} s/step @ref ({runs})"
+            return f"{self.normalized_step_seconds.median:.3g} s/step ({runs})"
         if self.step_seconds is not None:
-            return f"{self.step_seconds.median:.3g} s/step ({runs})"
+            return f"{self.step_seconds.median:.3g} s/step as run ({runs})"
         return f"{self.seconds.median:.3g} s/gen ({runs})"
 
     @property
