@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -234,3 +235,24 @@ def test_any_settings_object_gives_a_generation_or_a_reason(data):
     assert (result.generation is None) == bool(result.problem)
     if result.generation is not None:
         json.dumps(result.generation.identity)
+
+
+def test_two_scanners_on_one_database_at_once_both_finish_with_every_row(outputs, store, wan):
+    for n in range(40):
+        write_mp4(outputs / f"{n}.mp4", settings("t2v", created=T1, seed=n))
+    results, errors = [], []
+
+    def scan() -> None:
+        try:
+            results.append(scan_usage(str(wan.root), UsageStore(store.path)))
+        except Exception as exc:  # the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scan) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and [len(r.generations) for r in results] == [40, 40, 40]
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM outputs").fetchone()[0] == 40

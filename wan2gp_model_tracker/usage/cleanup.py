@@ -24,7 +24,6 @@ from .store import data_dir
 
 PLAN_FORMAT = 1
 LOG_FILENAME = "model_tracker_removals.jsonl"
-CHOICES = ("models", "unused", "orphans", "other-variants", "stale-partials")
 
 
 class PlanError(Exception):

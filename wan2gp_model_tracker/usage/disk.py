@@ -80,9 +80,8 @@ class VariantFile:
 
 @dataclass(frozen=True, slots=True)
 class PlaceUsage:
-    """Bytes of tracked files on one drive or under one checkpoint root."""
+    """Bytes of tracked files on one drive (its mount point) or under one checkpoint root or LoRA folder."""
 
-    label: str
     path: str
     files: int
     logical_bytes: int
@@ -345,9 +344,9 @@ def _inside(path: str, folder: str) -> bool:
         return False
 
 
-def _place(label: str, path: str, chosen: list[DiskFile], free: int | None = None) -> PlaceUsage:
+def _place(path: str, chosen: list[DiskFile], free: int | None = None) -> PlaceUsage:
     physical = {(f.device, f.inode): f.size for f in chosen}
-    return PlaceUsage(label, path, len(chosen), sum(f.size for f in chosen), sum(physical.values()), free)
+    return PlaceUsage(path, len(chosen), sum(f.size for f in chosen), sum(physical.values()), free)
 
 
 def _drives(files: Iterable[DiskFile]) -> tuple[PlaceUsage, ...]:
@@ -361,7 +360,7 @@ def _drives(files: Iterable[DiskFile]) -> tuple[PlaceUsage, ...]:
             free = shutil.disk_usage(mount).free
         except OSError:
             free = None
-        places.append(_place(mount, mount, chosen, free))
+        places.append(_place(mount, chosen, free))
     return tuple(sorted(places, key=lambda p: p.path))
 
 
@@ -383,4 +382,4 @@ def _roots(files: Iterable[DiskFile], roots: tuple[str, ...]) -> tuple[PlaceUsag
         root = next((r for r in ordered if _inside(f.path, r)), None)
         if root is not None:
             by_root[root].append(f)
-    return tuple(_place(r, r, chosen) for r, chosen in by_root.items())
+    return tuple(_place(r, chosen) for r, chosen in by_root.items())
