@@ -106,6 +106,19 @@ def test_postprocessed_copies_are_not_new_generations(outputs, store, wan):
     assert report.postprocessed == 2
 
 
+def test_a_postprocessed_copy_whose_source_is_gone_still_counts_its_one_generation(outputs, store, wan):
+    source = settings("t2v", seconds=100, created=T1)
+    write_mp4(outputs / "a_upscaled.mp4", {**source, "spatial_upsampling": "lanczos1.5"})
+    write_mp4(outputs / "b_upscaled.mp4", {**source, "film_grain_intensity": 0.1})
+    assert scan_usage(str(wan.root), store).by_model()["t2v"].generations == 1
+
+
+def test_a_postprocessed_copy_without_a_creation_date_is_not_counted(outputs, store, wan):
+    write_mp4(outputs / "a_upscaled.mp4", {**settings("t2v", seconds=100), "spatial_upsampling": "lanczos1.5"})
+    report = scan_usage(str(wan.root), store)
+    assert report.generations == () and report.postprocessed == 1
+
+
 def test_the_same_generation_saved_twice_counts_once(outputs, store, wan):
     meta = settings("t2v", created=T1)
     write_mp4(outputs / "a.mp4", meta)

@@ -160,19 +160,24 @@ def scan_usage(wan2gp_dir: str, store: UsageStore, folders: tuple[str, ...] | No
         warnings.append(f"could not update the usage database: {exc}")
     skipped: dict[str, int] = {}
     generations: list[Generation] = []
-    identities: set[str] = set()
+    by_identity: dict[str, Generation] = {}
     postprocessed = duplicates = 0
+    # Originals first, so that a copy (post-processed or saved twice) finds its source already counted.
+    found = sorted((r.generation for r in results if r.generation is not None), key=lambda g: g.postprocessed)
     for result in results:
-        gen = result.generation
-        if gen is None:
+        if result.generation is None:
             skipped[result.problem] = skipped.get(result.problem, 0) + 1
-        elif gen.postprocessed:
+    for gen in found:
+        if gen.postprocessed:
             postprocessed += 1
-        elif gen.identity and gen.identity in identities:
-            duplicates += 1
-        else:
-            identities.add(gen.identity)
-            generations.append(gen)
+        if gen.identity and gen.identity in by_identity:
+            duplicates += not gen.postprocessed
+            continue
+        if gen.postprocessed and not gen.identity:
+            continue  # a copy that cannot be matched to its source is never counted as a generation
+        # A post-processed copy whose source is gone still shows that one generation happened.
+        by_identity[gen.identity or gen.path] = gen
+        generations.append(gen)
     generations.sort(key=lambda g: (g.created, g.path))
     return UsageReport(tuple(folders), tuple(generations), seen, len(fresh), skipped, postprocessed, duplicates,
                        datetime.now(), tuple(warnings))
