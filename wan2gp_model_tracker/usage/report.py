@@ -1,8 +1,9 @@
 """Per model: how often it was used, when last, and how fast it ran on this machine.
 
 ``scan_usage`` walks the output folders, reads only files the store has not seen in their
-current size and mtime, and returns a frozen report. Measured speed counts each generation once:
-post-processed copies (upscaled, regrained, remuxed) carry their source's settings and time.
+current size and mtime, and returns a frozen report. Each generation counts once: post-processed
+copies (upscaled, regrained, remuxed) carry their source's settings, time and creation date, so they
+are matched to their source; a copy whose source is gone still stands for that one generation.
 """
 
 from __future__ import annotations
