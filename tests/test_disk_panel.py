@@ -9,7 +9,14 @@ import pytest
 from test_tracker_view import machine
 from usage_fixture import SIZES, build_tree
 
-from wan2gp_model_tracker.ui.disk_panel import build_disk_panel, current_report, disk_markdown, make_plan, run_plan
+from wan2gp_model_tracker.ui.disk_panel import (
+    build_disk_panel,
+    current_report,
+    disk_markdown,
+    make_plan,
+    run_plan,
+    usage_notes,
+)
 from wan2gp_model_tracker.ui.view import TrackerController
 
 
@@ -86,3 +93,12 @@ def test_the_standalone_demo_keeps_no_usage_database(tmp_path, monkeypatch):
     monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path / "data"))
     build_app(DemoCatalog())
     assert not (tmp_path / "data").exists()
+
+
+def test_the_panel_says_when_outputs_could_not_be_read(controller):
+    def broken(wan2gp_dir: str):
+        raise OSError("denied")
+
+    controller.usage_scanner = broken
+    report = current_report(controller)
+    assert "⚠ outputs could not be read: OSError: denied" in disk_markdown(report, usage_notes(controller))

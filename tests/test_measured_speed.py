@@ -75,6 +75,7 @@ def test_a_failing_usage_scan_leaves_the_inventory_intact():
 
     ctl = TrackerController(DemoCatalog(), hardware_probe=machine(), usage_scanner=broken)
     assert ctl.data.usage == {} and ctl.data.inventory.models
+    assert ctl.usage_error == "outputs could not be read: OSError: outputs unreadable"
 
 
 def test_measured_speed_replaces_the_theoretical_fastest_and_says_how_many_runs():

@@ -29,7 +29,7 @@ def current_report(controller: TrackerController) -> DiskReport:
     return disk_report(data.inventory, controller.analyzer.state.defs)
 
 
-def disk_markdown(report: DiskReport) -> str:
+def disk_markdown(report: DiskReport, usage_notes: Sequence[str] = ()) -> str:
     lines = ["**Drives:** " + (" · ".join(f"{md_code(p.path)} {format_gb(p.physical_bytes)} tracked"
                                           + (f", {format_gb(p.free_bytes)} free" if p.free_bytes is not None else "")
                                           for p in report.drives) or "no tracked file")]
@@ -54,8 +54,19 @@ def disk_markdown(report: DiskReport) -> str:
         lines += ["", f"**Other quantizations on disk:** {format_gb(report.total('variants'))}"]
         lines += [f"- {md_code(v.path)} ({v.variant or '16-bit'}, {format_gb(v.size)})"
                   for v in report.other_variants[:_SHOWN]]
-    lines += [f"⚠ {md_escape(w)}" for w in report.warnings[:3]]
+    lines += [f"⚠ {md_escape(w)}" for w in (*report.warnings[:3], *usage_notes)]
     return "\n".join(lines)
+
+
+def usage_notes(controller: TrackerController) -> list[str]:
+    """Why usage (last use, measured speed) may be missing or incomplete."""
+    report = controller.usage_report
+    notes = [controller.usage_error] if controller.usage_error else []
+    if report is not None:
+        notes += list(report.warnings[:2])
+        if report.skipped_total:
+            notes.append(f"{report.skipped_total} output files could not be read as Wan2GP outputs")
+    return notes
 
 
 def make_plan(controller: TrackerController, choice: str, models: Sequence[str] | None, days: float | None,
@@ -144,7 +155,7 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
     def scan() -> tuple:
         report = current_report(controller)
         choices = [(f"{m.name} ({m.model_type})", m.model_type) for m in report.models]
-        return disk_markdown(report), gr.update(choices=choices)
+        return disk_markdown(report, usage_notes(controller)), gr.update(choices=choices)
 
     def plan(choice_value: str, model_values: list[str] | None, days_value: float | None, loras: bool) -> tuple:
         text, data = make_plan(controller, choice_value, model_values, days_value, bool(loras))
@@ -153,7 +164,7 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
     def execute(plan_data: dict | None, permanent_value: bool) -> tuple:
         text = run_plan(controller, plan_data, bool(permanent_value))
         report = current_report(controller)
-        return text, None, gr.update(interactive=False), disk_markdown(report)
+        return text, None, gr.update(interactive=False), disk_markdown(report, usage_notes(controller))
 
     scan_button.click(scan, None, [summary, models])
     plan_button.click(plan, [choice, models, days, include_loras], [plan_text, plan_state, confirm, result])

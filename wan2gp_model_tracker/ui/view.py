@@ -381,6 +381,7 @@ class TrackerController:
         # Reads the outputs of a Wan2GP folder (usage.report.scan_usage with a store); None: no usage shown.
         self.usage_scanner = usage_scanner
         self.usage_report: UsageReport | None = None
+        self.usage_error = ""
         # Asks Wan2GP whether a generation is running (cleanup waits for it); None outside Wan2GP.
         self.generating = generating
         self.current_model = ""
@@ -413,8 +414,10 @@ class TrackerController:
             return {}
         try:
             self.usage_report = self.usage_scanner(wan2gp_dir)
-        except Exception:  # usage is an extra: the inventory must show even if the outputs cannot be read
+            self.usage_error = ""
+        except Exception as exc:  # usage is an extra: the inventory must show even if the outputs cannot be read
             self.usage_report = None
+            self.usage_error = f"outputs could not be read: {type(exc).__name__}: {exc}"
             return {}
         return self.usage_report.by_model()
 
