@@ -291,3 +291,15 @@ def test_any_plan_file_content_loads_or_is_refused_with_a_message(data):
         CleanupPlan.from_dict(data)
     except PlanError as exc:
         assert str(exc)
+
+
+def test_wan2gp_code_and_settings_are_never_removed_even_inside_a_root(tree):
+    tree.config(transformer_quantization="int8")
+    report = report_of(tree)  # "." is a checkpoint root: the Wan2GP folder itself
+    for name in ("wgp.py", "wgp_config.json"):
+        path = tree.root / name
+        st_ = path.stat()
+        plan = CleanupPlan("orphans", "hand-made", str(tree.root), "now",
+                           (PlannedFile(str(path), st_.st_size, st_.st_mtime_ns, "test"),))
+        assert "never a model file" in execute(plan, report.allowed_roots, permanent=True).refused
+        assert path.exists()

@@ -24,6 +24,9 @@ from .store import data_dir
 
 PLAN_FORMAT = 1
 LOG_FILENAME = "model_tracker_removals.jsonl"
+# "." is a default checkpoint root, so Wan2GP's own code and settings sit inside one: never removable.
+_NEVER_REMOVED = (".py", ".pyc", ".pyd", ".so", ".dll", ".exe", ".sh", ".bat", ".ps1", ".cmd")
+_PROTECTED_NAMES = ("wgp_config.json", "requirements.txt")
 
 
 class PlanError(Exception):
@@ -212,6 +215,9 @@ def check_file(planned: PlannedFile, allowed_roots: Sequence[str]) -> str:
         return "already gone"
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
+    name = os.path.basename(path)
+    if name.lower().endswith(_NEVER_REMOVED) or name in _PROTECTED_NAMES or ".git" in path.split(os.sep):
+        return "is program code or settings, never a model file"
     if stat.S_ISLNK(st.st_mode):
         return "is a link; the tracker never removes or follows links"
     if not stat.S_ISREG(st.st_mode):
