@@ -123,7 +123,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if budget is None:
         raise CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
     ram = args.ram if args.ram is not None else scan.hardware.ram_total_gb
-    result = recommend(scan.inventory, scan.metrics, budget, ram)
+    from .cli_usage import measured_speeds
+
+    result = recommend(scan.inventory, scan.metrics, budget, ram,
+                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     _write(renderers.render_recommendations(result, args.format))
     return 0
 
@@ -236,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--wan2gp", metavar="DIR", required=True, help="the Wan2GP install folder")
         sub.add_argument("--dry-run", action="store_true", help="only show what would change")
         sub.set_defaults(handler=handler)
+    from .cli_usage import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -58,7 +58,8 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             from .ui.view import TrackerController
             from .ui_components import build_tab
 
-            self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot)
+            self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
+                                                 usage_scanner=self._usage_scanner(), generating=self._generating)
             self._tab = build_tab(self._controller)
             self.on_tab_outputs = self._tab.outputs
         except Exception as exc:  # anything at all: the host must keep starting
@@ -69,6 +70,28 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                             "Wan2GP itself is unaffected; please report this message.")
             except Exception:
                 log.exception("Model Tracker: even the error message could not be shown")
+
+    def _usage_scanner(self) -> Any:
+        """Outputs read incrementally, remembered in a database in the plugin's folder."""
+        from .usage.outputs import output_folders
+        from .usage.report import scan_usage
+        from .usage.store import DB_FILENAME, UsageStore
+
+        store = UsageStore(os.path.join(plugin_folder(), DB_FILENAME))
+
+        def scan(wan2gp_dir: str) -> Any:
+            # The live server_config knows the output folders even when --config moved wgp_config.json.
+            config = HostGlobals(self).get("server_config")
+            return scan_usage(wan2gp_dir, store, output_folders(wan2gp_dir, config if config else None))
+
+        return scan
+
+    def _generating(self) -> bool:
+        """Wan2GP's own answer; a host that cannot answer raises, and cleanup then refuses to run."""
+        is_generating = HostGlobals(self).get("is_generation_in_progress")
+        if not callable(is_generating):
+            raise RuntimeError("this Wan2GP cannot say whether it is generating")
+        return bool(is_generating())
 
     def on_tab_select(self, state: Any) -> Any:
         if self._tab is None:

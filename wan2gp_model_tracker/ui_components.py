@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
 from .ui.view import (
     ALL,
@@ -35,6 +36,9 @@ and steps). Sizes marked `~` are estimates for files not downloaded yet.
 **Fit** compares a model's VRAM need with the budget (the largest detected GPU unless you set one):
 *recommended* fits with headroom at a fast profile, *compatible* runs with offloading (profile 4/5) or the
 quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted in the details.
+
+**⏱ Measured** speeds come from your own outputs: seconds per step scaled to Wan2GP's default workload (832×480,
+81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
 """
 STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]
 SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
@@ -109,6 +113,8 @@ def build_tab(controller: TrackerController) -> TrackerTab:
             details = gr.Markdown("Select a model in the table to see its files and alternatives.",
                                   elem_id="mt-detail-text")
         downloads = build_downloads_panel(controller)
+        with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"):
+            build_disk_panel(controller)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, export_details}

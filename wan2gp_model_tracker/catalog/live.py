@@ -22,6 +22,8 @@ REQUESTED_GLOBALS = (
     "transformer_quantization", "transformer_dtype_policy", "text_encoder_quantization",
     "get_lora_dir", "get_model_family", "families_infos", "get_parent_model_type", "get_base_model_type",
     "WanGP_version", "bfloat16_supported", "switch_to_model",
+    # Asked before any cleanup: nothing is removed while Wan2GP is generating.
+    "is_generation_in_progress",
 )
 _ESSENTIAL = ("models_def", "fl")
 

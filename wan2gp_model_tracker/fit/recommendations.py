@@ -41,6 +41,8 @@ class Pick:
     quality_tier: str | None
     speed_tier: str | None
     metrics_source: str
+    # Speed measured from this machine's outputs (usage.report.MeasuredSpeed), when there are any.
+    measured: Any = None
 
     @property
     def downloaded(self) -> bool:
@@ -73,14 +75,21 @@ class Recommendations:
     ram_gb: float | None
     groups: tuple[TaskPicks, ...]
     suggestions: tuple[Suggestion, ...]
+    # Per output type, the fastest downloaded model that fits: measured speed where any was measured.
+    fastest: tuple[Pick, ...] = ()
 
     def for_output(self, output_type: str) -> tuple[TaskPicks, ...]:
         return tuple(g for g in self.groups if g.output_type == output_type)
 
 
 def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_budget_gb: float,
-              ram_gb: float | None = None, per_task: int = 3) -> Recommendations:
-    """The best ``per_task`` models per output type and task that run within the budget."""
+              ram_gb: float | None = None, per_task: int = 3,
+              measured: Mapping[str, Any] | None = None) -> Recommendations:
+    """The best ``per_task`` models per output type and task that run within the budget.
+
+    ``measured`` maps model types to the speed measured on this machine (usage.report.MeasuredSpeed).
+    """
+    measured = measured or {}
     by_task: dict[tuple[str, str], list[tuple[tuple[Any, ...], Pick]]] = {}
     fits: list[tuple[ModelMetrics, FitVerdict]] = []
     for record in inventory.models:
@@ -92,12 +101,32 @@ def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_bu
         if fit.verdict == "incompatible":
             continue
         for task in model.tasks:
-            pick = _pick(record, model, task, fit)
+            pick = _pick(record, model, task, fit, measured.get(record.model_type))
             by_task.setdefault((model.output_type, task), []).append((_rank(pick, model), pick))
     groups = [TaskPicks(output, task, tuple(p for _, p in sorted(ranked, key=lambda item: item[0])[:per_task]))
               for (output, task), ranked in sorted(by_task.items(), key=lambda item: _group_order(item[0]))]
     suggestions = optimization_suggestions(vram_budget_gb, ram_gb, inventory.settings, fits)
-    return Recommendations(vram_budget_gb, ram_gb, tuple(groups), suggestions)
+    ready = [p for ranked in by_task.values() for _, p in ranked if p.downloaded]
+    return Recommendations(vram_budget_gb, ram_gb, tuple(groups), suggestions, fastest_ready(ready, metrics))
+
+
+def fastest_ready(picks: Iterable[Pick], metrics: Mapping[str, ModelMetrics]) -> tuple[Pick, ...]:
+    """Per output type, the fastest pick: by measured speed when any was measured, else by the theoretical one."""
+    by_output: dict[str, dict[str, Pick]] = {}
+    for pick in picks:
+        by_output.setdefault(pick.output_type, {}).setdefault(pick.model_type, pick)
+    fastest = []
+    for output in sorted(by_output, key=lambda o: _group_order((o, ""))):
+        candidates = list(by_output[output].values())
+        timed = [p for p in candidates if p.measured is not None]
+        if timed:
+            fastest.append(min(timed, key=lambda p: (p.measured.rank_value, p.name.casefold())))
+            continue
+        speeds = [(metrics[p.model_type].figure("speed_multiplier"), p) for p in candidates]
+        known = [(s, p) for s, p in speeds if s is not None]
+        if known:
+            fastest.append(max(known, key=lambda item: (item[0], item[1].name.casefold()))[1])
+    return tuple(fastest)
 
 
 def optimization_suggestions(vram_budget_gb: float, ram_gb: float | None, settings: ScanSettings | None,
@@ -160,13 +189,13 @@ def _profile_suggestion(vram_budget_gb: float, ram_gb: float | None) -> Suggesti
                       "at a small speed cost", "Wan2GP docs/CHANGELOG.md L628 (4 Dec 2025); docs/CLI.md L131")
 
 
-def _pick(record: ModelRecord, model: ModelMetrics, task: str, fit: FitVerdict) -> Pick:
+def _pick(record: ModelRecord, model: ModelMetrics, task: str, fit: FitVerdict, measured: Any = None) -> Pick:
     unknown_size = any(f.size_bytes is None for f in record.missing_files)
     return Pick(
         model_type=record.model_type, name=record.name, output_type=model.output_type, task=task, fit=fit,
         status=record.status, download_gb=None if unknown_size else round(record.download_bytes / 1e9, 1),
         download_is_estimate=record.download_is_estimate, quality_tier=model.figure("quality_tier"),
-        speed_tier=model.figure("speed_tier"), metrics_source=model.source,
+        speed_tier=model.figure("speed_tier"), metrics_source=model.source, measured=measured,
     )
 
 

@@ -279,6 +279,10 @@ def recommendations_dict(result: Any) -> dict[str, Any]:
             for group in result.groups
         ],
         "suggestions": [{"title": s.title, "detail": s.detail, "source": s.source} for s in result.suggestions],
+        "fastest_downloaded": [
+            {"output_type": p.output_type, "model_type": p.model_type, "name": p.name, "speed_tier": p.speed_tier,
+             "measured": None if p.measured is None else {"runs": p.measured.runs, "summary": p.measured.short()}}
+            for p in getattr(result, "fastest", ())],
     }
 
 
@@ -303,6 +307,17 @@ def render_recommendations(result: Any, fmt: str = "table") -> str:
                          f"({esc(pick.model_type)}): {pick.fit.verdict}, {cost}; quality {pick.quality_tier or '?'}, "
                          f"speed {pick.speed_tier or '?'}"
                          + (f" — {esc(pick.fit.profile_hint)}" if pick.fit.profile_hint else ""))
+        lines.append("")
+    fastest = getattr(result, "fastest", ())
+    if fastest:
+        lines.append(f"{'## ' if markdown else ''}Fastest model you have")
+        for pick in fastest:
+            how = (f"measured on this machine: {pick.measured.short()}"
+                   + (f", scaled to {pick.measured.reference}" if pick.measured.reference else "")
+                   if pick.measured is not None
+                   else f"speed tier {pick.speed_tier or '?'} (published or estimated; no run of yours measured)")
+            lines.append(f"{'-' if markdown else ' '} {pick.output_type}: {esc(pick.name)} ({esc(pick.model_type)}) "
+                         f"— {how}")
         lines.append("")
     if result.suggestions:
         lines.append(f"{'## ' if markdown else ''}Suggestions")

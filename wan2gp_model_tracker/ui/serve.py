@@ -11,7 +11,15 @@ from ..ui_components import build_tab
 
 
 def build_app(catalog: CatalogProvider) -> gr.Blocks:
-    controller = TrackerController(catalog)
+    usage_scanner = None
+    if catalog.kind != "demo":  # the demo has no outputs; keep its runs out of the user's usage database
+        from functools import partial
+
+        from ..usage.report import scan_usage
+        from ..usage.store import UsageStore
+
+        usage_scanner = partial(scan_usage, store=UsageStore())
+    controller = TrackerController(catalog, usage_scanner=usage_scanner)
     with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False) as app:
         gr.Markdown(f"# Wan2GP Model Tracker <small>{__version__}</small>")
         tab = build_tab(controller)

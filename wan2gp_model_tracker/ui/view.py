@@ -28,6 +28,8 @@ from ..model_analyzer import ModelAnalyzer
 from ..performance_db import ModelMetrics, PerformanceDatabase
 from ..records import Inventory, ModelRecord, ModelStatus
 from ..render.renderers import md_code, md_escape, model_detail_markdown, render_markdown
+from ..render.usage import measured_text
+from ..usage.report import ModelUsage, UsageReport
 
 ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
@@ -41,6 +43,7 @@ SORT_CHOICES = {
     "quality": "Quality (best first)",
     "size": "Size on disk",
     "download": "Still to download",
+    "measured": "Fastest on my machine",
 }
 FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
 # Exports kept in the controller's folder (a download in flight may still read the previous one).
@@ -83,6 +86,8 @@ class TrackerData:
     metrics: Mapping[str, ModelMetrics]
     hardware: HardwareInfo
     current_model: str = ""
+    # Per model type: generations, last use and measured speed read from the outputs (empty when not scanned).
+    usage: Mapping[str, ModelUsage] = field(default_factory=dict)
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
@@ -163,6 +168,7 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
         "quality": lambda m: metric(m, lambda x: QUALITY_ORDER.get(x.figure("quality_tier"))),
         "size": lambda m: -m.size_on_disk_bytes,
         "download": lambda m: m.download_bytes,
+        "measured": lambda m: _measured_rank(data, m.model_type, big),
     }
     key = keys.get(sort_by, keys["name"])
     ordered = sorted(models, key=lambda m: (key(m), m.name.casefold()))
@@ -172,12 +178,20 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
     return ordered
 
 
+def _measured_rank(data: TrackerData, model_type: str, missing: float) -> float:
+    used = data.usage.get(model_type)
+    return used.speed.rank_value if used is not None and used.speed is not None else missing
+
+
 def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None) -> pd.DataFrame:
     """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
     fits = data.fits(budget_gb)
     rows = []
     for model in models:
         row = list(_cells(data, model))
+        used = data.usage.get(model.model_type)
+        if used is not None and used.speed is not None:
+            row[3] = f"{row[3]} · ⏱ {used.speed.short()}"
         if model.model_type == data.current_model:
             row[1] = "▶ " + row[1]
         fit = fits.get(model.model_type)
@@ -279,6 +293,12 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None)
                 "setting to match would use it instead of downloading."]
     if metrics is not None:
         out += ["", "#### Performance", "", *metrics_markdown(metrics)]
+    used = data.usage.get(model_type)
+    if used is not None:
+        out += ["", "#### On this machine", "",
+                f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
+                f"- **Measured speed:** {md_escape(measured_text(used.speed))}" if used.speed is not None
+                else "- **Measured speed:** no output recorded its generation time"]
     if fit is not None:
         out += ["", f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}"
                 + (f". {md_escape(fit.profile_hint)}." if fit.profile_hint else "")
@@ -351,11 +371,19 @@ class TrackerController:
 
     def __init__(self, catalog: CatalogProvider, database: PerformanceDatabase | None = None,
                  hardware_probe: Callable[[Sequence[str]], HardwareInfo] = detect_hardware,
-                 on_scan: Callable[[TrackerData], None] | None = None) -> None:
+                 on_scan: Callable[[TrackerData], None] | None = None,
+                 usage_scanner: Callable[[str], UsageReport] | None = None,
+                 generating: Callable[[], bool] | None = None) -> None:
         self.database = database or PerformanceDatabase.default()
         self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b)
         self.hardware_probe = hardware_probe
         self.on_scan = on_scan
+        # Reads the outputs of a Wan2GP folder (usage.report.scan_usage with a store); None: no usage shown.
+        self.usage_scanner = usage_scanner
+        self.usage_report: UsageReport | None = None
+        self.usage_error = ""
+        # Asks Wan2GP whether a generation is running (cleanup waits for it); None outside Wan2GP.
+        self.generating = generating
         self.current_model = ""
         # The tab's last filter values, reused when the host asks for a refresh without them.
         self.last_filters = Filters()
@@ -374,10 +402,24 @@ class TrackerController:
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
-            self._data = TrackerData(inventory, metrics, hardware, self.current_model, _cells=self._cells)
+            usage = self._scan_usage(inventory.settings.wan2gp_dir)
+            self._data = TrackerData(inventory, metrics, hardware, self.current_model, usage=usage,
+                                     _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
+
+    def _scan_usage(self, wan2gp_dir: str) -> Mapping[str, ModelUsage]:
+        if self.usage_scanner is None:
+            return {}
+        try:
+            self.usage_report = self.usage_scanner(wan2gp_dir)
+            self.usage_error = ""
+        except Exception as exc:  # usage is an extra: the inventory must show even if the outputs cannot be read
+            self.usage_report = None
+            self.usage_error = f"outputs could not be read: {type(exc).__name__}: {exc}"
+            return {}
+        return self.usage_report.by_model()
 
     @property
     def data(self) -> TrackerData:
