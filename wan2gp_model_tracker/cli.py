@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .fit.hardware import HardwareInfo
 
 FORMATS = ("table", "markdown", "json", "csv")
+# How long the command line waits for exact sizes from the Hub before printing estimates.
+HUB_WAIT_SECONDS = 5.0
 
 
 class CommandError(Exception):
@@ -52,10 +54,15 @@ def _scan(args: argparse.Namespace) -> _Scan:
     from .fit.hardware import detect_hardware
     from .performance_db import PerformanceDatabase
 
+    from .downloads.hub import HubSizes
+
     database = PerformanceDatabase.default()
-    analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b)
+    sizes = HubSizes(network=not getattr(args, "no_network", False))
+    analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b, hub_sizes=sizes)
     try:
         inventory = analyzer.scan()
+        if not sizes.wait(0) and sizes.wait(HUB_WAIT_SECONDS):  # exact sizes arrived in time: use them
+            inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
@@ -182,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
     inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
                            "(default: the largest detected GPU)")
+    inventory.add_argument("--no-network", action="store_true",
+                           help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=cmd_inventory)
 
     hardware = commands.add_parser("hardware", help="show the GPUs, RAM and free disk this machine has")
@@ -194,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     rec.set_defaults(handler=cmd_recommend)
 
     serve = commands.add_parser("serve", help="open the Model Tracker tab as a standalone web app")

@@ -54,10 +54,6 @@ class AssetEntry:
             return f"{DEFAULT_ENDPOINT}/{self.repo_id}/tree/main/{quote(path)}".rstrip("/")
         return f"{DEFAULT_ENDPOINT}/{self.repo_id}/resolve/main/{quote(path)}"
 
-    def as_json(self) -> dict[str, str]:
-        return {"repo_id": self.repo_id, "source_folder": self.source_folder, "target_folder": self.target_folder,
-                "filename": self.filename}
-
 
 def _clean_relative(value: Any, what: str) -> str:
     if value is None:
@@ -110,27 +106,10 @@ def asset_entries(defs: Any) -> tuple[AssetEntry, ...]:
     return tuple(dict.fromkeys(entries))
 
 
-def entries_as_json(entries: tuple[AssetEntry, ...]) -> list[dict[str, str]]:
-    return [e.as_json() for e in entries]
-
-
-def entries_from_json(value: Any) -> tuple[AssetEntry, ...] | None:
-    """Entries saved by ``entries_as_json``; None when the value is not such a list (a hostile file)."""
-    if not isinstance(value, list):
-        return None
-    entries = []
-    for item in value:
-        if not isinstance(item, Mapping):
-            return None
-        try:
-            fields = {k: _clean_relative(item.get(k, ""), k) for k in ("source_folder", "target_folder", "filename")}
-        except DownloadDefError:
-            return None
-        repo = item.get("repo_id", "")
-        if not isinstance(repo, str) or not (fields["filename"] or fields["target_folder"]):
-            return None
-        entries.append(AssetEntry(repo, **fields))
-    return tuple(entries)
+def entries_as_defs(entries: tuple[AssetEntry, ...]) -> list[dict[str, Any]]:
+    """Entries back in Wan2GP's download-def shape, one per entry (what the snapshot saves)."""
+    return [{"repoId": e.repo_id, "sourceFolderList": [e.source_folder], "fileList": [[e.filename] if e.filename else []],
+             "targetFolderList": [e.target_folder]} for e in entries]
 
 
 def core_shared_fallback() -> tuple[AssetEntry, ...]:

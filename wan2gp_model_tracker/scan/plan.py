@@ -80,6 +80,10 @@ class ModelPlan:
     handler_error: str = ""
 
 
+class _Unknown(Exception):
+    """The catalog cannot tell this model's handler assets (e.g. a snapshot saved before it existed)."""
+
+
 class _PlanBuilder:
     """Collects a model's files slot by slot; a failing slot becomes an error, the others go on."""
 
@@ -177,7 +181,10 @@ class _PlanBuilder:
 
     def handler_files(self) -> None:
         """The family handler's query_model_files assets; only files on the Hub can be fetched by Wan2GP."""
-        for asset in asset_entries(self.state.handler_defs(self.model_type, dict(self.model_def))):
+        defs = self.state.handler_defs(self.model_type, dict(self.model_def))
+        if defs is None:
+            raise _Unknown
+        for asset in asset_entries(defs):
             filename = os.path.basename(asset.filename) if asset.filename else asset.target_folder + "/"
             self.files.append(PlannedFile(FileRole.HANDLER, False, asset.url, asset.local, filename, "",
                                           SizeEstimate(None, "size unknown until downloaded"),
@@ -213,9 +220,12 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     builder.attempt("VAE_URLs", lambda: builder.listed(FileRole.VAE, model_def.get("VAE_URLs")))
     builder.attempt("loras", builder.loras)
     handler_error = ""
-    if state.handler_defs is not None:
+    known = state.handler_defs is not None
+    if known:
         try:
             builder.handler_files()
+        except _Unknown:
+            known = False
         except DownloadDefError as exc:
             handler_error = f"family handler files: {exc}"
         except Exception as exc:  # the host's handler may raise anything; only its own files are lost
@@ -229,7 +239,7 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     parent = state.parent_model_type(model_type, dict(model_def)) or architecture
     return ModelPlan(model_type, model_def, family, parent, params, _dedupe(builder.files),
                      tuple(builder.candidates), tuple(builder.errors), tuple(warnings), builder.secondary_blocked,
-                     handler_files_known=state.handler_defs is not None and not handler_error,
+                     handler_files_known=known and not handler_error,
                      handler_error=handler_error)
 
 
