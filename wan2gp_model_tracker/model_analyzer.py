@@ -182,6 +182,8 @@ class ModelAnalyzer:
         models += [_broken_record(b.model_type, b.path, b.message) for b in state.broken]
         models.sort(key=lambda m: m.model_type.casefold())
         warnings += [CatalogWarning(w, "disk") for w in index.warnings]
+        if self.hub_sizes is not None:
+            warnings += [CatalogWarning(w, "hub") for w in self.hub_sizes.warnings]
         self.last_fs_calls = index.fs_calls
         self._inventory = Inventory(
             models=tuple(models),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..records import ModelStatus
+from ..records import ModelRecord, ModelStatus
 
 STATUS_MARKS = {
     ModelStatus.DOWNLOADED: "✓",
@@ -15,6 +15,12 @@ STATUS_MARKS = {
 def status_label(status: ModelStatus) -> str:
     """A status readable without colour: mark and word."""
     return f"{STATUS_MARKS[status]} {status.value}"
+
+
+def status_cell(model: ModelRecord) -> str:
+    """The status as the table shows it: Wan2GP's verdict, flagged when it may claim too much."""
+    label = status_label(model.status)
+    return f"{label} (may be incomplete)" if model.completeness_note else label
 
 
 def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?") -> str:
