@@ -98,11 +98,11 @@ _NO_RUNTIME_TEXT_ENCODER = {"hidream_o1", "hidream_o1_dev", "heartmula_oss_3b", 
 
 
 def handler_adds_text_encoder(architecture: str) -> bool:
-    """Whether Wan2GP's handler for this architecture may add a text encoder the JSON does not name.
+    """Whether Wan2GP's handler for this architecture adds a text encoder the JSON does not name.
 
-    Unknown architectures count as yes: only the running Wan2GP can tell.
+    An architecture outside this table has no handler we know of (Wan2GP hides such definitions).
     """
-    return architecture not in _NO_RUNTIME_TEXT_ENCODER
+    return architecture in _ARCHITECTURE_FAMILY and architecture not in _NO_RUNTIME_TEXT_ENCODER
 
 
 @dataclass(frozen=True, slots=True)
