@@ -51,10 +51,9 @@ class _Scan:
 
 def _scan(args: argparse.Namespace) -> _Scan:
     """Scan the chosen catalog and attach metrics and the machine's hardware."""
+    from .downloads.hub import HubSizes
     from .fit.hardware import detect_hardware
     from .performance_db import PerformanceDatabase
-
-    from .downloads.hub import HubSizes
 
     database = PerformanceDatabase.default()
     sizes = HubSizes(network=not getattr(args, "no_network", False))

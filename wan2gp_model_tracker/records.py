@@ -96,7 +96,7 @@ class FileRecord:
 
     @property
     def size_source(self) -> str:
-        """Where ``size_bytes`` comes from: "disk", "hub" (exact, from the Hugging Face Hub), "estimate" or "unknown"."""
+        """Where ``size_bytes`` comes from: "disk", "hub" (exact, from the Hugging Face Hub), "estimate", "unknown"."""
         if self.size_bytes is None:
             return "unknown"
         if self.present:

@@ -89,7 +89,7 @@ def asset_entries(defs: Any) -> tuple[AssetEntry, ...]:
         if len(files) != len(sources) or len(targets) != len(sources):
             raise DownloadDefError(f"download def {number}: {len(sources)} folders but {len(files)} file lists "
                                    f"and {len(targets)} target folders")
-        for source, names, target in zip(sources, files, targets):
+        for source, names, target in zip(sources, files, targets, strict=True):
             source_folder = _clean_relative(source, "folder")
             target_folder = _clean_relative(target, "target folder") if target is not None else source_folder
             if not isinstance(names, list):
@@ -108,8 +108,9 @@ def asset_entries(defs: Any) -> tuple[AssetEntry, ...]:
 
 def entries_as_defs(entries: tuple[AssetEntry, ...]) -> list[dict[str, Any]]:
     """Entries back in Wan2GP's download-def shape, one per entry (what the snapshot saves)."""
-    return [{"repoId": e.repo_id, "sourceFolderList": [e.source_folder], "fileList": [[e.filename] if e.filename else []],
-             "targetFolderList": [e.target_folder]} for e in entries]
+    return [{"repoId": e.repo_id, "sourceFolderList": [e.source_folder],
+             "fileList": [[e.filename] if e.filename else []], "targetFolderList": [e.target_folder]}
+            for e in entries]
 
 
 def core_shared_fallback() -> tuple[AssetEntry, ...]:
