@@ -91,7 +91,7 @@ class _Lookup:
 
     def host_says_missing(self, planned: PlannedFile) -> bool | None:
         """The host's own verdict on a handler asset, when its function could be asked."""
-        if self.host_missing is None or not planned.asset_folder:
+        if self.host_missing is None or not planned.is_asset:
             return None
         return planned.local in self.host_missing
 
@@ -102,10 +102,11 @@ class _Lookup:
         if os.path.isabs(planned.local) or not self.roots:
             return planned.local
         root = self.roots[0]
-        if planned.asset_folder:
+        if planned.is_asset:
             # Handler assets go to the first root that already has their folder (the host's smart root).
-            root = next((r for r in self.roots if self.index.folder_exists(os.path.join(r, planned.asset_folder))),
-                        root)
+            if planned.asset_folder:
+                root = next((r for r in self.roots
+                             if self.index.folder_exists(os.path.join(r, planned.asset_folder))), root)
             return os.path.join(root, planned.local)
         if planned.extra_paths:
             # Text encoders go to the first root that already has their folder.
@@ -208,8 +209,8 @@ class ModelAnalyzer:
             return None
         return tuple(PlannedFile(FileRole.HANDLER, False, e.url, e.local,
                                  os.path.basename(e.filename) if e.filename else e.target_folder + "/", "",
-                                 SizeEstimate(None, "size unknown until downloaded"), asset_folder=e.target_folder,
-                                 is_folder=e.is_folder) for e in entries)
+                                 SizeEstimate(None, "size unknown until downloaded"), is_asset=True,
+                                 asset_folder=e.target_folder, is_folder=e.is_folder) for e in entries)
 
     def _plans_for(self, state: CatalogState) -> dict[str, ModelPlan]:
         if self._plans_token != state.token:
@@ -429,7 +430,7 @@ def _host_missing(state: CatalogState, plans: Mapping[str, ModelPlan], shared: t
     """Ask the host's download_def_missing_files, once per scan, which handler assets it would fetch."""
     if state.missing_assets is None:
         return None
-    assets = {p.local: p for plan in plans.values() for p in plan.files if p.asset_folder}
+    assets = {p.local: p for plan in plans.values() for p in plan.files if p.is_asset}
     assets.update((p.local, p) for p in shared or ())
     if not assets:
         return None

@@ -101,6 +101,7 @@ class LiveCatalog:
         defs = {k: v for k, v in models_def.items() if isinstance(v, Mapping)}
         token = (id(models_def), tuple(map(id, defs.values())), settings, bool(bf16))
         handler_defs = self._handler_defs if callable(host.get("get_model_handler")) else None
+        shared_defs = self._shared_defs(warnings)
         return CatalogState(
             defs=defs,
             settings=settings,
@@ -111,7 +112,7 @@ class LiveCatalog:
             family=self._family,
             parent_model_type=self._parent,
             handler_defs=handler_defs,
-            shared_defs=self._shared_defs(warnings),
+            shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
         )
 

@@ -57,6 +57,7 @@ class PlannedFile:
     alternatives: tuple[Alternative, ...] = ()
     lora_path: str = ""
     # A handler asset: ``local`` is "<folder>/<file>" below a root, downloaded to the root that has the folder.
+    is_asset: bool = False
     asset_folder: str = ""
     is_folder: bool = False
 
@@ -188,7 +189,8 @@ class _PlanBuilder:
             filename = os.path.basename(asset.filename) if asset.filename else asset.target_folder + "/"
             self.files.append(PlannedFile(FileRole.HANDLER, False, asset.url, asset.local, filename, "",
                                           SizeEstimate(None, "size unknown until downloaded"),
-                                          asset_folder=asset.target_folder, is_folder=asset.is_folder))
+                                          is_asset=True, asset_folder=asset.target_folder,
+                                          is_folder=asset.is_folder))
 
     def loras(self) -> None:
         entries = [e for e in as_list(recursive_prop(self.defs, self.model_type, "loras")) if isinstance(e, str) and e]
@@ -255,7 +257,7 @@ def _dedupe(files: list[PlannedFile]) -> tuple[PlannedFile, ...]:
     seen: set[tuple[str, tuple[str, ...], bool]] = set()
     kept = []
     for f in files:
-        key = (f.lora_path or f.local, f.extra_paths, bool(f.asset_folder))
+        key = (f.lora_path or f.local, f.extra_paths, f.is_asset)
         if key not in seen:
             seen.add(key)
             kept.append(f)
