@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import types
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -290,3 +292,21 @@ def test_any_json_is_read_or_refused_and_never_escapes_the_root(value):
         return
     for entry in entries:
         assert ".." not in entry.local.split("/") and not entry.local.startswith("/")
+
+
+@pytest.mark.catalog
+def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog_dir, wan):
+    for path in real_catalog_dir.glob("*.json"):
+        shutil.copy(path, wan.root / "defaults" / path.name)
+    empty = wan.scan()
+    for model in empty.models:  # every model's own files present: what the JSON alone can see
+        for f in model.files:
+            if not f.present:
+                wan.weight(str(Path(f.path).relative_to(wan.root)))
+    inventory = wan.scan()
+    flagged = {m.model_type for m in inventory.models if m.completeness_note}
+    assert {"ace_step_v1", "flux2_dev", "hunyuan_1_5_t2v"} <= flagged
+    # Models whose JSON names its text encoder are judged on it, not flagged.
+    declared = {m.model_type for m in inventory.models
+                if any(f.role is FileRole.TEXT_ENCODER for f in m.files)}
+    assert declared and not declared & flagged
