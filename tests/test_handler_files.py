@@ -156,7 +156,8 @@ def test_the_hosts_own_missing_file_check_wins_when_it_exists(host, monkeypatch)
 
 def test_shared_tools_are_one_line_for_the_install_not_per_model(host, wgp):
     wgp.query_core_shared_model_files = lambda: [
-        {"repoId": "DeepBeepMeep/Wan2.1", "sourceFolderList": ["pose", "depth"], "fileList": [["dw-ll_ucoco.onnx"], []]}]
+        {"repoId": "DeepBeepMeep/Wan2.1", "sourceFolderList": ["pose", "depth"],
+         "fileList": [["dw-ll_ucoco.onnx"], []]}]
     (host.root / "ckpts" / "depth").mkdir()
     inventory = scan()
     shared = {f.filename: f for f in inventory.shared_files}
