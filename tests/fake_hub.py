@@ -47,6 +47,26 @@ class FakeHub:
                                        "lfs": {"oid": hub.sha(path), "size": repo[path], "pointerSize": 134}})
                 return self._send(200, json.dumps(answer).encode())
 
+            def do_GET(self) -> None:
+                parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+                if parts[:2] != ["api", "models"]:
+                    return self.do_HEAD()
+                hub._record("GET", self.path)
+                # /api/models/<owner>/<name>/tree/<revision>/<folder...>?recursive=true, two entries per page
+                repo = hub.files.get(f"{parts[2]}/{parts[3]}") if len(parts) > 5 and parts[4] == "tree" else None
+                if repo is None:
+                    return self._send(404, b'{"error": "not found"}')
+                prefix = "/".join(parts[6:]) + "/"
+                inside = sorted(p for p in repo if p.startswith(prefix))
+                page = int(parse_qs(urlsplit(self.path).query).get("page", ["0"])[0])
+                answer = [{"type": "file", "path": p, "size": repo[p], "oid": "f" * 40}
+                          for p in inside[2 * page:2 * page + 2]]
+                answer.append({"type": "directory", "path": prefix + "sub", "oid": "d" * 40})
+                headers = {}
+                if 2 * page + 2 < len(inside):
+                    headers["Link"] = f'<{hub.url}{urlsplit(self.path).path}?page={page + 1}>; rel="next"'
+                return self._send(200, json.dumps(answer).encode(), headers)
+
             def do_HEAD(self) -> None:
                 hub._record("HEAD", self.path)
                 parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
@@ -59,8 +79,6 @@ class FakeHub:
                 self._send(302, b"", {"X-Repo-Commit": COMMIT, "X-Linked-Size": str(repo[path]),
                                       "X-Linked-Etag": f'"{hub.sha(path)}"', "ETag": '"pointer"',
                                       "Location": f"https://cdn.example.invalid/{hub.sha(path)}"}, head=True)
-
-            do_GET = do_HEAD
 
             def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None, head: bool = False) -> None:
                 if hub.delay:

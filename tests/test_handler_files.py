@@ -311,3 +311,24 @@ def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog
     declared = {m.model_type for m in inventory.models
                 if any(f.role is FileRole.TEXT_ENCODER for f in m.files)}
     assert declared and not declared & flagged
+
+
+def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, monkeypatch, tmp_path):
+    from fake_hub import FakeHub
+
+    from wan2gp_model_tracker.downloads.hub import HubSizes
+
+    monkeypatch.delenv("WAN2GP_TRACKER_NO_NETWORK")
+    files = {"Wan2.1_VAE.safetensors": 507_609_880, "umt5-xxl/special_tokens_map.json": 2_000,
+             "umt5-xxl/spiece.model": 4_548_313, "xlm-roberta-large/model.bin": 1_000_000,
+             "xlm-roberta-large/tokenizer.json": 9_000}
+    with FakeHub({VAE_REPO: files}) as server:
+        sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url)
+        analyzer = ModelAnalyzer(LiveCatalog(HostGlobals({})), hub_sizes=sizes)
+        analyzer.scan()
+        assert sizes.wait(5)
+        model = analyzer.scan().get("t2v")
+    assert {f.filename: (f.size_bytes, f.size_source) for f in model.missing_files} == {
+        "Wan2.1_VAE.safetensors": (507_609_880, "hub"), "special_tokens_map.json": (2_000, "hub"),
+        "spiece.model": (4_548_313, "hub"), "xlm-roberta-large/": (1_009_000, "hub")}
+    assert model.download_bytes == sum(files.values()) and not model.download_is_estimate

@@ -12,7 +12,7 @@ from wan2gp_fixture import url
 
 from wan2gp_model_tracker import cli
 from wan2gp_model_tracker.downloads.hub import HubSizes
-from wan2gp_model_tracker.downloads.hub_urls import HubFile
+from wan2gp_model_tracker.downloads.hub_urls import HubFile, parse_hub_url
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 
 REPO = "DeepBeepMeep/Test"
@@ -186,3 +186,17 @@ def test_no_network_on_the_command_line_asks_nobody(model, hub, monkeypatch, cap
     assert cli.main(["inventory", "--wan2gp", str(model.root), "--format", "json", "--no-network"]) == 0
     record = json.loads(capsys.readouterr().out)["models"][0]["files"][0]
     assert record["size_source"] == "estimate" and hub.requests == []
+
+
+def test_a_whole_folder_a_handler_fetches_gets_the_size_of_everything_in_it(network, tmp_path):
+    from wan2gp_model_tracker.scan.download_defs import AssetEntry
+
+    folder = AssetEntry(REPO, "xlm-roberta-large", "xlm-roberta-large", "")
+    files = {"xlm-roberta-large/a.json": 10, "xlm-roberta-large/b.bin": 200, "xlm-roberta-large/c/d.bin": 3000,
+             "other/e.bin": 7}
+    with FakeHub({REPO: files}) as server:
+        sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url)
+        sizes.request([parse_hub_url(folder.url)])
+        assert sizes.wait(5)
+        assert sizes.known(parse_hub_url(folder.url)).size == 3210
+        assert [m for m, _ in server.requests] == ["GET", "GET"]  # two pages

@@ -225,7 +225,7 @@ class ModelAnalyzer:
         return self._plans
 
     def _hub_size(self, planned: PlannedFile) -> KnownSize | None:
-        if self.hub_sizes is None or planned.is_folder:
+        if self.hub_sizes is None:
             return None
         hub_file = parse_hub_url(planned.entry)
         return self.hub_sizes.known(hub_file) if hub_file else None

@@ -43,6 +43,7 @@ ENDPOINT_PAUSE = 300.0
 # paths-info takes a list; the Hub answers large lists, but smaller batches keep each answer quick.
 BATCH = 100
 _MAX_CACHE_BYTES = 8_000_000
+_MAX_TREE_PAGES = 20
 _TRUE = {"1", "on", "yes", "true"}
 
 
@@ -166,8 +167,19 @@ class HubSizes:
     def _fetch(self, repo_id: str, revision: str, paths: list[str]) -> None:
         endpoint = hub_endpoint(self.endpoint)
         found: dict[str, KnownSize] = {}
-        for start in range(0, len(paths), BATCH):
-            batch = paths[start:start + BATCH]
+        folders = [p for p in paths if p.endswith("/")]
+        files = [p for p in paths if not p.endswith("/")]
+        for folder in folders:
+            try:
+                size = self._folder_size(endpoint, repo_id, revision, folder)
+            except _Unreachable as exc:
+                self._pause(endpoint, exc)
+                files = []
+                break
+            if size is not None:
+                found[folder] = KnownSize(size, _now())
+        for start in range(0, len(files), BATCH):
+            batch = files[start:start + BATCH]
             try:
                 found.update(self._paths_info(endpoint, repo_id, revision, batch))
             except _Unreachable as exc:
@@ -213,6 +225,33 @@ class HubSizes:
                 found[path] = KnownSize(int(size), now, sha if isinstance(sha, str) else "")
         return found
 
+    def _folder_size(self, endpoint: str, repo_id: str, revision: str, folder: str) -> int | None:
+        """The bytes of every file below a folder (the tree API, page by page); None if the Hub lacks it."""
+        from huggingface_hub.utils import build_hf_headers, get_session
+
+        url = f"{endpoint}/api/models/{repo_id}/tree/{quote(revision, safe='')}/{quote(folder.rstrip('/'))}"
+        params: dict[str, Any] | None = {"recursive": "true", "expand": "false"}
+        total = 0
+        for _ in range(_MAX_TREE_PAGES):
+            self.requests_made += 1
+            try:
+                response = get_session().get(url, params=params, headers=build_hf_headers(token=False),
+                                             timeout=self.timeout)
+            except Exception as exc:
+                raise _Unreachable(exc) from exc
+            if response.status_code != 200:
+                return None
+            items = response.json()
+            if not isinstance(items, list):
+                return None
+            total += sum(i["size"] for i in items
+                         if isinstance(i, dict) and i.get("type") == "file" and _valid_size(i.get("size")))
+            url = response.links.get("next", {}).get("url")
+            if url is None:
+                return total
+            params = None  # the next link carries its own query
+        return None  # too many pages to be a tool folder: leave it unknown
+
     def _file_metadata(self, endpoint: str, repo_id: str, revision: str, paths: list[str]) -> dict[str, KnownSize]:
         """One HEAD per file on its resolve URL (X-Linked-Size / Content-Length, X-Linked-Etag)."""
         from huggingface_hub import get_hf_file_metadata, hf_hub_url
@@ -240,7 +279,7 @@ class HubSizes:
                    "estimates for now")
 
     def _warn(self, message: str) -> None:
-        log.warning("Model Tracker: %s", message)
+        log.info("Model Tracker: %s", message)
         with self._lock:
             if message not in self.warnings:
                 self.warnings.append(message)
@@ -275,7 +314,7 @@ class HubSizes:
     def _ignore(self, path: str, why: str) -> dict[str, KnownSize]:
         # Called with the lock held: record the warning directly.
         message = f"ignored the Hub size cache {path}: {why}"
-        log.warning("Model Tracker: %s", message)
+        log.info("Model Tracker: %s", message)
         self.warnings.append(message)
         return {}
 
