@@ -332,3 +332,13 @@ def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, monkeypa
         "Wan2.1_VAE.safetensors": (507_609_880, "hub"), "special_tokens_map.json": (2_000, "hub"),
         "spiece.model": (4_548_313, "hub"), "xlm-roberta-large/": (1_009_000, "hub")}
     assert model.download_bytes == sum(files.values()) and not model.download_is_estimate
+
+
+def test_a_model_that_may_be_incomplete_does_not_claim_nothing_to_download(wan):
+    from wan2gp_model_tracker.render.renderers import table_rows
+    from wan2gp_model_tracker.ui.view import download_cell
+
+    wan.default("m", architecture="flux2_dev", URLs=[url("m.safetensors")])
+    wan.weight("ckpts/m.safetensors")
+    model = wan.scan().get("m")
+    assert download_cell(model) == "?" and table_rows([model])[0]["to download"] == "?"

@@ -154,7 +154,8 @@ def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
         "family": model.family,
         "output": model.output_type,
         "on disk": format_gb(model.size_on_disk_bytes),
-        "to download": format_gb(model.download_bytes, model.download_is_estimate) if model.download_bytes else "-",
+        "to download": format_gb(model.download_bytes, model.download_is_estimate) if model.download_bytes
+        else "?" if model.completeness_note else "-",
     }
     if metrics is not None:
         row.update(metrics.table_cells())

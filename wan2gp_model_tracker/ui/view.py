@@ -212,7 +212,7 @@ def download_cell(model: ModelRecord) -> str:
     """What a generation would fetch first: "—" when nothing, "?" parts for sizes nobody can estimate."""
     missing = model.missing_files
     if not missing:
-        return "—"
+        return "?" if model.completeness_note else "—"
     unknown = sum(1 for f in missing if f.size_bytes is None)
     if unknown == len(missing):
         return f"? ({_plural(unknown, 'file')})"
