@@ -200,3 +200,10 @@ def test_a_whole_folder_a_handler_fetches_gets_the_size_of_everything_in_it(netw
         assert sizes.wait(5)
         assert sizes.known(parse_hub_url(folder.url)).size == 3210
         assert [m for m, _ in server.requests] == ["GET", "GET"]  # two pages
+
+
+def test_a_repository_the_hub_does_not_have_costs_one_request(wan, hub, tmp_path):
+    wan.default("t2v", URLs=["https://huggingface.co/Nobody/Nothing/resolve/main/x.safetensors"])
+    sizes = HubSizes(str(tmp_path / "cache"), endpoint=hub.url)
+    scan_with(wan, sizes).scan()
+    assert sizes.wait(5) and [m for m, _ in hub.requests] == ["POST"]

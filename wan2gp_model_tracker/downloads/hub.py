@@ -210,6 +210,8 @@ class HubSizes:
                                           headers=build_hf_headers(token=False), timeout=self.timeout)
         except Exception as exc:  # connection refused, timeout, DNS: the Hub is not reachable now
             raise _Unreachable(exc) from exc
+        if response.headers.get("X-Error-Code") in ("RepoNotFound", "RevisionNotFound"):
+            return {}  # the Hub itself answered: nothing to find there, by any route
         if response.status_code in (404, 405, 501):
             raise _NoPathsInfo()
         hf_raise_for_status(response)
