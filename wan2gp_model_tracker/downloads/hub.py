@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from .. import __version__
 from ..fileio import write_json_atomic
 from .hub_urls import DEFAULT_ENDPOINT, HubFile
 
@@ -45,6 +46,8 @@ BATCH = 100
 _MAX_CACHE_BYTES = 8_000_000
 _MAX_TREE_PAGES = 20
 _TRUE = {"1", "on", "yes", "true"}
+# Public metadata only: no token is sent, and no telemetry of huggingface_hub's header builder is triggered.
+_HEADERS = {"user-agent": f"wan2gp-model-tracker/{__version__}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,13 +204,13 @@ class HubSizes:
         self._write_cache(repo_id, revision, snapshot)
 
     def _paths_info(self, endpoint: str, repo_id: str, revision: str, paths: list[str]) -> dict[str, KnownSize]:
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+        from huggingface_hub.utils import get_session, hf_raise_for_status
 
         url = f"{endpoint}/api/models/{repo_id}/paths-info/{quote(revision, safe='')}"
         self.requests_made += 1
         try:
             response = get_session().post(url, data={"paths": paths, "expand": False},
-                                          headers=build_hf_headers(token=False), timeout=self.timeout)
+                                          headers=_HEADERS, timeout=self.timeout)
         except Exception as exc:  # connection refused, timeout, DNS: the Hub is not reachable now
             raise _Unreachable(exc) from exc
         if response.headers.get("X-Error-Code") in ("RepoNotFound", "RevisionNotFound"):
@@ -229,7 +232,7 @@ class HubSizes:
 
     def _folder_size(self, endpoint: str, repo_id: str, revision: str, folder: str) -> int | None:
         """The bytes of every file below a folder (the tree API, page by page); None if the Hub lacks it."""
-        from huggingface_hub.utils import build_hf_headers, get_session
+        from huggingface_hub.utils import get_session
 
         url = f"{endpoint}/api/models/{repo_id}/tree/{quote(revision, safe='')}/{quote(folder.rstrip('/'))}"
         params: dict[str, Any] | None = {"recursive": "true", "expand": "false"}
@@ -237,7 +240,7 @@ class HubSizes:
         for _ in range(_MAX_TREE_PAGES):
             self.requests_made += 1
             try:
-                response = get_session().get(url, params=params, headers=build_hf_headers(token=False),
+                response = get_session().get(url, params=params, headers=_HEADERS,
                                              timeout=self.timeout)
             except Exception as exc:
                 raise _Unreachable(exc) from exc
