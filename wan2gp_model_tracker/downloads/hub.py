@@ -81,6 +81,10 @@ def _env_true(name: str) -> bool:
 
 def network_allowed(setting: bool = True) -> bool:
     """Whether the tracker may ask the Hub now: the setting, HF_HUB_OFFLINE and WAN2GP_TRACKER_NO_NETWORK."""
+    from huggingface_hub import constants
+
+    if getattr(constants, "HF_HUB_OFFLINE", False):  # as huggingface_hub read it at import
+        return False
     return setting and not _env_true("HF_HUB_OFFLINE") and not _env_true(NO_NETWORK_ENV)
 
 
