@@ -7,6 +7,8 @@ import os
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from fake_hub import FakeHub, dead_endpoint
 from wan2gp_fixture import url
 
@@ -207,3 +209,22 @@ def test_a_repository_the_hub_does_not_have_costs_one_request(wan, hub, tmp_path
     sizes = HubSizes(str(tmp_path / "cache"), endpoint=hub.url)
     scan_with(wan, sizes).scan()
     assert sizes.wait(5) and [m for m, _ in hub.requests] == ["POST"]
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                               st.sampled_from(["format", "repo_id", "revision", "files", "size", "checked_at",
+                                                "sha256", "t2v.safetensors"]), inner, max_size=5), max_leaves=15)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=json_values)
+def test_any_cache_content_gives_valid_sizes_or_none(tmp_path, files):
+    from wan2gp_model_tracker.downloads.hub import _cache_name
+
+    folder = tmp_path / "cache" / "hub-sizes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _cache_name(REPO, "main")).write_text(json.dumps(
+        {"format": 1, "repo_id": REPO, "revision": "main", "files": files}))
+    known = HubSizes(str(tmp_path / "cache"), network=False).known(HubFile(REPO, "main", "t2v.safetensors"))
+    assert known is None or (isinstance(known.size, int) and known.size >= 0)

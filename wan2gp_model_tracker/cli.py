@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,8 +136,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .downloads.hub import NO_NETWORK_ENV
     from .ui.serve import serve
 
+    if args.no_network:  # the tab reads the setting when it builds its size fetcher
+        os.environ[NO_NETWORK_ENV] = "1"
     catalog = _catalog(args.wan2gp)
     try:
         serve(catalog, args.host, args.port)
@@ -209,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 or the next free one)")
+    serve.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     serve.set_defaults(handler=cmd_serve)
 
     for name, handler, text in (("install", cmd_install, "put the plugin into a Wan2GP folder and enable it"),
