@@ -313,12 +313,14 @@ def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog
     assert declared and not declared & flagged
 
 
-def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, monkeypatch, tmp_path):
+def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, monkeypatch, tmp_path):
     from fake_hub import FakeHub
 
     from wan2gp_model_tracker.downloads.hub import HubSizes
 
     monkeypatch.delenv("WAN2GP_TRACKER_NO_NETWORK")
+    wgp.query_core_shared_model_files = lambda: [
+        {"repoId": VAE_REPO, "sourceFolderList": ["xlm-roberta-large"], "fileList": [[]]}]
     files = {"Wan2.1_VAE.safetensors": 507_609_880, "umt5-xxl/special_tokens_map.json": 2_000,
              "umt5-xxl/spiece.model": 4_548_313, "xlm-roberta-large/model.bin": 1_000_000,
              "xlm-roberta-large/tokenizer.json": 9_000}
@@ -327,7 +329,9 @@ def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, monkeypa
         analyzer = ModelAnalyzer(LiveCatalog(HostGlobals({})), hub_sizes=sizes)
         analyzer.scan()
         assert sizes.wait(5)
-        model = analyzer.scan().get("t2v")
+        inventory = analyzer.scan()
+        model = inventory.get("t2v")
+    assert inventory.summary().shared_bytes_to_download == 1_009_000  # the shared tool's folder, exact too
     assert {f.filename: (f.size_bytes, f.size_source) for f in model.missing_files} == {
         "Wan2.1_VAE.safetensors": (507_609_880, "hub"), "special_tokens_map.json": (2_000, "hub"),
         "spiece.model": (4_548_313, "hub"), "xlm-roberta-large/": (1_009_000, "hub")}

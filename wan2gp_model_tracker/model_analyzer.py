@@ -195,7 +195,9 @@ class ModelAnalyzer:
             shared_files=shared_files,
         )
         if self.hub_sizes is not None:
-            self.hub_sizes.request(h for m in models for f in m.missing_files if (h := parse_hub_url(f.url)))
+            missing = [f for m in models for f in m.missing_files]
+            missing += [f for f in shared_files or () if not f.present]
+            self.hub_sizes.request(h for f in missing if (h := parse_hub_url(f.url)))
         return self._inventory
 
     def _shared_plan(self, state: CatalogState, warnings: list[CatalogWarning]) -> tuple[PlannedFile, ...] | None:
