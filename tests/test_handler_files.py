@@ -346,3 +346,9 @@ def test_a_model_that_may_be_incomplete_does_not_claim_nothing_to_download(wan):
     wan.weight("ckpts/m.safetensors")
     model = wan.scan().get("m")
     assert download_cell(model) == "?" and table_rows([model])[0]["to download"] == "?"
+
+
+def test_small_handler_files_do_not_read_as_zero():
+    from wan2gp_model_tracker.render.formatting import format_gb
+
+    assert [format_gb(726), format_gb(4_548_313 // 1000), format_gb(4_548_313)] == ["726 bytes", "5 KB", "5 MB"]
