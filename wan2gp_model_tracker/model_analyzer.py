@@ -19,7 +19,8 @@ from .downloads.hub_urls import parse_hub_url
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
 from .scan.download_defs import asset_entries
-from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
+from .scan.assets import folder_info, host_missing_assets
+from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
 from .records import (
     CatalogWarning,
     FileRecord,
@@ -32,14 +33,12 @@ from .records import (
     OtherVariant,
 )
 from .scan.resolution import DefinitionError, local_name
-from .scan.sizing import SizeEstimate, estimate_file_size
+from .scan.sizing import estimate_file_size
 
 if TYPE_CHECKING:
     from .downloads.hub import HubSizes, KnownSize
     from .fit.estimator import ModelMetrics
 
-# A folder asset's size is summed over at most this many entries (a runaway folder must not stall a scan).
-_FOLDER_WALK_LIMIT = 20_000
 MAY_BE_INCOMPLETE = ("may be incomplete: open the tab in Wan2GP once (its family handler adds files, such as a "
                      "text encoder, that only the running Wan2GP can name)")
 
@@ -86,7 +85,7 @@ class _Lookup:
         if local not in self._folders:
             path = next((os.path.join(r, local) for r in self.roots
                          if self.index.folder_exists(os.path.join(r, local))), None)
-            self._folders[local] = _folder_info(path) if path else None
+            self._folders[local] = folder_info(path) if path else None
         return self._folders[local]
 
     def host_says_missing(self, planned: PlannedFile) -> bool | None:
@@ -162,7 +161,7 @@ class ModelAnalyzer:
             warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
                                            "settings"))
         shared = self._shared_plan(state, warnings)
-        lookup.host_missing = _host_missing(state, plans, shared, warnings)
+        lookup.host_missing = host_missing_assets(state, plans, shared, warnings)
         located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
         shared_located = [(p, lookup.locate(p)) for p in shared or ()]
         missing_names = {p.filename for files in located.values() for p, info in files if info is None}
@@ -209,10 +208,7 @@ class ModelAnalyzer:
         except Exception as exc:  # a malformed host answer or snapshot: the models are still scanned
             warnings.append(CatalogWarning(f"the shared tools' file list could not be read: {exc}", "host"))
             return None
-        return tuple(PlannedFile(FileRole.HANDLER, False, e.url, e.local,
-                                 os.path.basename(e.filename) if e.filename else e.target_folder + "/", "",
-                                 SizeEstimate(None, "size unknown until downloaded"), is_asset=True,
-                                 asset_folder=e.target_folder, is_folder=e.is_folder) for e in entries)
+        return tuple(plan_asset(e) for e in entries)
 
     def _plans_for(self, state: CatalogState) -> dict[str, ModelPlan]:
         if self._plans_token != state.token:
@@ -399,54 +395,6 @@ def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
     if not core:
         return ModelStatus.MISSING, "definition error" if plan.errors else "the definition names no main weights"
     return ModelStatus.MISSING, "main weights not downloaded"
-
-
-def _folder_info(path: str) -> FileInfo:
-    """A folder as a FileInfo: its path, the bytes of the files below it, its own modification time."""
-    total = 0
-    seen = 0
-    stack = [path]
-    while stack and seen < _FOLDER_WALK_LIMIT:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    seen += 1
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif entry.is_file():
-                            total += entry.stat().st_size
-                    except OSError:
-                        continue
-        except OSError:
-            continue
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        mtime = 0
-    return FileInfo(path=path, size=total, mtime_ns=mtime)
-
-
-def _host_missing(state: CatalogState, plans: Mapping[str, ModelPlan], shared: tuple[PlannedFile, ...] | None,
-                  warnings: list[CatalogWarning]) -> frozenset[str] | None:
-    """Ask the host's download_def_missing_files, once per scan, which handler assets it would fetch."""
-    if state.missing_assets is None:
-        return None
-    assets = {p.local: p for plan in plans.values() for p in plan.files if p.is_asset}
-    assets.update((p.local, p) for p in shared or ())
-    if not assets:
-        return None
-    defs = [{"repoId": hub.repo_id if (hub := parse_hub_url(p.entry)) else "",
-             "sourceFolderList": [p.asset_folder],
-             "fileList": [[] if p.is_folder else [p.local[len(p.asset_folder):].lstrip("/")]],
-             "targetFolderList": [p.asset_folder]} for p in assets.values()]
-    try:
-        answer = state.missing_assets(defs)
-        return frozenset(os.path.normpath(str(a)).replace(os.sep, "/").strip("/") for a in answer or ())
-    except Exception as exc:  # the tracker's own lookup then applies, with the same rule
-        warnings.append(CatalogWarning(f"Wan2GP's download_def_missing_files failed ({exc}); files were "
-                                       "looked up by the tracker instead", "host"))
-        return None
 
 
 def _is_finetune(model_def: Mapping[str, Any]) -> bool:

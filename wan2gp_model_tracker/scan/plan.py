@@ -16,7 +16,7 @@ from typing import Any
 from ..catalog.base import CatalogState
 from ..catalog.families import FamilyInfo, family_info
 from ..records import FileRole
-from .download_defs import DownloadDefError, asset_entries
+from .download_defs import AssetEntry, DownloadDefError, asset_entries
 from .resolution import (
     LORA_DIR_TOKEN,
     DefinitionError,
@@ -186,11 +186,7 @@ class _PlanBuilder:
         if defs is None:
             raise _Unknown
         for asset in asset_entries(defs):
-            filename = os.path.basename(asset.filename) if asset.filename else asset.target_folder + "/"
-            self.files.append(PlannedFile(FileRole.HANDLER, False, asset.url, asset.local, filename, "",
-                                          SizeEstimate(None, "size unknown until downloaded"),
-                                          is_asset=True, asset_folder=asset.target_folder,
-                                          is_folder=asset.is_folder))
+            self.files.append(plan_asset(asset))
 
     def loras(self) -> None:
         entries = [e for e in as_list(recursive_prop(self.defs, self.model_type, "loras")) if isinstance(e, str) and e]
@@ -243,6 +239,14 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
                      tuple(builder.candidates), tuple(builder.errors), tuple(warnings), builder.secondary_blocked,
                      handler_files_known=known and not handler_error,
                      handler_error=handler_error)
+
+
+def plan_asset(asset: AssetEntry) -> PlannedFile:
+    """A handler asset or shared tool as a planned file; its size is unknown until the Hub or the disk says."""
+    filename = os.path.basename(asset.filename) if asset.filename else asset.target_folder + "/"
+    return PlannedFile(FileRole.HANDLER, False, asset.url, asset.local, filename, "",
+                       SizeEstimate(None, "size unknown until downloaded"), is_asset=True,
+                       asset_folder=asset.target_folder, is_folder=asset.is_folder)
 
 
 def failed_plan(state: CatalogState, model_type: str, message: str) -> ModelPlan:
