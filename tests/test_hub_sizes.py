@@ -7,9 +7,9 @@ import os
 import time
 
 import pytest
+from fake_hub import FakeHub, dead_endpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from fake_hub import FakeHub, dead_endpoint
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker import cli
