@@ -228,3 +228,19 @@ def test_any_cache_content_gives_valid_sizes_or_none(tmp_path, files):
         {"format": 1, "repo_id": REPO, "revision": "main", "files": files}))
     known = HubSizes(str(tmp_path / "cache"), network=False).known(HubFile(REPO, "main", "t2v.safetensors"))
     assert known is None or (isinstance(known.size, int) and known.size >= 0)
+
+
+def test_the_tab_never_waits_and_shows_exact_sizes_on_the_next_refresh(model, network, monkeypatch):
+    from test_tracker_view import machine
+
+    from wan2gp_model_tracker.ui.view import TrackerController, download_cell
+
+    with FakeHub({REPO: {"t2v.safetensors": SIZE}}, delay=1.5) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        controller = TrackerController(model.catalog(), hardware_probe=machine())
+        started = time.monotonic()
+        first = controller.refresh().inventory.get("t2v")
+        assert time.monotonic() - started < 1.2  # the Hub takes 1.5 s to answer; the tab did not wait
+        assert download_cell(first).startswith("~")  # an estimate, marked as one
+        assert controller.analyzer.hub_sizes.wait(5)
+        assert download_cell(controller.refresh().inventory.get("t2v")) == "14.3 GB"
