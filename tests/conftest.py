@@ -30,3 +30,10 @@ def wgp(monkeypatch):
     module = wgp_module()
     monkeypatch.setitem(sys.modules, "wgp", module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def no_hub_by_default(tmp_path_factory, monkeypatch):
+    """Tests never reach the real Hub and never write to the user's cache; hub tests opt back in."""
+    monkeypatch.setenv("WAN2GP_TRACKER_NO_NETWORK", "1")
+    monkeypatch.setenv("WAN2GP_TRACKER_CACHE", str(tmp_path_factory.mktemp("tracker-cache")))

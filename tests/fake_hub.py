@@ -1,130 +1,131 @@
-"""A small stand-in for the Hugging Face Hub and a plain file server, on 127.0.0.1.
+"""A small Hugging Face Hub stand-in on 127.0.0.1: the paths-info API and file metadata on resolve URLs.
 
-``/<owner>/<repo>/resolve/<rev>/<path>`` answers like the Hub (X-Repo-Commit, X-Linked-Size,
-X-Linked-Etag, ETag, Content-Length, Accept-Ranges and Range requests); ``/files/<name>`` is a
-plain server with Range support. Every GET is counted per path so tests can tell a download
-from a reuse; switches make the server drop a connection once, lie about a checksum, or refuse.
+It answers with the Hub's shapes and headers (X-Repo-Commit, X-Linked-Size, X-Linked-Etag,
+ETag, Content-Length, Location on LFS redirects) for the files it is given, counts the requests
+it receives, and can be told to lack the paths-info API or to answer slowly.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
 
-COMMIT = "a" * 40
-
-
-@dataclass
-class Served:
-    data: bytes
-    sha256: str = ""
-    drop_once_at: int | None = None  # close the connection after this many bytes, the first time
-    status: int = 200
-    error_code: str = ""  # the Hub's X-Error-Code, e.g. GatedRepo
-    delay: float = 0.0  # seconds to sleep per 64 KiB, to make a transfer slow enough to cancel
-
-    def __post_init__(self) -> None:
-        self.sha256 = self.sha256 or hashlib.sha256(self.data).hexdigest()
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-@dataclass
 class FakeHub:
-    files: dict[str, Served] = field(default_factory=dict)
-    gets: Counter = field(default_factory=Counter)
-    url: str = ""
+    def __init__(self, files: dict[str, dict[str, int]], paths_info: bool = True, delay: float = 0.0) -> None:
+        """``files``: repo id -> {path in repo: size}."""
+        self.files = files
+        self.paths_info = paths_info
+        self.delay = delay
+        self.requests: list[tuple[str, str]] = []
+        hub = self
 
-    def add(self, path: str, data: bytes, **options) -> Served:
-        self.files[path.lstrip("/")] = served = Served(data, **options)
-        return served
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
 
+            def do_POST(self) -> None:
+                hub._record("POST", self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+                # /api/models/<owner>/<name>/paths-info/<revision>
+                if not hub.paths_info or len(parts) != 6 or parts[:2] != ["api", "models"] or parts[4] != "paths-info":
+                    return self._send(404, b'{"error": "not found"}')
+                repo = hub.files.get(f"{parts[2]}/{parts[3]}")
+                if repo is None:
+                    return self._send(404, b'{"error": "Repository not found"}', {"X-Error-Code": "RepoNotFound"})
+                answer = []
+                for path in form.get("paths", []):
+                    if path in repo:
+                        answer.append({"type": "file", "path": path, "size": repo[path], "oid": "f" * 40,
+                                       "lfs": {"oid": hub.sha(path), "size": repo[path], "pointerSize": 134}})
+                return self._send(200, json.dumps(answer).encode())
 
-def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+            def do_GET(self) -> None:
+                parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+                if parts[:2] != ["api", "models"]:
+                    return self.do_HEAD()
+                hub._record("GET", self.path)
+                # /api/models/<owner>/<name>/tree/<revision>/<folder...>?recursive=true, two entries per page
+                repo = hub.files.get(f"{parts[2]}/{parts[3]}") if len(parts) > 5 and parts[4] == "tree" else None
+                if repo is None:
+                    return self._send(404, b'{"error": "not found"}')
+                prefix = "/".join(parts[6:]) + "/"
+                inside = sorted(p for p in repo if p.startswith(prefix))
+                page = int(parse_qs(urlsplit(self.path).query).get("page", ["0"])[0])
+                answer = [{"type": "file", "path": p, "size": repo[p], "oid": "f" * 40}
+                          for p in inside[2 * page:2 * page + 2]]
+                answer.append({"type": "directory", "path": prefix + "sub", "oid": "d" * 40})
+                headers = {}
+                if 2 * page + 2 < len(inside):
+                    headers["Link"] = f'<{hub.url}{urlsplit(self.path).path}?page={page + 1}>; rel="next"'
+                return self._send(200, json.dumps(answer).encode(), headers)
 
-        def log_message(self, *args) -> None:
-            pass
+            def do_HEAD(self) -> None:
+                hub._record("HEAD", self.path)
+                parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+                # /<owner>/<name>/resolve/<revision>/<path...>
+                repo = hub.files.get("/".join(parts[:2])) if len(parts) >= 5 and parts[2] == "resolve" else None
+                path = "/".join(parts[4:])
+                if repo is None or path not in repo:
+                    return self._send(404, b"", {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": COMMIT})
+                # LFS files redirect to a CDN; the size and hash travel in the X-Linked-* headers.
+                self._send(302, b"", {"X-Repo-Commit": COMMIT, "X-Linked-Size": str(repo[path]),
+                                      "X-Linked-Etag": f'"{hub.sha(path)}"', "ETag": '"pointer"',
+                                      "Location": f"https://cdn.example.invalid/{hub.sha(path)}"}, head=True)
 
-        def _lookup(self) -> tuple[str, Served | None]:
-            path = self.path.split("?", 1)[0].lstrip("/")
-            return path, hub.files.get(path)
-
-        def _headers(self, served: Served, length: int, status: int, extra: dict[str, str]) -> None:
-            self.send_response(status)
-            headers = {"Content-Length": str(length), "Accept-Ranges": "bytes", "X-Repo-Commit": COMMIT,
-                       "X-Linked-Size": str(len(served.data)), "X-Linked-Etag": f'"{served.sha256}"',
-                       "ETag": f'"{served.sha256}"', "Content-Type": "application/octet-stream", **extra}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-
-        def _refuse(self, served: Served | None) -> bool:
-            if served is not None and served.status == 200:
-                return False
-            status = served.status if served else 404
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.send_header("X-Error-Code", served.error_code if served else "EntryNotFound")
-            self.send_header("X-Error-Message", "refused by the test server")
-            self.end_headers()
-            return True
-
-        def do_HEAD(self) -> None:
-            _, served = self._lookup()
-            if not self._refuse(served):
-                self._headers(served, len(served.data), 200, {})
-
-        def do_GET(self) -> None:
-            path, served = self._lookup()
-            hub.gets[path] += 1
-            if self._refuse(served):
-                return
-            start = 0
-            extra = {}
-            status = 200
-            if (rng := self.headers.get("Range", "")).startswith("bytes="):
-                start = int(rng[6:].split("-", 1)[0] or 0)
-                status = 206
-                extra["Content-Range"] = f"bytes {start}-{len(served.data) - 1}/{len(served.data)}"
-            body = served.data[start:]
-            self._headers(served, len(body), status, extra)
-            if served.drop_once_at is not None and start < served.drop_once_at:
-                cut = served.drop_once_at - start
-                served.drop_once_at = None
-                self.wfile.write(body[:cut])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            for offset in range(0, len(body), 65536):
-                if served.delay:
-                    threading.Event().wait(served.delay)
+            def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None, head: bool = False) -> None:
+                if hub.delay:
+                    time.sleep(hub.delay)
                 try:
-                    self.wfile.write(body[offset:offset + 65536])
-                except OSError:
-                    return
+                    self.send_response(code)
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD" and body:
+                        self.wfile.write(body)
+                except OSError:  # the client gave up (a timeout test)
+                    pass
 
-    return Handler
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    @staticmethod
+    def sha(path: str) -> str:
+        import hashlib
 
-class FakeHubServer:
-    """Context manager: a running FakeHub; ``.hub.url`` is its endpoint."""
+        return hashlib.sha256(path.encode()).hexdigest()
 
-    def __init__(self) -> None:
-        self.hub = FakeHub()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.hub))
-        self._server.daemon_threads = True
-        self.hub.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        daemon=True)
+    def _record(self, method: str, path: str) -> None:
+        self.requests.append((method, path))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FakeHub:
-        self._thread.start()
-        return self.hub
+        self.thread.start()
+        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def dead_endpoint() -> str:
+    """A local address nobody listens on (connections are refused at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

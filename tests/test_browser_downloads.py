@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from fake_hub import FakeHubServer
+from fake_hub_downloads import FakeHubServer
 from test_browser import CELL, GRID, ROW, browser, free_port  # noqa: F401  (browser is a fixture)
 from test_downloads import weights
 

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHubServer
+from fake_hub_downloads import FakeHubServer
 from wan2gp_fixture import WanFolder
 
 from wan2gp_model_tracker import cli

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHubServer
+from fake_hub_downloads import FakeHubServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_downloads import HF, REPO, WAIT, weights

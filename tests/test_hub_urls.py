@@ -15,6 +15,12 @@ def test_the_target_folder_suffix_is_not_part_of_the_file():
     assert parse_hub_url(url) == HubFile("a/b", "main", "lora.safetensors")
 
 
+def test_a_tree_url_names_a_whole_folder():
+    folder = parse_hub_url("https://huggingface.co/a/b/tree/main/xlm-roberta-large")
+    assert folder == HubFile("a/b", "main", "xlm-roberta-large/") and folder.is_folder
+    assert not parse_hub_url("https://huggingface.co/a/b/resolve/main/x.bin").is_folder
+
+
 def test_percent_escapes_are_decoded():
     assert parse_hub_url("https://huggingface.co/a/b/resolve/main/my%20file.bin").path_in_repo == "my file.bin"
 

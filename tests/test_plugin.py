@@ -133,3 +133,36 @@ def test_the_folder_written_by_install_loads_the_same_way(wan, wgp, monkeypatch)
         assert list(plugin.on_tab_select({})[1]["Model type"]) == ["t2v"]
     finally:
         host.close()
+
+
+class ZImageHandler:
+    """Shaped like Wan2GP's z_image handler: its VAE and the text encoder folder's tokenizer files."""
+
+    @staticmethod
+    def query_model_files(computeList, base_model_type, model_def=None):
+        return [{"repoId": "DeepBeepMeep/Z-Image", "sourceFolderList": ["", "Qwen3"],
+                 "fileList": [["ZImageTurbo_VAE_bf16.safetensors"], ["tokenizer.json", "config.json"]]}]
+
+
+def test_the_tab_shows_what_the_handler_would_still_fetch_for_a_downloaded_model(host, wgp, wan):
+    wgp.models_def = {"z_image": {"name": "Z-Image Turbo", "architecture": "z_image",
+                                  "URLs": [url("ZImageTurbo_bf16.safetensors")],
+                                  "text_encoder_URLs": [url("Qwen3/qwen3_bf16.safetensors")],
+                                  "text_encoder_folder": "Qwen3"}}
+    wgp.text_encoder_quantization = "bf16"
+    wgp.get_model_handler = lambda model_type: ZImageHandler
+    for name in ("ckpts/ZImageTurbo_bf16.safetensors", "ckpts/Qwen3/qwen3_bf16.safetensors"):
+        wan.weight(name)
+    (wan.root / "ckpts" / "Qwen3" / "tokenizer.json").write_text("{}")
+    plugin, _, _ = loaded(host, wgp)
+    table = plugin.on_tab_select({})[1]
+    row = table[table["Model type"] == "z_image"]
+    assert row["Status"].item() == "✓ downloaded"  # Wan2GP's own mark, unchanged
+    assert row["Download"].item() == "? (2 files)"
+    from wan2gp_model_tracker.ui.view import detail_markdown
+
+    details = detail_markdown(plugin._controller.data, "z_image", None)
+    assert "✗ family asset: ZImageTurbo\\_VAE\\_bf16.safetensors" in details
+    assert "✗ family asset: config.json" in details and "✓ family asset: tokenizer.json" in details
+    assert "Before generating, Wan2GP would download 2 files of unknown size" in details
+    assert "Not complete" in details

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .fit.hardware import HardwareInfo
 
 FORMATS = ("table", "markdown", "json", "csv")
+# How long the command line waits for exact sizes from the Hub before printing estimates.
+HUB_WAIT_SECONDS = 5.0
 
 
 class CommandError(Exception):
@@ -49,13 +52,17 @@ class _Scan:
 
 def _scan(args: argparse.Namespace) -> _Scan:
     """Scan the chosen catalog and attach metrics and the machine's hardware."""
+    from .downloads.hub import HubSizes
     from .fit.hardware import detect_hardware
     from .performance_db import PerformanceDatabase
 
     database = PerformanceDatabase.default()
-    analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b)
+    sizes = HubSizes(network=not getattr(args, "no_network", False))
+    analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b, hub_sizes=sizes)
     try:
         inventory = analyzer.scan()
+        if not sizes.wait(0) and sizes.wait(HUB_WAIT_SECONDS):  # exact sizes arrived in time: use them
+            inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
@@ -132,8 +139,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .downloads.hub import NO_NETWORK_ENV
     from .ui.serve import serve
 
+    if args.no_network:  # the tab reads the setting when it builds its size fetcher
+        os.environ[NO_NETWORK_ENV] = "1"
     catalog = _catalog(args.wan2gp)
     try:
         serve(catalog, args.host, args.port)
@@ -198,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
     inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
                            "(default: the largest detected GPU)")
+    inventory.add_argument("--no-network", action="store_true",
+                           help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=cmd_inventory)
 
     hardware = commands.add_parser("hardware", help="show the GPUs, RAM and free disk this machine has")
@@ -210,12 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     rec.set_defaults(handler=cmd_recommend)
 
     serve = commands.add_parser("serve", help="open the Model Tracker tab as a standalone web app")
     serve.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 or the next free one)")
+    serve.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     serve.set_defaults(handler=cmd_serve)
 
     from .downloads.command import EXIT_CODES

@@ -15,12 +15,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog.base import CatalogProvider, CatalogState
+from .downloads.hub_urls import parse_hub_url
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
-from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
+from .scan.download_defs import asset_entries
+from .scan.assets import folder_info, host_missing_assets
+from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
 from .records import (
     CatalogWarning,
     FileRecord,
+    FileRole,
     FileStatus,
     IncompleteDownload,
     Inventory,
@@ -32,7 +36,11 @@ from .scan.resolution import DefinitionError, local_name
 from .scan.sizing import estimate_file_size
 
 if TYPE_CHECKING:
+    from .downloads.hub import HubSizes, KnownSize
     from .fit.estimator import ModelMetrics
+
+MAY_BE_INCOMPLETE = ("may be incomplete: open the tab in Wan2GP once (its family handler adds files, such as a "
+                     "text encoder, that only the running Wan2GP can name)")
 
 
 class CatalogUnavailable(Exception):
@@ -46,6 +54,9 @@ class _Lookup:
         self.index = index
         self.roots = roots
         self._found: dict[tuple[str, tuple[str, ...]], FileInfo | None] = {}
+        self._folders: dict[str, FileInfo | None] = {}
+        # Relative paths the host's download_def_missing_files says it would fetch (None: use the roots).
+        self.host_missing: frozenset[str] | None = None
 
     def find(self, local: str, extra_paths: tuple[str, ...] = ()) -> FileInfo | None:
         key = (local, extra_paths)
@@ -65,7 +76,23 @@ class _Lookup:
     def locate(self, planned: PlannedFile) -> FileInfo | None:
         if planned.lora_path:
             return self.index.exists(planned.lora_path)
+        if planned.is_folder:
+            return self.folder(planned.local)
         return self.find(planned.local, planned.extra_paths)
+
+    def folder(self, local: str) -> FileInfo | None:
+        """A whole-folder asset: the first root that has the folder, with the bytes inside it."""
+        if local not in self._folders:
+            path = next((os.path.join(r, local) for r in self.roots
+                         if self.index.folder_exists(os.path.join(r, local))), None)
+            self._folders[local] = folder_info(path) if path else None
+        return self._folders[local]
+
+    def host_says_missing(self, planned: PlannedFile) -> bool | None:
+        """The host's own verdict on a handler asset, when its function could be asked."""
+        if self.host_missing is None or not planned.is_asset:
+            return None
+        return planned.local in self.host_missing
 
     def download_target(self, planned: PlannedFile) -> str:
         """Where Wan2GP would write the file if it downloaded it now."""
@@ -74,6 +101,12 @@ class _Lookup:
         if os.path.isabs(planned.local) or not self.roots:
             return planned.local
         root = self.roots[0]
+        if planned.is_asset:
+            # Handler assets go to the first root that already has their folder (the host's smart root).
+            if planned.asset_folder:
+                root = next((r for r in self.roots
+                             if self.index.folder_exists(os.path.join(r, planned.asset_folder))), root)
+            return os.path.join(root, planned.local)
         if planned.extra_paths:
             # Text encoders go to the first root that already has their folder.
             folder = planned.extra_paths[0]
@@ -90,8 +123,11 @@ class ModelAnalyzer:
     """
 
     def __init__(self, catalog: CatalogProvider, header_cache: HeaderCache | None = None,
-                 check_headers: bool = True, params_lookup: ParamsLookup | None = None) -> None:
+                 check_headers: bool = True, params_lookup: ParamsLookup | None = None,
+                 hub_sizes: HubSizes | None = None) -> None:
         self.catalog = catalog
+        # Exact sizes of missing Hub files, fetched in the background; None: estimates only.
+        self.hub_sizes = hub_sizes
         self.header_cache = header_cache or HeaderCache()
         self.check_headers = check_headers
         self.params_lookup = params_lookup
@@ -124,7 +160,10 @@ class ModelAnalyzer:
         if not state.settings.checkpoint_roots:
             warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
                                            "settings"))
+        shared = self._shared_plan(state, warnings)
+        lookup.host_missing = host_missing_assets(state, plans, shared, warnings)
         located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
+        shared_located = [(p, lookup.locate(p)) for p in shared or ()]
         missing_names = {p.filename for files in located.values() for p, info in files if info is None}
         partials = incomplete_downloads(index, state.settings.checkpoint_roots, missing_names)
 
@@ -137,10 +176,14 @@ class ModelAnalyzer:
             else:
                 records[model_type] = (key, self._record(plan, located[model_type], lookup, partials))
         self._records = records
+        shared_files = None if shared is None else tuple(
+            self._file_record(p, info, lookup, partials) for p, info in shared_located)
         models = [record for _, record in records.values()]
         models += [_broken_record(b.model_type, b.path, b.message) for b in state.broken]
         models.sort(key=lambda m: m.model_type.casefold())
         warnings += [CatalogWarning(w, "disk") for w in index.warnings]
+        if self.hub_sizes is not None:
+            warnings += [CatalogWarning(w, "hub") for w in self.hub_sizes.warnings]
         self.last_fs_calls = index.fs_calls
         self._inventory = Inventory(
             models=tuple(models),
@@ -148,8 +191,24 @@ class ModelAnalyzer:
             scanned_at=datetime.now(),
             warnings=tuple(warnings),
             incomplete_downloads=tuple(sorted(partials.values(), key=lambda d: d.filename)),
+            shared_files=shared_files,
         )
+        if self.hub_sizes is not None:
+            missing = [f for m in models for f in m.missing_files]
+            missing += [f for f in shared_files or () if not f.present]
+            self.hub_sizes.request(h for f in missing if (h := parse_hub_url(f.url)))
         return self._inventory
+
+    def _shared_plan(self, state: CatalogState, warnings: list[CatalogWarning]) -> tuple[PlannedFile, ...] | None:
+        """The shared tools as planned files, or None when this catalog cannot say what they are."""
+        if state.shared_defs is None:
+            return None
+        try:
+            entries = asset_entries(state.shared_defs)
+        except Exception as exc:  # a malformed host answer or snapshot: the models are still scanned
+            warnings.append(CatalogWarning(f"the shared tools' file list could not be read: {exc}", "host"))
+            return None
+        return tuple(plan_asset(e) for e in entries)
 
     def _plans_for(self, state: CatalogState) -> dict[str, ModelPlan]:
         if self._plans_token != state.token:
@@ -163,19 +222,25 @@ class ModelAnalyzer:
             self._plans_token = state.token
         return self._plans
 
-    @staticmethod
-    def _disk_key(located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
+    def _hub_size(self, planned: PlannedFile) -> KnownSize | None:
+        if self.hub_sizes is None:
+            return None
+        hub_file = parse_hub_url(planned.entry)
+        return self.hub_sizes.known(hub_file) if hub_file else None
+
+    def _disk_key(self, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
                   partials: dict[str, IncompleteDownload]) -> Hashable:
         """Everything on disk a model's record depends on; an unchanged key means an unchanged record."""
         parts: list[Hashable] = []
         for planned, info in located:
             alternatives = tuple(lookup.find(a.local, planned.extra_paths) for a in planned.alternatives)
+            host = lookup.host_says_missing(planned)
             if info is not None:
-                parts.append((info, alternatives))
+                parts.append((info, alternatives, host))
             else:
                 target = lookup.download_target(planned)
                 parts.append((target, target in lookup.index.broken_links, partials.get(planned.filename),
-                              alternatives))
+                              alternatives, host, self._hub_size(planned)))
         return tuple(parts)
 
     def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
@@ -196,9 +261,13 @@ class ModelAnalyzer:
             status=status,
             status_reason=reason,
             files=tuple(self._file_record(p, info, lookup, partials) for p, info in located),
-            errors=plan.errors,
+            errors=plan.errors + ((plan.handler_error,) if plan.handler_error else ()),
             warnings=plan.warnings,
             parent_model_type=plan.parent_model_type,
+            handler_files_known=plan.handler_files_known,
+            completeness_note=MAY_BE_INCOMPLETE if (
+                status is ModelStatus.DOWNLOADED and self.state.runtime_files_unseen(plan.model_type,
+                                                                                      dict(model_def))) else "",
         )
 
     def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
@@ -210,7 +279,16 @@ class ModelAnalyzer:
                 others.append(OtherVariant(os.path.basename(alternative.local), os.path.abspath(alt_info.path),
                                            alt_info.size, alternative.variant))
         common = dict(filename=planned.filename, url=planned.entry, role=planned.role, core=planned.core,
-                      variant=planned.variant, other_variants=tuple(others))
+                      variant=planned.variant, other_variants=tuple(others), is_folder=planned.is_folder)
+        host_missing = lookup.host_says_missing(planned)
+        if host_missing is False and info is None:
+            return FileRecord(status=FileStatus.DOWNLOADED, path=os.path.abspath(lookup.download_target(planned)),
+                              size_bytes=None, size_is_estimate=False,
+                              warnings=("Wan2GP finds this file, but the tracker could not see it",), **common)
+        if host_missing and info is not None:
+            return FileRecord(status=FileStatus.MISSING, path=os.path.abspath(info.path), size_bytes=info.size,
+                              size_is_estimate=True, size_basis="the size of the copy on disk",
+                              warnings=("on disk, but Wan2GP would download it again",), **common)
         if info is not None:
             problem = self.header_cache.problem(info) if self.check_headers else None
             return FileRecord(status=FileStatus.DOWNLOADED, path=os.path.abspath(info.path), size_bytes=info.size,
@@ -219,7 +297,9 @@ class ModelAnalyzer:
         target = lookup.download_target(planned)
         if target in lookup.index.broken_links:
             warnings.append(f"broken link: {target} points to {lookup.index.broken_links[target]}, which is missing")
-        if not planned.entry.startswith("http"):
+        if not planned.entry:
+            warnings.append("the tracker does not know where Wan2GP downloads this from")
+        elif not planned.entry.startswith("http"):
             warnings.append("a local path: Wan2GP cannot download it")
         partial = partials.get(planned.filename)
         if partial is not None:
@@ -231,6 +311,10 @@ class ModelAnalyzer:
             sibling = others[0]
             estimate = estimate_file_size(planned.filename, planned.role, planned.variant, None,
                                           sibling=(sibling.filename, sibling.variant, sibling.size_bytes))
+        known = self._hub_size(planned)
+        if known is not None:
+            return FileRecord(status=FileStatus.MISSING, path=os.path.abspath(target), size_bytes=known.size,
+                              size_is_estimate=False, size_basis=known.basis, warnings=tuple(warnings), **common)
         return FileRecord(status=FileStatus.MISSING, path=os.path.abspath(target), size_bytes=estimate.size_bytes,
                           size_is_estimate=True, size_basis=estimate.basis, warnings=tuple(warnings), **common)
 
@@ -283,7 +367,8 @@ def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
     core = [(p, info) for p, info in located if p.core]
     found = [info is not None for _, info in core]
     if core and all(found):
-        missing = [p for p, info in located if not p.core and info is None]
+        # Wan2GP's marks never look at the handler's assets (HOST.md section 6); "complete" does.
+        missing = [p for p, info in located if not p.core and info is None and p.role is not FileRole.HANDLER]
         if plan.secondary_blocked:
             return ModelStatus.PARTIAL, plan.secondary_blocked
         if missing:

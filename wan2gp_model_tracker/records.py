@@ -41,6 +41,8 @@ class FileRole(str, Enum):
     PRELOAD = "preload"
     VAE = "vae"
     LORA = "lora"
+    # Declared by the family handler's query_model_files (VAEs, tokenizers, configs); never part of the status.
+    HANDLER = "handler"
 
     @property
     def label(self) -> str:
@@ -55,6 +57,7 @@ _ROLE_LABELS = {
     FileRole.PRELOAD: "preloaded weights",
     FileRole.VAE: "VAE",
     FileRole.LORA: "built-in LoRA",
+    FileRole.HANDLER: "family asset",
 }
 
 
@@ -84,10 +87,21 @@ class FileRecord:
     size_basis: str = ""
     warnings: tuple[str, ...] = ()
     other_variants: tuple[OtherVariant, ...] = ()
+    # A whole folder (a handler asset fetched as a folder); its size is the sum of what is in it.
+    is_folder: bool = False
 
     @property
     def present(self) -> bool:
         return self.status is _DOWNLOADED
+
+    @property
+    def size_source(self) -> str:
+        """Where ``size_bytes`` comes from: "disk", "hub" (exact, from the Hugging Face Hub), "estimate", "unknown"."""
+        if self.size_bytes is None:
+            return "unknown"
+        if self.present:
+            return "disk"
+        return "estimate" if self.size_is_estimate else "hub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +134,17 @@ class ModelRecord:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     parent_model_type: str = ""
+    # False when the handler's own file list (HANDLER files) could not be learnt, so "complete" is unknown.
+    handler_files_known: bool = True
+    # Set when the status may claim too much: e.g. offline without a snapshot, run-time text encoders unseen.
+    completeness_note: str = ""
+
+    @property
+    def complete(self) -> bool | None:
+        """Whether a generation would fetch nothing at all (handler assets included); None when unknown."""
+        if self.missing_files or self.status is not ModelStatus.DOWNLOADED:
+            return False
+        return None if (not self.handler_files_known or self.completeness_note) else True
 
     @property
     def size_on_disk_bytes(self) -> int:
@@ -176,6 +201,11 @@ class Summary:
     bytes_on_disk: int
     bytes_to_download: int
     download_is_estimate: bool
+    # The shared tools the first generation in this Wan2GP also fetches (once for the install).
+    shared_missing: int = 0
+    shared_bytes_to_download: int = 0
+    shared_download_is_estimate: bool = False
+    shared_unknown_sizes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +217,8 @@ class Inventory:
     scanned_at: datetime
     warnings: tuple[CatalogWarning, ...] = ()
     incomplete_downloads: tuple[IncompleteDownload, ...] = ()
+    # Shared tools (pose, depth, wav2vec, ...) any first generation fetches; None when nobody knows the list.
+    shared_files: tuple[FileRecord, ...] | None = None
     _by_type: dict[str, ModelRecord] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -199,6 +231,7 @@ class Inventory:
         counts = {status: 0 for status in ModelStatus}
         for model in self.models:
             counts[model.status] += 1
+        shared = [f for f in self.shared_files or () if not f.present]
         return Summary(
             total=len(self.models),
             downloaded=counts[ModelStatus.DOWNLOADED],
@@ -209,6 +242,10 @@ class Inventory:
             bytes_on_disk=physical_bytes_on_disk(self.models),
             bytes_to_download=download_bytes(self.models),
             download_is_estimate=any(m.download_is_estimate for m in self.models),
+            shared_missing=len(shared),
+            shared_bytes_to_download=sum(f.size_bytes or 0 for f in shared),
+            shared_download_is_estimate=any(f.size_is_estimate for f in shared),
+            shared_unknown_sizes=sum(1 for f in shared if f.size_bytes is None),
         )
 
 

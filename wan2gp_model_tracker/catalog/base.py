@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,6 +51,14 @@ class CatalogState:
         default=lambda model_type, model_def: family_info(str(model_def.get("architecture", model_type)), model_def)
     )
     parent_model_type: Callable[[str, dict], str] = field(default=lambda model_type, model_def: "")
+    # The family handler's query_model_files answer (raw download defs) per model; None: unknown here.
+    handler_defs: Callable[[str, dict], Any] | None = None
+    # The shared tools the first generation fetches, as raw download defs; None: unknown here.
+    shared_defs: Any = None
+    # The host's download_def_missing_files: relative paths it would fetch for the given defs.
+    missing_assets: Callable[[list], Iterable[str]] | None = None
+    # True for a model whose status may be too optimistic because run-time files could not be seen.
+    runtime_files_unseen: Callable[[str, dict], bool] = field(default=lambda model_type, model_def: False)
 
 
 class CatalogProvider(Protocol):

@@ -211,4 +211,6 @@ class DemoCatalog:
         settings = replace(state.settings, source="demo",
                            source_detail=f"built-in demo catalog in {self.folder} (sparse placeholder files)")
         warnings = tuple(w for w in state.warnings if w.source != "offline")
-        return replace(state, settings=settings, warnings=warnings)
+        # The demo's definitions name every file themselves: no handler adds any, no shared tools are involved.
+        return replace(state, settings=settings, warnings=warnings, handler_defs=lambda model_type, model_def: [],
+                       shared_defs=None, runtime_files_unseen=lambda model_type, model_def: False)

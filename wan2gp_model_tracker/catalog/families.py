@@ -90,6 +90,21 @@ _WAN_I2V = {"i2v", "i2v_720p", "flf2v_720p", "fun_inp", "fantasy", "multitalk", 
             "steadydancer", "wanmove", "scail", "scail2_14B", "mocha"}
 
 
+# Handlers that add no text encoder at run time (HOST.md section 4.3: hidream, chatterbox, heartmula,
+# index_tts2, kugelaudio, omnivoice, qwen3 TTS).
+_NO_RUNTIME_TEXT_ENCODER = {"hidream_o1", "hidream_o1_dev", "heartmula_oss_3b", "chatterbox", "index_tts2",
+                            "index_tts25", "kugelaudio_0_open", "omnivoice", "qwen3_tts_base", "qwen3_tts_customvoice",
+                            "qwen3_tts_voicedesign"}
+
+
+def handler_adds_text_encoder(architecture: str) -> bool:
+    """Whether Wan2GP's handler for this architecture adds a text encoder the JSON does not name.
+
+    An architecture outside this table has no handler we know of (Wan2GP hides such definitions).
+    """
+    return architecture in _ARCHITECTURE_FAMILY and architecture not in _NO_RUNTIME_TEXT_ENCODER
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyInfo:
     family: str

@@ -7,14 +7,16 @@ own module is importable (``sys.modules["wgp"]``), current values are read from 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .base import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from ..records import CatalogWarning, ScanSettings
+from ..scan.download_defs import entries_as_defs, core_shared_fallback
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
 REQUESTED_GLOBALS = (
@@ -22,6 +24,7 @@ REQUESTED_GLOBALS = (
     "transformer_quantization", "transformer_dtype_policy", "text_encoder_quantization",
     "get_lora_dir", "get_model_family", "families_infos", "get_parent_model_type", "get_base_model_type",
     "WanGP_version", "bfloat16_supported", "switch_to_model",
+    "get_model_handler", "query_core_shared_model_files",
     # Asked before any cleanup: nothing is removed while Wan2GP is generating.
     "is_generation_in_progress",
 )
@@ -99,6 +102,8 @@ class LiveCatalog:
         )
         defs = {k: v for k, v in models_def.items() if isinstance(v, Mapping)}
         token = (id(models_def), tuple(map(id, defs.values())), settings, bool(bf16))
+        handler_defs = self._handler_defs if callable(host.get("get_model_handler")) else None
+        shared_defs = self._shared_defs(warnings)
         return CatalogState(
             defs=defs,
             settings=settings,
@@ -108,7 +113,33 @@ class LiveCatalog:
             lora_dir=self._lora_dir,
             family=self._family,
             parent_model_type=self._parent,
+            handler_defs=handler_defs,
+            shared_defs=shared_defs,
+            missing_assets=_host_missing_files(),
         )
+
+    def _handler_defs(self, model_type: str, model_def: dict) -> Any:
+        """What Wan2GP's download step asks the family handler for (HOST.md section 4.4)."""
+        base = model_def.get("architecture", model_type)
+        get_base = self.host.get("get_base_model_type")
+        if callable(get_base):
+            base = get_base(model_type) or base
+        handler = self.host.get("get_model_handler")(model_type)
+        query = getattr(handler, "query_model_files", None)
+        if query is None:  # a handler without shared assets
+            return []
+        return query(_compute_list, base, model_def) or []
+
+    def _shared_defs(self, warnings: list[CatalogWarning]) -> Any:
+        """The core shared tools: the host's own list when it has the function, else their folders by name."""
+        query = self.host.get("query_core_shared_model_files")
+        if callable(query):
+            try:
+                return query()
+            except Exception as exc:  # the fallback list still shows what is on disk
+                warnings.append(CatalogWarning(f"Wan2GP could not list its shared tools ({exc}); only their "
+                                               "folders are checked", "host"))
+        return entries_as_defs(core_shared_fallback())
 
     def _lora_dir(self, model_type: str) -> str | None:
         get_lora_dir = self.host.get("get_lora_dir")
@@ -140,3 +171,18 @@ class LiveCatalog:
             return str(get_parent(model_type) or "")
         except Exception:  # the host raises when a base definition is missing; the table can live without it
             return ""
+
+
+def _compute_list(filename: str) -> list[str]:
+    """The ``computeList`` Wan2GP hands ``query_model_files``: a file name's basename, as a list."""
+    return [os.path.basename(str(filename))]
+
+
+def _host_missing_files() -> Callable[[list], Iterable[str]] | None:
+    """The host's ``download_def_missing_files``, when this Wan2GP has it."""
+    try:
+        module = importlib.import_module("shared.utils.download")
+    except Exception:  # an older Wan2GP, or not inside Wan2GP at all
+        return None
+    function = getattr(module, "download_def_missing_files", None)
+    return function if callable(function) else None

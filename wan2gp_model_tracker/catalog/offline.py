@@ -16,7 +16,8 @@ from .base import (
     absolute_roots,
     read_config,
 )
-from .families import family_info
+from .families import family_info, handler_adds_text_encoder
+from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from ..records import CatalogWarning, ScanSettings
 
 
@@ -139,6 +140,11 @@ class OfflineCatalog:
             applied = snapshot_mod.apply_snapshot(defs, snap)
             lora_dirs = snap.lora_dirs
             settings_note = f"; runtime details from the tab's snapshot of {snap.saved_at} ({applied} models)"
+            if not snap.handler_files:
+                warnings.append(CatalogWarning(
+                    "The tab's snapshot has no family handler file lists (VAEs, tokenizers, configs), so whether "
+                    "a model is complete is unknown. Open the Model Tracker tab inside Wan2GP again to record them.",
+                    "offline"))
         else:
             warnings.append(CatalogWarning(
                 "Read from JSON only: text encoders and VAEs that Wan2GP's handlers add at run time are not "
@@ -169,6 +175,15 @@ class OfflineCatalog:
         extra: dict[str, Any] = {"family": family} if family else {}
         if snap is not None:
             extra["parent_model_type"] = lambda model_type, model_def: snap.parents.get(model_type, "")
+            # A snapshot older than the handler lists knows none of them; a model missing from it is unknown.
+            extra["handler_defs"] = lambda model_type, model_def: snap.handler_files.get(model_type)
+        snapped = snap.models if snap is not None else {}
+
+        def runtime_files_unseen(model_type: str, model_def: dict) -> bool:
+            return (model_type not in snapped and not model_def.get("text_encoder_URLs")
+                    and handler_adds_text_encoder(str(model_def.get("architecture", model_type))))
+
+        shared = snap.shared_files if snap is not None and snap.shared_files is not None else None
         self._state = CatalogState(
             defs=defs,
             settings=settings,
@@ -178,6 +193,8 @@ class OfflineCatalog:
             broken=tuple(broken.values()),
             model_notes=notes,
             lora_dir=lora_dir,
+            shared_defs=shared if shared is not None else entries_as_defs(core_shared_fallback()),
+            runtime_files_unseen=runtime_files_unseen,
             **extra,
         )
         return self._state

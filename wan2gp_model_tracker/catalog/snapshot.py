@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from .base import CatalogState
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from ..fileio import write_json_atomic
+from ..scan.download_defs import DownloadDefError, asset_entries, entries_as_defs
 from ..scan.resolution import LORA_DIR_TOKEN
 
 SNAPSHOT_FILENAME = "model_tracker_snapshot.json"
@@ -40,6 +41,10 @@ class Snapshot:
     lora_dirs: Mapping[str, str]
     families: Mapping[str, tuple[str, str, str]]
     parents: Mapping[str, str]
+    # Each model's handler assets (query_model_files) as download defs; absent: not saved for that model.
+    handler_files: Mapping[str, list] = field(default_factory=dict)
+    # The shared tools' download defs; None in a snapshot saved before they were recorded.
+    shared_files: list | None = None
 
 
 def slot_view(model_def: Mapping[str, Any]) -> dict:
@@ -61,8 +66,10 @@ def build_snapshot(
     families: Mapping[str, tuple[str, str, str]],
     parents: Mapping[str, str],
     wan2gp_version: str,
+    handler_files: Mapping[str, list] | None = None,
+    shared_files: list | None = None,
 ) -> dict:
-    return {
+    data = {
         "format": SNAPSHOT_FORMAT,
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wan2gp_version": wan2gp_version,
@@ -71,6 +78,11 @@ def build_snapshot(
         "families": {k: list(v) for k, v in families.items()},
         "parents": dict(parents),
     }
+    if handler_files is not None:
+        data["handler_files"] = dict(handler_files)
+    if shared_files is not None:
+        data["shared_files"] = list(shared_files)
+    return data
 
 
 def save_snapshot(folder: str, data: dict) -> str:
@@ -104,7 +116,24 @@ def load_snapshot(path: str) -> Snapshot | None:
         lora_dirs={k: v for k, v in (data.get("lora_dirs") or {}).items() if isinstance(v, str)},
         families=families,
         parents={k: v for k, v in (data.get("parents") or {}).items() if isinstance(v, str)},
+        handler_files={k: v for k, v in _dict(data.get("handler_files")).items() if _valid_defs(v)},
+        shared_files=data["shared_files"] if _valid_defs(data.get("shared_files")) else None,
     )
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _valid_defs(value: Any) -> bool:
+    """Download defs the scan can use; anything else in a (possibly edited) snapshot is dropped."""
+    if not isinstance(value, list):
+        return False
+    try:
+        asset_entries(value)
+    except DownloadDefError:
+        return False
+    return True
 
 
 def find_snapshot(wan2gp_dir: str) -> Snapshot | None:
@@ -176,7 +205,15 @@ def snapshot_from_state(state: CatalogState, wan2gp_version: str) -> dict:
     lora_dirs = {}
     families = {}
     parents = {}
+    handler_files = {}
     for model_type, model_def in state.defs.items():
+        if state.handler_defs is not None:
+            try:
+                defs = state.handler_defs(model_type, dict(model_def))
+                if defs is not None:
+                    handler_files[model_type] = entries_as_defs(asset_entries(defs))
+            except Exception:  # a failing handler: offline scans then say they do not know its files
+                pass
         info = state.family(model_type, dict(model_def))
         families[model_type] = (info.family, info.label, info.output_type)
         parents[model_type] = state.parent_model_type(model_type, dict(model_def))
@@ -187,7 +224,12 @@ def snapshot_from_state(state: CatalogState, wan2gp_version: str) -> dict:
                 folder = None
             if folder:
                 lora_dirs[model_type] = _relative_if_inside(str(folder), state.settings.wan2gp_dir)
-    return build_snapshot(state.defs, lora_dirs, families, parents, wan2gp_version)
+    try:
+        shared = entries_as_defs(asset_entries(state.shared_defs)) if state.shared_defs is not None else None
+    except Exception:  # malformed host answer: the snapshot goes without it
+        shared = None
+    return build_snapshot(state.defs, lora_dirs, families, parents, wan2gp_version,
+                          handler_files if state.handler_defs is not None else None, shared)
 
 
 def _needs_lora_dir(model_def: Mapping[str, Any]) -> bool:

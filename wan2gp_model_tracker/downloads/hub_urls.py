@@ -20,12 +20,18 @@ class HubFile:
     def filename(self) -> str:
         return self.path_in_repo.rsplit("/", 1)[-1]
 
+    @property
+    def is_folder(self) -> bool:
+        """A folder fetched whole (a ``/tree/`` URL); its path ends with "/"."""
+        return self.path_in_repo.endswith("/")
+
 
 def parse_hub_url(entry: str) -> HubFile | None:
     """The Hub file an entry downloads, or None for any other URL or local path.
 
     A ``|folder`` suffix (Wan2GP's target folder) is ignored; only model repositories on
-    huggingface.co are recognised, since that is where every catalog entry points.
+    huggingface.co are recognised, since that is where every catalog entry points. A
+    ``/tree/<rev>/<folder>`` URL names a whole folder (a handler asset Wan2GP fetches whole).
     """
     if not isinstance(entry, str) or not entry.startswith("http"):
         return None
@@ -37,7 +43,8 @@ def parse_hub_url(entry: str) -> HubFile | None:
     if url.scheme != "https" or host != "huggingface.co":
         return None
     parts = [unquote(p) for p in url.path.split("/") if p]
-    # <owner>/<name>/resolve/<revision>/<path...>
-    if len(parts) < 5 or parts[2] != "resolve" or any(p in (".", "..") for p in parts):
+    # <owner>/<name>/resolve/<revision>/<path...>  or  <owner>/<name>/tree/<revision>/<folder...>
+    if len(parts) < 5 or parts[2] not in ("resolve", "tree") or any(p in (".", "..") for p in parts):
         return None
-    return HubFile(repo_id=f"{parts[0]}/{parts[1]}", revision=parts[3], path_in_repo="/".join(parts[4:]))
+    path = "/".join(parts[4:]) + ("/" if parts[2] == "tree" else "")
+    return HubFile(repo_id=f"{parts[0]}/{parts[1]}", revision=parts[3], path_in_repo=path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..records import ModelStatus
+from ..records import ModelRecord, ModelStatus
 
 STATUS_MARKS = {
     ModelStatus.DOWNLOADED: "✓",
@@ -17,10 +17,21 @@ def status_label(status: ModelStatus) -> str:
     return f"{STATUS_MARKS[status]} {status.value}"
 
 
+def status_cell(model: ModelRecord) -> str:
+    """The status as the table shows it: Wan2GP's verdict, flagged when it may claim too much."""
+    label = status_label(model.status)
+    return f"{label} (may be incomplete)" if model.completeness_note else label
+
+
 def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?") -> str:
     """Decimal gigabytes as Wan2GP users read them; "~" marks an estimate."""
     if size_bytes is None:
         return unknown
     value = size_bytes / 1e9
-    text = f"{value:.1f} GB" if value >= 0.1 or value == 0 else f"{size_bytes / 1e6:.0f} MB"
+    if value >= 0.1 or value == 0:
+        text = f"{value:.1f} GB"
+    elif size_bytes >= 1e6:
+        text = f"{size_bytes / 1e6:.0f} MB"
+    else:  # tokenizers and configs: "0 MB" would read as nothing
+        text = f"{size_bytes / 1e3:.0f} KB" if size_bytes >= 1e3 else f"{size_bytes} bytes"
     return f"~{text}" if estimate and size_bytes else text

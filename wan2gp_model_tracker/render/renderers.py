@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from .formatting import format_gb, status_label
+from .formatting import format_gb, status_cell, status_label
 from ..records import FileRecord, Inventory, ModelRecord, ScanSettings, Summary
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
@@ -42,7 +42,9 @@ def _file_dict(record: FileRecord) -> dict[str, Any]:
         "path": record.path,
         "size_bytes": record.size_bytes,
         "size_is_estimate": record.size_is_estimate,
+        "size_source": record.size_source,
         "size_basis": record.size_basis,
+        "is_folder": record.is_folder,
         "warnings": list(record.warnings),
         "other_variants_on_disk": [
             {"filename": v.filename, "path": v.path, "size_bytes": v.size_bytes, "variant": v.variant}
@@ -66,6 +68,9 @@ def model_dict(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict
         "size_on_disk_bytes": model.size_on_disk_bytes,
         "download_bytes": model.download_bytes,
         "download_is_estimate": model.download_is_estimate,
+        "complete": model.complete,
+        "completeness_note": model.completeness_note,
+        "handler_files_known": model.handler_files_known,
         "files": [_file_dict(f) for f in model.files],
         "errors": list(model.errors),
         "warnings": list(model.warnings),
@@ -88,6 +93,9 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
         "bytes_on_disk": summary.bytes_on_disk,
         "bytes_to_download": summary.bytes_to_download,
         "download_is_estimate": summary.download_is_estimate,
+        "shared_tools_missing": summary.shared_missing,
+        "shared_tools_bytes_to_download": summary.shared_bytes_to_download,
+        "shared_tools_download_is_estimate": summary.shared_download_is_estimate,
     }
 
 
@@ -121,6 +129,10 @@ def inventory_dict(
         "settings": settings_dict(inventory.settings),
         "summary": summary_dict(inventory.summary()),
         "models": [model_dict(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in chosen],
+        "shared_tools": None if inventory.shared_files is None else {
+            "line": shared_tools_line(inventory),
+            "files": [_file_dict(f) for f in inventory.shared_files],
+        },
         "warnings": [{"message": w.message, "source": w.source} for w in inventory.warnings],
         "incomplete_downloads": [
             {"filename": d.filename, "path": d.path, "bytes_so_far": d.bytes_so_far,
@@ -136,13 +148,14 @@ def render_json(inventory: Inventory, **extras: Any) -> str:
 
 def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
     row = {
-        "status": status_label(model.status),
+        "status": status_cell(model),
         "model_type": model.model_type,
         "name": model.name,
         "family": model.family,
         "output": model.output_type,
         "on disk": format_gb(model.size_on_disk_bytes),
-        "to download": format_gb(model.download_bytes, model.download_is_estimate) if model.download_bytes else "-",
+        "to download": format_gb(model.download_bytes, model.download_is_estimate) if model.download_bytes
+        else "?" if model.completeness_note else "-",
     }
     if metrics is not None:
         row.update(metrics.table_cells())
@@ -183,6 +196,8 @@ def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = No
         lines.append("No model matches.")
     lines.append("")
     lines.append(summary_line(inventory.summary()))
+    if inventory.shared_files is not None:
+        lines.append(shared_tools_line(inventory))
     for warning in inventory.warnings:
         lines.append(f"note: {warning.message}")
     return "\n".join(lines) + "\n"
@@ -197,6 +212,24 @@ def summary_line(summary: Summary) -> str:
         + format_gb(summary.bytes_to_download, summary.download_is_estimate)
         + "."
     )
+
+
+def shared_tools_line(inventory: Inventory) -> str:
+    """The shared tools the first generation in this Wan2GP fetches, once for the install."""
+    shared = inventory.shared_files
+    if shared is None:
+        return "The shared tools a first generation fetches are unknown here."
+    missing = [f for f in shared if not f.present]
+    if not missing:
+        return f"The shared tools every first generation needs are all here ({len(shared)} items)."
+    summary = inventory.summary()
+    names = ", ".join(f.filename.rstrip("/") for f in missing[:6]) + (", ..." if len(missing) > 6 else "")
+    known = len(missing) - summary.shared_unknown_sizes
+    size = format_gb(summary.shared_bytes_to_download, summary.shared_download_is_estimate) if known else "size unknown"
+    if known and summary.shared_unknown_sizes:
+        size += f" plus {summary.shared_unknown_sizes} of unknown size"
+    return (f"The first generation in this Wan2GP also fetches {len(missing)} shared tool"
+            f"{'' if len(missing) == 1 else 's'} ({names}): {size}, once for the install.")
 
 
 def render_markdown(
@@ -228,6 +261,8 @@ def render_markdown(
     if hardware_lines:
         out += ["", "## Hardware", ""] + [f"- {md_escape(line)}" for line in hardware_lines]
     out += ["", "## Summary", "", summary_line(inventory.summary())]
+    if inventory.shared_files is not None:
+        out += ["", md_escape(shared_tools_line(inventory))]
     if filters_note:
         out += ["", f"Table filtered: {md_escape(filters_note)} ({len(chosen)} of {len(inventory.models)} models)."]
     rows = table_rows(chosen, metrics, fits)
@@ -247,6 +282,14 @@ def render_markdown(
     return "\n".join(out) + "\n"
 
 
+COMPLETE_TEXT = {
+    True: "Complete: a generation would download nothing.",
+    False: "Not complete: a generation would download the files marked ✗ first.",
+    None: "Whether a generation would download more is unknown here (the family handler's own files are not "
+          "known: open the Model Tracker tab inside Wan2GP once).",
+}
+
+
 def model_detail_markdown(model: ModelRecord) -> list[str]:
     lines = [
         f"### {md_escape(model.name)} ({md_code(model.model_type)})",
@@ -254,10 +297,14 @@ def model_detail_markdown(model: ModelRecord) -> list[str]:
         f"{status_label(model.status)}: {md_escape(model.status_reason)}",
         "",
     ]
+    if model.completeness_note:
+        lines += [f"⚠ {md_escape(model.completeness_note)}", ""]
+    lines += [f"{COMPLETE_TEXT[model.complete]}", ""]
     for f in model.files:
         mark = "✓" if f.present else "✗"
-        size = format_gb(f.size_bytes, f.size_is_estimate)
-        lines.append(f"- {mark} {f.role.label}: {md_escape(f.filename)} ({size}) — {md_code(f.path)}")
+        size = format_gb(f.size_bytes, f.size_is_estimate) + (" exact, from the Hub" if f.size_source == "hub" else "")
+        kind = " folder" if f.is_folder else ""
+        lines.append(f"- {mark} {f.role.label}{kind}: {md_escape(f.filename)} ({size}) — {md_code(f.path)}")
         lines += [f"  - ⚠ {md_escape(w)}" for w in f.warnings]
         lines += [f"  - also on disk: {md_escape(v.filename)} ({v.variant or '16-bit'}, {format_gb(v.size_bytes)})"
                   for v in f.other_variants]

@@ -16,6 +16,7 @@ from typing import Any
 from ..catalog.base import CatalogState
 from ..catalog.families import FamilyInfo, family_info
 from ..records import FileRole
+from .download_defs import AssetEntry, DownloadDefError, asset_entries
 from .resolution import (
     LORA_DIR_TOKEN,
     DefinitionError,
@@ -55,6 +56,10 @@ class PlannedFile:
     extra_paths: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
     lora_path: str = ""
+    # A handler asset: ``local`` is "<folder>/<file>" below a root, downloaded to the root that has the folder.
+    is_asset: bool = False
+    asset_folder: str = ""
+    is_folder: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,13 @@ class ModelPlan:
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
     secondary_blocked: str = ""
+    handler_files_known: bool = False
+    # A failing family handler: an error on the model that, like Wan2GP's own rule, never changes its status.
+    handler_error: str = ""
+
+
+class _Unknown(Exception):
+    """The catalog cannot tell this model's handler assets (e.g. a snapshot saved before it existed)."""
 
 
 class _PlanBuilder:
@@ -168,6 +180,14 @@ class _PlanBuilder:
             if isinstance(entry, str) and entry:
                 self.add(role, False, entry)
 
+    def handler_files(self) -> None:
+        """The family handler's query_model_files assets; only files on the Hub can be fetched by Wan2GP."""
+        defs = self.state.handler_defs(self.model_type, dict(self.model_def))
+        if defs is None:
+            raise _Unknown
+        for asset in asset_entries(defs):
+            self.files.append(plan_asset(asset))
+
     def loras(self) -> None:
         entries = [e for e in as_list(recursive_prop(self.defs, self.model_type, "loras")) if isinstance(e, str) and e]
         if not entries:
@@ -197,6 +217,17 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
         FileRole.PRELOAD, recursive_prop(state.defs, model_type, "preload_URLs")))
     builder.attempt("VAE_URLs", lambda: builder.listed(FileRole.VAE, model_def.get("VAE_URLs")))
     builder.attempt("loras", builder.loras)
+    handler_error = ""
+    known = state.handler_defs is not None
+    if known:
+        try:
+            builder.handler_files()
+        except _Unknown:
+            known = False
+        except DownloadDefError as exc:
+            handler_error = f"family handler files: {exc}"
+        except Exception as exc:  # the host's handler may raise anything; only its own files are lost
+            handler_error = f"family handler files: query_model_files failed ({type(exc).__name__}: {exc})"
     warnings = list(state.model_notes.get(model_type, ()))
     warnings += [f"the definition sets {key!r}: Wan2GP builds these weights itself instead of downloading them"
                  for key in ("source", "source2") if model_def.get(key)]
@@ -205,7 +236,17 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     family = state.family(model_type, dict(model_def))
     parent = state.parent_model_type(model_type, dict(model_def)) or architecture
     return ModelPlan(model_type, model_def, family, parent, params, _dedupe(builder.files),
-                     tuple(builder.candidates), tuple(builder.errors), tuple(warnings), builder.secondary_blocked)
+                     tuple(builder.candidates), tuple(builder.errors), tuple(warnings), builder.secondary_blocked,
+                     handler_files_known=known and not handler_error,
+                     handler_error=handler_error)
+
+
+def plan_asset(asset: AssetEntry) -> PlannedFile:
+    """A handler asset or shared tool as a planned file; its size is unknown until the Hub or the disk says."""
+    filename = os.path.basename(asset.filename) if asset.filename else asset.target_folder + "/"
+    return PlannedFile(FileRole.HANDLER, False, asset.url, asset.local, filename, "",
+                       SizeEstimate(None, "size unknown until downloaded"), is_asset=True,
+                       asset_folder=asset.target_folder, is_folder=asset.is_folder)
 
 
 def failed_plan(state: CatalogState, model_type: str, message: str) -> ModelPlan:
@@ -217,10 +258,10 @@ def failed_plan(state: CatalogState, model_type: str, message: str) -> ModelPlan
 
 def _dedupe(files: list[PlannedFile]) -> tuple[PlannedFile, ...]:
     """One record per file: the host checks a file once even when two slots name it."""
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    seen: set[tuple[str, tuple[str, ...], bool]] = set()
     kept = []
     for f in files:
-        key = (f.lora_path or f.local, f.extra_paths)
+        key = (f.lora_path or f.local, f.extra_paths, f.is_asset)
         if key not in seen:
             seen.add(key)
             kept.append(f)

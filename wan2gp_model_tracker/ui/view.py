@@ -22,12 +22,13 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED
-from ..render.formatting import format_gb, status_label
+from ..render.formatting import format_gb, status_cell, status_label
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
+from ..downloads.hub import HubSizes
 from ..model_analyzer import ModelAnalyzer
 from ..performance_db import ModelMetrics, PerformanceDatabase
 from ..records import Inventory, ModelRecord, ModelStatus
-from ..render.renderers import md_code, md_escape, model_detail_markdown, render_markdown
+from ..render.renderers import md_code, md_escape, model_detail_markdown, render_markdown, shared_tools_line
 from ..render.usage import measured_text
 from ..usage.report import ModelUsage, UsageReport
 
@@ -207,7 +208,7 @@ def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
         return cached[2]
     figures = metrics.table_cells() if metrics is not None else {}
     cells = [
-        status_label(model.status),
+        status_cell(model),
         model.name + (" (error)" if model.errors else ""),
         model.model_type,
         figures.get("speed", NOT_DOCUMENTED),
@@ -225,7 +226,7 @@ def download_cell(model: ModelRecord) -> str:
     """What a generation would fetch first: "—" when nothing, "?" parts for sizes nobody can estimate."""
     missing = model.missing_files
     if not missing:
-        return "—"
+        return "?" if model.completeness_note else "—"
     unknown = sum(1 for f in missing if f.size_bytes is None)
     if unknown == len(missing):
         return f"? ({_plural(unknown, 'file')})"
@@ -242,6 +243,7 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
         + f" · showing {shown}",
         f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
+        *([md_escape(shared_tools_line(data.inventory))] if data.inventory.shared_files is not None else []),
         "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
         "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb)}"
                        + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
@@ -287,6 +289,8 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None)
     out += ["", "#### Files", ""] + model_detail_markdown(model)[2:]
     if model.missing_files:
         out += ["", f"**Before generating, Wan2GP would download {download_summary(model)}.**"]
+    if data.inventory.shared_files is not None:
+        out += ["", md_escape(shared_tools_line(data.inventory))]
     if model.other_variants_on_disk:
         names = ", ".join(f"{md_escape(v.filename)} ({v.variant or '16-bit'})" for v in model.other_variants_on_disk)
         out += ["", f"💡 Already on disk in another quantization: {names}. Switching Wan2GP's quantization "
@@ -375,7 +379,9 @@ class TrackerController:
                  usage_scanner: Callable[[str], UsageReport] | None = None,
                  generating: Callable[[], bool] | None = None) -> None:
         self.database = database or PerformanceDatabase.default()
-        self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b)
+        # Exact Hub sizes arrive in the background; the tab never waits and shows them on the next refresh.
+        self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b,
+                                      hub_sizes=HubSizes.default())
         self.hardware_probe = hardware_probe
         self.on_scan = on_scan
         # Reads the outputs of a Wan2GP folder (usage.report.scan_usage with a store); None: no usage shown.
