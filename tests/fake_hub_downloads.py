@@ -1,4 +1,4 @@
-"""A fake Hugging Face Hub serving file contents on 127.0.0.1 (Range, resume, dropped connections) for download tests."""
+"""A stand-in for the Hugging Face Hub serving file contents, and a plain file server, on 127.0.0.1.
 
 ``/<owner>/<repo>/resolve/<rev>/<path>`` answers like the Hub (X-Repo-Commit, X-Linked-Size,
 X-Linked-Etag, ETag, Content-Length, Accept-Ranges and Range requests); ``/files/<name>`` is a
