@@ -80,7 +80,7 @@ def test_text_search_needs_every_word(controller):
 
 def test_a_smaller_vram_budget_hides_models_that_do_not_fit(controller):
     roomy = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=24)))
-    tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=4)))
+    tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=2)))
     assert set(tight) < set(roomy)
     assert "t2v" in roomy and "t2v" not in tight
 

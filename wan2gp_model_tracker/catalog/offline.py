@@ -125,9 +125,14 @@ class OfflineCatalog:
                 continue
             model = dict(result.model or {})
             model["path"] = rel
+            # The host keeps the file's other keys (its default settings) under "settings"; an
+            # override's settings merge into the earlier ones (HOST.md 4.2).
+            model["settings"] = dict(result.settings)
             if model_type in defs:
                 merged = dict(defs[model_type])
                 merged.update(model)
+                earlier = defs[model_type].get("settings")
+                merged["settings"] = {**(earlier if isinstance(earlier, dict) else {}), **result.settings}
                 defs[model_type] = merged
             else:
                 defs[model_type] = model
