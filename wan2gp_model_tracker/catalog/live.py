@@ -12,7 +12,14 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .base import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .base import (
+    CONFIG_DEFAULTS,
+    DEFAULT_CHECKPOINT_PATHS,
+    CatalogState,
+    absolute_roots,
+    clean_checkpoint_paths,
+    host_profiles,
+)
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from ..records import CatalogWarning, ScanSettings
 
@@ -106,6 +113,7 @@ class LiveCatalog:
             lora_dir=self._lora_dir,
             family=self._family,
             parent_model_type=self._parent,
+            memory_profiles=host_profiles(server_config),
         )
 
     def _lora_dir(self, model_type: str) -> str | None:

@@ -183,6 +183,7 @@ class OfflineCatalog:
             broken=tuple(broken.values()),
             model_notes=notes,
             lora_dir=lora_dir,
+            memory_profiles=dict(config.memory_profiles),
             **extra,
         )
         return self._state

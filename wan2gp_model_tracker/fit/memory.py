@@ -41,8 +41,6 @@ RESIDENT = frozenset({"1", "3", "3+"})
 PROFILE_NAMES = {"1": "HighRAM_HighVRAM", "2": "HighRAM_LowVRAM", "3": "LowRAM_HighVRAM",
                  "3+": "VeryLowRAM_HighVRAM", "4": "LowRAM_LowVRAM", "4+": "LowRAM_LowVRAM+",
                  "5": "VerylowRAM_LowVRAM"}
-# How server_config stores profiles (3.5 for 3+, 4.5 for 4+; HOST.md section 8).
-_CONFIG_VALUES = {"1": "1", "2": "2", "3": "3", "3.5": "3+", "4": "4", "4.5": "4+", "5": "5"}
 
 CUDA_OVERHEAD_GB = 1.0  # CUDA context, kernels, allocator slack and the small always-resident layers
 BLOCKS = 40  # transformer blocks a model is streamed in (Wan2.1 14B has 40)
@@ -85,19 +83,6 @@ MAX_FRAMES = 4000
 def activation_basis(family: str, architecture: str) -> tuple[float, str]:
     """Working memory per latent token for a model, and the statement that calibrates it."""
     return _ARCHITECTURE_ACTIVATION.get(architecture) or _FAMILY_ACTIVATION.get(family) or _DEFAULT_ACTIVATION
-
-
-def profile_from_config(value: object) -> str | None:
-    """A server_config profile value (4, 3.5, "4.5") as a profile name; None when it is not one."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    if not math.isfinite(number):
-        return None
-    return _CONFIG_VALUES.get(f"{number:g}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +162,8 @@ def profile_need(inputs: MemoryInputs, profile: str, workload: Workload | None =
 def ram_need(inputs: MemoryInputs, profile: str) -> float:
     """System RAM a profile needs: everything loaded, plus the pinned buffers' overhead.
 
-    Full pinning also needs the pinned weights within mmgp's share of RAM. Profiles 3+ and 5 pin nothing; mmgp then keeps only the stage at work in RAM and maps the rest
+    Full pinning also needs the pinned weights within mmgp's share of RAM. Profiles 3+ and 5 pin
+    nothing; mmgp then keeps only the stage at work in RAM and maps the rest
     from disk, so their need is the largest single model (Wan2GP: profile 5 for 24 GB of RAM).
     """
     kind = inputs.output_type if inputs.output_type in VAE_GB else "video"

@@ -61,6 +61,7 @@ class Filters:
     fit: str = ALL
     vram_budget_gb: float | None = None
     text: str = ""
+    ram_budget_gb: float | None = None
     sort_by: str = "name"
     descending: bool = False
 
@@ -70,6 +71,8 @@ class Filters:
             ("family", self.family), ("fit", self.fit)) if value != ALL]
         if self.vram_budget_gb:
             parts.append(f"VRAM budget {self.vram_budget_gb:g} GB")
+        if self.ram_budget_gb:
+            parts.append(f"RAM {self.ram_budget_gb:g} GB")
         if self.text.strip():
             parts.append(f'text "{self.text.strip()}"')
         return ", ".join(parts)
@@ -83,6 +86,8 @@ class TrackerData:
     metrics: Mapping[str, ModelMetrics]
     hardware: HardwareInfo
     current_model: str = ""
+    # The memory profile Wan2GP is set to per output type, when the catalog knows it.
+    memory_profiles: Mapping[str, str] = field(default_factory=dict)
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
@@ -93,14 +98,17 @@ class TrackerData:
         """The VRAM budget in force: the one set in the tab, else the largest detected GPU."""
         return budget_gb or self.hardware.default_vram_budget_gb
 
-    def fits(self, budget_gb: float | None) -> dict[str, FitVerdict]:
-        """Fit verdicts per model for a budget, cached; empty when no budget is known (no GPU, none set)."""
+    def fits(self, budget_gb: float | None, ram_gb: float | None = None) -> dict[str, FitVerdict]:
+        """Fit verdicts per model for a budget and RAM (default: this machine's), cached; empty when no VRAM
+        budget is known (no GPU, none set)."""
         budget = self.budget(budget_gb)
         if budget is None:
             return {}
-        key = (budget, self.hardware.ram_total_gb)
+        ram = ram_gb or self.hardware.ram_total_gb
+        key = (budget, ram)
         if key not in self._fits:
-            self._fits[key] = {t: assess_fit(m, budget, self.hardware.ram_total_gb) for t, m in self.metrics.items()}
+            self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
+                               for t, m in self.metrics.items()}
         return self._fits[key]
 
 
@@ -112,7 +120,7 @@ def _matches_text(model: ModelRecord, metrics: ModelMetrics | None, needle: str)
 
 def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
     """The models the table shows for these filters, in the requested order."""
-    fits = data.fits(filters.vram_budget_gb)
+    fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
     chosen = []
     for model in data.inventory.models:
         metrics = data.metrics.get(model.model_type)
@@ -172,9 +180,10 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
     return ordered
 
 
-def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None) -> pd.DataFrame:
+def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None,
+                ram_gb: float | None = None) -> pd.DataFrame:
     """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
-    fits = data.fits(budget_gb)
+    fits = data.fits(budget_gb, ram_gb)
     rows = []
     for model in models:
         row = list(_cells(data, model))
@@ -258,13 +267,13 @@ def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
     return lines
 
 
-def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None) -> str:
+def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None, ram_gb: float | None = None) -> str:
     """The detail view of one model: status and files first, then figures, sources and alternatives."""
     model = data.inventory.get(model_type)
     if model is None:
         return "Select a model in the table to see its files and alternatives."
     metrics = data.metrics.get(model_type)
-    fit = data.fits(budget_gb).get(model_type)
+    fit = data.fits(budget_gb, ram_gb).get(model_type)
     out = [f"Architecture {md_code(model.architecture)} · family {md_escape(model.family)} · output "
            f"{model.output_type}" + (" · finetune" if model.is_finetune else "") +
            (f" · defined in {md_code(model.definition_path)}" if model.definition_path else "")]
@@ -280,9 +289,7 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None)
     if metrics is not None:
         out += ["", "#### Performance", "", *metrics_markdown(metrics)]
     if fit is not None:
-        out += ["", f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}"
-                + (f". {md_escape(fit.profile_hint)}." if fit.profile_hint else "")
-                + (f" ⚠ {md_escape(fit.ram_note)}" if fit.ram_note and not fit.ram_ok else "")]
+        out += ["", *fit_markdown(fit, fit_budget_label(data, budget_gb, ram_gb))]
     if metrics is not None and metrics.citations:
         out += ["", "#### Sources", "", *citations_markdown(metrics)]
     if metrics is not None and metrics.similar_faster:
@@ -341,9 +348,29 @@ def citations_markdown(metrics: ModelMetrics) -> list[str]:
     return lines
 
 
-def fit_budget_label(data: TrackerData, budget_gb: float | None) -> str:
+def fit_budget_label(data: TrackerData, budget_gb: float | None, ram_gb: float | None = None) -> str:
     budget = budget_gb or data.hardware.default_vram_budget_gb
-    return f"{budget:g} GB VRAM" if budget else "this machine"
+    ram = ram_gb or data.hardware.ram_total_gb
+    if not budget:
+        return "this machine"
+    return f"{budget:g} GB VRAM" + (f" / {ram:g} GB RAM" if ram else "")
+
+
+def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
+    """The verdict, what sets it, what to change and what fits (the memory model's figures)."""
+    lines = [f"**Fit on {machine}:** {fit.verdict} — {md_escape(fit.reason)}"]
+    if fit.vram_need_gb is not None:
+        lines.append(f"- Profile {md_escape(fit.profile)}: about {fit.vram_need_gb:g} GB VRAM and "
+                     f"{fit.ram_need_gb:g} GB RAM")
+    if fit.limit:
+        lines.append(f"- To run it: {md_escape(fit.limit)}")
+    if fit.what_fits is not None and fit.verdict != "incompatible":
+        lines.append(f"- On {machine}: {md_escape(fit.what_fits.describe())}")
+    elif fit.profile_hint:
+        lines.append(f"- {md_escape(fit.profile_hint)}")
+    if fit.ram_note and not fit.ram_ok:
+        lines.append(f"- ⚠ {md_escape(fit.ram_note)}")
+    return lines
 
 
 class TrackerController:
@@ -374,7 +401,8 @@ class TrackerController:
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
-            self._data = TrackerData(inventory, metrics, hardware, self.current_model, _cells=self._cells)
+            self._data = TrackerData(inventory, metrics, hardware, self.current_model,
+                                     memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
@@ -392,7 +420,7 @@ class TrackerController:
         """Write the filtered inventory to a .md file and return its path."""
         data = self.data
         models = select_models(data, filters)
-        fits = data.fits(filters.vram_budget_gb)
+        fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
         text = render_markdown(data.inventory, models=models, metrics=data.metrics, fits=fits,
                                hardware_lines=data.hardware.summary_lines(), filters_note=filters.describe(),
                                details=details)
