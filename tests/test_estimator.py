@@ -156,7 +156,7 @@ def test_fewer_steps_make_a_model_faster() -> None:
     fast = estimate_from_architecture(wan(settings={"num_inference_steps": 8, "guidance_scale": 1}))
 
     assert fast.speed_multiplier > base.speed_multiplier
-    assert (base.speed_tier, fast.speed_tier) == ("slow", "fast")
+    assert (base.speed_tier, fast.speed_tier) == ("medium", "fast")
 
 
 def test_audio_models_get_no_speed_multiplier() -> None:

@@ -74,9 +74,11 @@ _REFERENCE_WIDTH_PARAMS_B = 14.0
 REFERENCE_MODEL = "t2v"
 _REFERENCE_PARAMS_B = 14.0
 _REFERENCE_PASSES = 2
-# (fast, medium) lower bounds of the speed multiplier per output type. Images are compared with the
-# same video reference, so their bounds are higher: Flux 1 Dev at its defaults lands on "medium".
-_SPEED_TIER_BOUNDS = {"video": (4.0, 1.5), "image": (60.0, 20.0)}
+# (fast, medium) lower bounds of the speed multiplier per output type. The reference (1x) is "Medium" in
+# Wan2GP's own speed table (old docs/MODELS.md), so video is medium from 0.75x. Images are compared with
+# the same 81-frame video reference, so their bounds are higher: Flux 1 Dev (about 39x) is "medium".
+SPEED_TIER_BOUNDS = {"video": (4.0, 0.75), "image": (60.0, 20.0)}
+_SPEED_TIER_BOUNDS = SPEED_TIER_BOUNDS
 # Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
 _AUDIO_TIER_PARAMS = (1.0, 4.0)
 
@@ -100,7 +102,8 @@ _TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
 _OUTPUT_DEFAULT_PARAMS_B = {"video": 14.0, "image": 12.0, "audio": 1.0}
 
 # Quality heuristic: (high, medium) lower bounds in billions of parameters per output type.
-_QUALITY_PARAM_BOUNDS = {"video": (13.0, 5.0), "image": (12.0, 4.0)}
+# Audio models are ranked among audio models only (assumed bounds).
+_QUALITY_PARAM_BOUNDS = {"video": (13.0, 5.0), "image": (12.0, 4.0), "audio": (4.0, 1.5)}
 # GGUF quality is below int8/fp8 (Wan2GP changelog L445, 20 Jan 2026).
 GGUF_QUALITY_NOTE = "GGUF quality is below int8/fp8 (Wan2GP docs/CHANGELOG.md L445, 20 Jan 2026)"
 
@@ -203,6 +206,8 @@ class ModelMetrics(BaseModel):
         """The JSON contract form: every figure as a reader sees it, and where each one comes from."""
         data: dict[str, Any] = {name: self.figure(name) for name in FIGURES}
         data.update(
+            # A multiplier worked out from parameters and workload, never timed on a GPU.
+            speed_multiplier_theoretical=self.provenance_of("speed_multiplier") in ("derived", ESTIMATED),
             best_for=self.best_for, notes=self.notes, source=self.source, basis=self.basis,
             similar_faster=list(self.similar_faster), similar_higher_quality=list(self.similar_higher_quality),
             tasks=list(self.tasks), variant=self.variant,

@@ -160,19 +160,31 @@ def profile_need(inputs: MemoryInputs, profile: str, workload: Workload | None =
 
 
 def ram_need(inputs: MemoryInputs, profile: str) -> float:
-    """System RAM a profile needs: everything loaded, plus the pinned buffers' overhead.
+    """System RAM a profile needs: what it holds (``loaded_ram_gb``), and room to pin its pinned weights
+    within mmgp's share of RAM."""
+    return max(loaded_ram_gb(inputs, profile), pinned_gb(inputs, profile) / PINNED_SHARE_MAX)
 
-    Full pinning also needs the pinned weights within mmgp's share of RAM. Profiles 3+ and 5 pin
-    nothing; mmgp then keeps only the stage at work in RAM and maps the rest
-    from disk, so their need is the largest single model (Wan2GP: profile 5 for 24 GB of RAM).
+
+def loaded_ram_gb(inputs: MemoryInputs, profile: str) -> float:
+    """RAM held: the base, every model loaded, plus the pinned buffers' overhead.
+
+    Profiles 3+ and 5 pin nothing; mmgp then keeps only the stage at work in RAM and maps the
+    rest from disk, so they hold the largest single model (Wan2GP: profile 5 for 24 GB of RAM).
     """
     kind = inputs.output_type if inputs.output_type in VAE_GB else "video"
-    transformers = inputs.weights_gb * max(inputs.experts, 1)
-    everything = transformers + inputs.text_encoder_gb + VAE_GB[kind]
     if profile in ("3+", "5"):
         return BASE_RAM_GB + max(inputs.weights_gb, inputs.text_encoder_gb) + VAE_GB[kind]
-    pinned = everything if profile in ("1", "2") else transformers
-    return max(BASE_RAM_GB + everything + PINNED_OVERHEAD * pinned, pinned / PINNED_SHARE_MAX)
+    everything = inputs.weights_gb * max(inputs.experts, 1) + inputs.text_encoder_gb + VAE_GB[kind]
+    return BASE_RAM_GB + everything + PINNED_OVERHEAD * pinned_gb(inputs, profile)
+
+
+def pinned_gb(inputs: MemoryInputs, profile: str) -> float:
+    """Weights a profile pins: everything on 1 and 2, the transformer(s) on 3, 4 and 4+, nothing on 3+ and 5."""
+    kind = inputs.output_type if inputs.output_type in VAE_GB else "video"
+    transformers = inputs.weights_gb * max(inputs.experts, 1)
+    if profile in ("1", "2"):
+        return transformers + inputs.text_encoder_gb + VAE_GB[kind]
+    return 0.0 if profile in ("3+", "5") else transformers
 
 
 def profile_needs(inputs: MemoryInputs, workload: Workload | None = None) -> dict[str, ProfileNeed]:

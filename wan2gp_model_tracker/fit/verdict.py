@@ -116,7 +116,7 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
                               f"the 16-bit weights do not fit; with int8 weights profile {found.profile} does: "
                               f"{_need(found)}", "set transformer quantization to int8")
     leanest = min((profile_need(inputs, p) for p in SPEED_ORDER), key=lambda n: (n.vram_gb, n.ram_gb))
-    least_ram = min((profile_need(inputs, p) for p in SPEED_ORDER), key=lambda n: n.ram_gb)
+    least_ram = min((profile_need(inputs, p) for p in SPEED_ORDER), key=lambda n: (n.ram_gb, n.vram_gb))
     if ram_gb is not None and least_ram.ram_gb > ram_gb * (1 + RAM_SLACK):
         reason = (f"RAM: needs at least {least_ram.ram_gb:.1f} GB (profile {least_ram.profile}), this machine has "
                   f"{ram_gb:g} GB")

@@ -325,8 +325,9 @@ def metrics_markdown(metrics: ModelMetrics) -> list[str]:
     """Speed, VRAM, RAM, quality and where the figures come from, as a list."""
     cells = metrics.table_cells()
     multiplier = metrics.figure("speed_multiplier")
+    theoretical = ", theoretical" if metrics.provenance_of("speed_multiplier") in ("derived", "estimated") else ""
     lines = [
-        f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B)" if multiplier else ""),
+        f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B{theoretical})" if multiplier else ""),
         f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
