@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -145,8 +146,40 @@ class FitVerdict:
         return asdict(self)
 
 
-def detect_gpus(nvml: Any = None) -> GpuDetection:
-    """Query NVML; ``nvml`` defaults to the real pynvml module."""
+def detect_gpus_torch(torch: Any) -> GpuDetection:
+    """The GPUs as an already loaded torch sees them (Wan2GP's own view); never raises."""
+    try:
+        cuda = torch.cuda
+        if not cuda.is_available():
+            return GpuDetection((), error=f"{NO_GPU}: torch sees no CUDA device")
+        gpus = []
+        for index in range(int(cuda.device_count())):
+            props = cuda.get_device_properties(index)
+            capability = (int(props.major), int(props.minor)) if hasattr(props, "major") else None
+            gpus.append(GpuInfo(index=index, name=_text(cuda.get_device_name(index)),
+                                total_vram_gb=round(int(props.total_memory) / GIB, 2), free_vram_gb=None,
+                                compute_capability=capability))
+    except Exception as exc:  # a half-initialised CUDA must not take the tab down
+        return GpuDetection((), error=f"{NO_GPU}: torch could not read the GPU ({_describe(exc)})")
+    if not gpus:
+        return GpuDetection((), error=f"{NO_GPU}: torch reports no device")
+    return GpuDetection(tuple(gpus), warnings=("GPU read through torch (NVML unavailable)",))
+
+
+def detect_gpus(nvml: Any = None, torch: Any = None) -> GpuDetection:
+    """Query NVML (``nvml`` defaults to the real pynvml module); when it finds nothing, ask ``torch``, by default
+    only a torch that is already loaded (inside Wan2GP): the tracker never imports torch itself."""
+    found = _detect_nvml(nvml)
+    if found.gpus:
+        return found
+    torch = torch if torch is not None else sys.modules.get("torch")
+    if torch is None:
+        return found
+    via_torch = detect_gpus_torch(torch)
+    return via_torch if via_torch.gpus else found
+
+
+def _detect_nvml(nvml: Any = None) -> GpuDetection:
     if nvml is None:
         try:
             import pynvml as nvml
@@ -257,7 +290,7 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
     minimum = metrics.figure("vram_min_gb")
     recommended = metrics.figure("vram_recommended_gb")
     resident = metrics.figure("vram_resident_gb")
-    budget = vram_budget_gb * (1 + _NOMINAL_SLACK)
+    budget = vram_budget_gb  # NVML and torch report VRAM in exact GiB: no slack, or "fits in 8 GB (about 8.3)"
     ram_ok, ram_note = _ram_check(metrics, ram_gb)
     if minimum is None:
         return FitVerdict("compatible", "no VRAM figure is known for this model", "profile 4 (default)",
