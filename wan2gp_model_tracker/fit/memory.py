@@ -147,14 +147,14 @@ def profile_need(inputs: MemoryInputs, profile: str, workload: Workload | None =
         phases = {"resident transformer and working memory": overhead + weights + max(working, decode),
                   "the 70% of VRAM profile 3 gives the resident transformer": weights / PROFILE_3_SHARE,
                   "text encoder": overhead + encoder}
-        if inputs.resident_floor_gb is not None:
-            phases[f"Wan2GP's figure ({inputs.resident_floor_basis})"] = inputs.resident_floor_gb
     else:
         in_flight = 1 if profile in ("4+", "5") else 2
         streamed = weights * in_flight / BLOCKS + PRELOAD_GB
         phases = {"denoising working memory": overhead + streamed + working,
                   "text encoder": overhead + encoder * in_flight / BLOCKS + PRELOAD_GB,
                   "VAE decode": overhead + vae + decode}
+    if profile in RESIDENT and inputs.resident_floor_gb is not None:
+        phases[f"Wan2GP's figure ({inputs.resident_floor_basis})"] = inputs.resident_floor_gb
     peak = max(phases, key=lambda name: phases[name])
     return ProfileNeed(profile, round(phases[peak], 2), round(ram_need(inputs, profile), 2), peak)
 

@@ -197,7 +197,9 @@ def _why_not(inputs: MemoryInputs, fast: list[str], vram_gb: float, ram_gb: floa
 
 
 def _ram_short(inputs: MemoryInputs, fast: list[str], ram_gb: float | None) -> bool:
-    return ram_gb is not None and all(profile_need(inputs, p).ram_gb > ram_gb * (1 + RAM_SLACK) for p in fast)
+    """Whether Wan2GP's default profile for this output type lacks the RAM."""
+    default = "4" if "4" in fast else "3+"
+    return ram_gb is not None and profile_need(inputs, default).ram_gb > ram_gb * (1 + RAM_SLACK)
 
 
 def _need(need: ProfileNeed) -> str:
