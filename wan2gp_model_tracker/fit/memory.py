@@ -52,7 +52,7 @@ BASE_RAM_GB = 4.0
 # Wan2.1 14B int8 fits profile 4 in 32 GB and Wan2.2 A14B in 48 GB (wgp.py profile guidance; issue #596).
 PINNED_OVERHEAD = 0.2
 # mmgp pins at most this share of RAM (--perc-reserved-mem-max, "below 0.5", docs/CLI.md L136); past it,
-# it pins only part of the weights and transfers slow down (issue #28). Hence profiles 1/2's "HighRAM".
+# it pins only part of the weights and transfers slow down (issue #28). Hence profiles 1/2's "HighRAM" (64 GB).
 PINNED_SHARE_MAX = 0.45
 VAE_GB = {"video": 0.5, "image": 0.3, "audio": 0.3}
 # Working memory of a tiled VAE decode (Wan2GP sizes the tiles to the VRAM it finds).
@@ -160,9 +160,11 @@ def profile_need(inputs: MemoryInputs, profile: str, workload: Workload | None =
 
 
 def ram_need(inputs: MemoryInputs, profile: str) -> float:
-    """System RAM a profile needs: what it holds (``loaded_ram_gb``), and room to pin its pinned weights
-    within mmgp's share of RAM."""
-    return max(loaded_ram_gb(inputs, profile), pinned_gb(inputs, profile) / PINNED_SHARE_MAX)
+    """System RAM a profile needs: what it holds (``loaded_ram_gb``); profiles 1 and 2 also need all their
+    weights within mmgp's share of RAM (their point is pinning everything), while 3, 4 and 4+ fall back to
+    pinning part of the transformer, a little slower (issue #28)."""
+    loaded = loaded_ram_gb(inputs, profile)
+    return max(loaded, pinned_gb(inputs, profile) / PINNED_SHARE_MAX) if profile in ("1", "2") else loaded
 
 
 def loaded_ram_gb(inputs: MemoryInputs, profile: str) -> float:
