@@ -268,3 +268,10 @@ def test_a_broken_torch_is_an_error_not_an_exception() -> None:
     broken = SimpleNamespace(cuda=SimpleNamespace(is_available=lambda: (_ for _ in ()).throw(RuntimeError("x"))))
 
     assert detect_gpus_torch(broken).error.startswith("no NVIDIA GPU detected")
+
+
+def test_a_bad_setting_is_named_in_the_models_basis() -> None:
+    metrics = estimate_from_architecture(wan({"num_inference_steps": float("nan"), "batch_size": "two"}), "test")
+
+    assert "settings ignored" in metrics.basis
+    assert "num_inference_steps nan is not a number" in metrics.basis and "batch_size 'two'" in metrics.basis

@@ -565,7 +565,11 @@ def _basis(facts: DefinitionFacts) -> str:
     else:
         frames = f", {facts.frames} frames" if facts.output_type == "video" else ""
         workload = f"{facts.width}x{facts.height}{frames}, {facts.steps} steps x{facts.passes} passes"
-    return f"{facts.params_basis}; {weights}; {workload}"
+        if facts.batch > 1:
+            workload += f", batch of {facts.batch}"
+    # Settings the definition got wrong are named here, on that model, instead of raising.
+    problems = f"; settings ignored: {', '.join(facts.workload_notes)}" if facts.workload_notes else ""
+    return f"{facts.params_basis}; {weights}; {workload}{problems}"
 
 
 def _round(value: float) -> float:
