@@ -198,8 +198,9 @@ def check(claim: Claim, defs: Mapping[str, dict], db: PerformanceDatabase) -> Re
         profiles = [claim.profile] if claim.profile else list(SPEED_ORDER)
         need = min(profile_need(inputs, p).ram_gb for p in profiles)
         below_ok = claim.below_gb is None or need > claim.below_gb * 1.05
-        return Result(claim, f"{need:.1f} GB RAM on {'profile ' + claim.profile if claim.profile else 'the leanest profile'}",
-                      need <= budget * 1.05 and below_ok, 100 * (need - budget) / budget)
+        where = f"profile {claim.profile}" if claim.profile else "the leanest profile"
+        return Result(claim, f"{need:.1f} GB RAM on {where}", need <= budget * 1.05 and below_ok,
+                      100 * (need - budget) / budget)
     if claim.kind == "profile":
         need = profile_need(inputs, claim.profile or "4")
         ram_ok = claim.ram_gb is None or need.ram_gb <= claim.ram_gb * 1.05

@@ -155,7 +155,7 @@ def test_the_vram_budget_changes_the_rows(page):
     set_budget(page, 24)
     wait_for_update(page, "0")
     roomy = model_types(page)
-    set_budget(page, 4)
+    set_budget(page, 2)
     wait_for_update(page, str(len(roomy)))
     tight = model_types(page)
     assert "t2v" in roomy and "t2v" not in tight

@@ -105,8 +105,8 @@ def test_every_incompatible_verdict_names_the_constraint_with_both_figures(metri
         for model_type, model in metrics.items():
             fit = assess_fit(model, budget, 32)
             if fit.verdict == "incompatible":
-                assert re.match(r"(VRAM|RAM): needs at least [\d.]+ GB .*(budget is|machine has) [\d.]+ GB", fit.reason), \
-                    (model_type, fit.reason)
+                pattern = r"(VRAM|RAM): needs at least [\d.]+ GB .*(budget is|machine has) [\d.]+ GB"
+                assert re.match(pattern, fit.reason), (model_type, fit.reason)
 
 
 def test_every_model_has_a_quality_tier_and_a_speed_tier_matching_its_multiplier(metrics) -> None:

@@ -141,8 +141,8 @@ def test_too_little_ram_everywhere_is_incompatible_and_names_ram_with_both_figur
 
 
 def test_audio_on_a_streamed_profile_is_the_slow_way_not_recommended() -> None:
-    speech = {"name": "TTS Test 7B", "architecture": "kugelaudio_0_open", "URLs": [f"{HF}/tts_7B_bf16.safetensors", f"{HF}/tts_7B_quanto_bf16_int8.safetensors"],
-              "settings": {"duration_seconds": 30}}
+    speech = {"name": "TTS Test 7B", "architecture": "kugelaudio_0_open", "settings": {"duration_seconds": 30},
+              "URLs": [f"{HF}/tts_7B_bf16.safetensors", f"{HF}/tts_7B_quanto_bf16_int8.safetensors"]}
     inputs = replace(memory(speech), resident_floor_gb=16.0, resident_floor_basis="a Wan2GP statement")
 
     assert judge(inputs, 16, 32).verdict == "recommended"

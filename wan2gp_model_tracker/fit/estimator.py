@@ -28,16 +28,14 @@ from ..catalog.families import family_info
 from ..scan.resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
 from ..scan.sizing import TEXT_ENCODER_PARAMS, bytes_per_param, params_from_text
 from .memory import MemoryInputs, activation_basis, profile_needs
-from .workload import (
+from .workload import (  # the defaults are re-exported: callers and tests read them from here
     DEFAULT_FRAMES,
     DEFAULT_RESOLUTION,
     DEFAULT_STEPS,
-    DISTILLED_STEPS,
+    DISTILLED_STEPS,  # noqa: F401
     EMBEDDED_GUIDANCE_FAMILIES,
-    HD_RESOLUTION,
     Workload,
     read_workload,
-    settings_of,
 )
 
 SpeedTier = Literal["fast", "medium", "slow"]
@@ -128,6 +126,7 @@ _DEFAULT_TASK = {"video": "text-to-video", "image": "text-to-image", "audio": "a
 # in their description.
 _ALSO_EDITS = ("klein",)
 _EDIT_WORDS = re.compile(r"\bedit(s|ing)?\b")
+_LANGUAGE_MODEL_RE = re.compile(r"\bLM[_ ](\d{1,3}(?:[._]\d{1,3})?)B\b")
 
 
 class Citation(BaseModel):
@@ -387,7 +386,12 @@ def estimate(
     elif facts.text_encoder is not None:
         text_encoder = facts.text_encoder[1] * _TEXT_ENCODER_BYTES_PER_PARAM
 
-    memory = memory_inputs(facts, weights, text_encoder)
+    # A language model that writes the audio codes first (ACE-Step "LM_1.7B") runs like a text encoder.
+    language_model = _LANGUAGE_MODEL_RE.search(facts.name)
+    prompt_models = text_encoder
+    if language_model:
+        prompt_models += float(language_model.group(1).replace("_", ".")) * _TEXT_ENCODER_BYTES_PER_PARAM
+    memory = memory_inputs(facts, weights, prompt_models)
     needs = profile_needs(memory)
     multiplier = speed_multiplier(facts)
     return ModelMetrics(

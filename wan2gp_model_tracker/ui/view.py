@@ -228,7 +228,8 @@ def download_cell(model: ModelRecord) -> str:
     return f"{text} + ?" if unknown else text
 
 
-def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None) -> str:
+def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None,
+                     ram_gb: float | None = None) -> str:
     summary = data.inventory.summary()
     hw = data.hardware
     lines = [
@@ -238,7 +239,7 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
         f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
         "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
-        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb)}"
+        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb, ram_gb)}"
                        + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
                        if data.budget(budget_gb) else "enter a VRAM budget to see which models fit"),
         f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
