@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import shutil
 import tempfile
@@ -61,9 +62,9 @@ class Filters:
     fit: str = ALL
     vram_budget_gb: float | None = None
     text: str = ""
-    ram_budget_gb: float | None = None
     sort_by: str = "name"
     descending: bool = False
+    ram_budget_gb: float | None = None
 
     def describe(self) -> str:
         parts = [f"{name} {value}" for name, value in (
@@ -104,7 +105,8 @@ class TrackerData:
         budget = self.budget(budget_gb)
         if budget is None:
             return {}
-        ram = ram_gb or self.hardware.ram_total_gb
+        usable = ram_gb is not None and math.isfinite(ram_gb) and ram_gb > 0
+        ram = ram_gb if usable else self.hardware.ram_total_gb
         key = (budget, ram)
         if key not in self._fits:
             self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
