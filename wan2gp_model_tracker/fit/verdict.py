@@ -86,19 +86,23 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
             saving += ", the slow way for an audio model"
         return _judgement("compatible", inputs, other, vram_gb, ram_gb, offered,
                           f"{why}; {saving} fits: {_need(other)}", f"use {saving}")
-    # No profile runs the default workload: try a shorter clip, a lower resolution, then int8 weights.
-    for profile in SPEED_ORDER:
+    # No profile runs the default workload: the longest shorter clip any profile allows (the smallest change to
+    # what was asked; the faster profile on a tie), else a lower resolution, then int8 weights.
+    usable = [p for p in SPEED_ORDER
+              if ram_gb is None or profile_need(inputs, p).ram_gb <= ram_gb * (1 + RAM_SLACK)]
+    clips = [(frames, -position, profile) for position, profile in enumerate(usable)
+             if (frames := longest_clip(inputs, profile, vram_gb)) is not None
+             and frames >= min(MIN_CLIP_FRAMES, inputs.workload.frames)]
+    if clips:
+        frames, _, profile = max(clips)
         need = profile_need(inputs, profile)
-        if ram_gb is not None and need.ram_gb > ram_gb * (1 + RAM_SLACK):
-            continue
-        frames = longest_clip(inputs, profile, vram_gb)
-        if frames is not None and frames >= min(MIN_CLIP_FRAMES, inputs.workload.frames):
-            short = profile_need(inputs, profile, inputs.workload.with_frames(frames))
-            return _judgement("compatible", inputs, short, vram_gb, ram_gb, offered,
-                              f"the default {inputs.workload.frames} frames need {need.vram_gb:.1f} GB of VRAM on "
-                              f"profile {profile}, the budget is {vram_gb:g} GB; up to {frames} frames fit",
-                              f"a shorter clip: up to {frames} frames at {inputs.workload.resolution} on profile "
-                              f"{profile}")
+        short = profile_need(inputs, profile, inputs.workload.with_frames(frames))
+        return _judgement("compatible", inputs, short, vram_gb, ram_gb, offered,
+                          f"the default {inputs.workload.frames} frames need {need.vram_gb:.1f} GB of VRAM on "
+                          f"profile {profile}, the budget is {vram_gb:g} GB; up to {frames} frames fit",
+                          f"a shorter clip: up to {frames} frames at {inputs.workload.resolution} on profile {profile}")
+    for profile in usable:
+        need = profile_need(inputs, profile)
         lower = _lower_resolution(inputs, profile, vram_gb)
         if lower is not None:
             workload, text = lower
