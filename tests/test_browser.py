@@ -155,7 +155,7 @@ def test_the_vram_budget_changes_the_rows(page):
     set_budget(page, 24)
     wait_for_update(page, "0")
     roomy = model_types(page)
-    set_budget(page, 4)
+    set_budget(page, 2)
     wait_for_update(page, str(len(roomy)))
     tight = model_types(page)
     assert "t2v" in roomy and "t2v" not in tight
@@ -187,3 +187,19 @@ def test_export_downloads_markdown_whose_rows_match_the_table(page, tmp_path: Pa
     exported = [t.strip().replace("\\_", "_") for t in re.findall(r"^\| [✓◐✗] \w+ \| ([^|]+) \|", text, re.M)]
     assert download_info.value.suggested_filename.endswith(".md")
     assert exported == shown and len(shown) == 6
+
+
+def test_the_ram_field_changes_which_models_are_recommended(page):
+    choose(page, "mt-fit", "Recommended for the budget")
+    wait_for_update(page, "16")
+    set_budget(page, 24)
+    wait_for_update(page, "0")
+    roomy = model_types(page)
+    field = page.locator("#mt-ram input")
+    field.fill("8")
+    field.press("Enter")
+    wait_for_update(page, str(len(roomy)))
+    short = model_types(page)
+    assert "t2v" in roomy and "t2v" not in short
+    assert set(short) < set(roomy)
+    assert "8 GB RAM" in page.locator("#model-tracker-summary").inner_text()

@@ -174,3 +174,19 @@ def test_help_and_version_exit_cleanly(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 0
+
+
+def test_a_ram_budget_changes_the_fit_and_the_json_names_profile_needs_and_limit(capsys):
+    roomy = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "64")[1])["models"]
+    short = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "8")[1])["models"]
+    t2v_roomy = next(m for m in roomy if m["model_type"] == "t2v")["fit"]
+    t2v_short = next(m for m in short if m["model_type"] == "t2v")["fit"]
+    assert {"profile", "vram_need_gb", "ram_need_gb", "limit", "what_fits"} <= set(t2v_roomy)
+    assert t2v_roomy["verdict"] == "recommended" and t2v_short["verdict"] == "incompatible"
+    assert t2v_short["reason"].startswith("RAM:") and "8 GB" in t2v_short["reason"]
+
+
+@pytest.mark.parametrize("ram", ["nan", "inf", "-8", "0"])
+def test_a_ram_budget_that_is_not_a_positive_number_is_refused(capsys, ram):
+    code, _, err = run(capsys, "inventory", "--vram", "8", "--ram", ram)
+    assert code == 2 and "--ram" in err

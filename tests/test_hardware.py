@@ -269,12 +269,12 @@ def test_nominal_sizes_count_despite_reserved_memory() -> None:
     assert assess_fit(metrics(), 24, ram_gb=31.3).ram_ok
 
 
-def test_the_curated_t2v_figures_drive_the_verdict() -> None:
+def test_the_memory_model_judges_t2v_against_the_wan2gp_author_figures() -> None:
     from wan2gp_model_tracker.performance_db import PerformanceDatabase
 
     t2v = PerformanceDatabase.default().get_metrics("t2v")
 
-    assert [assess_fit(t2v, b, 32).verdict for b in (6, 10, 12)] == ["incompatible", "compatible", "recommended"]
+    assert [assess_fit(t2v, b, 32).verdict for b in (2, 6, 8)] == ["incompatible", "compatible", "recommended"]
 
 
 def test_a_verdict_is_frozen_and_serialisable() -> None:

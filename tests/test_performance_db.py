@@ -252,7 +252,7 @@ def test_sorting_by_quality_puts_the_best_first(db: PerformanceDatabase) -> None
     ordered = db.get_all_models_sorted("quality")
 
     assert ordered[0].figure("quality_tier") == "highest"
-    assert ordered[-1].figure("quality_tier") is None
+    assert ordered[-1].figure("quality_tier") == "low"  # every model has a tier, estimated where none is published
 
 
 def test_sorting_by_size_and_name(db: PerformanceDatabase) -> None:
@@ -286,8 +286,9 @@ def test_the_error_report_compares_estimates_with_curated_figures(db: Performanc
     assert "mean |error| overall" in report.as_table()
 
 
-def test_the_estimator_is_exact_on_its_calibration_anchor(db: PerformanceDatabase) -> None:
+def test_the_estimator_stays_within_the_wan2gp_figures_for_t2v(db: PerformanceDatabase) -> None:
     rows = {(r.model_type, r.figure): r for r in estimator_error_report(db=db).rows}
 
-    assert rows[("t2v", "vram_min_gb")].error_pct == 0
-    assert rows[("t2v", "ram_gb")].error_pct == 0
+    # Both are "runs in" figures: about 8 GB of VRAM (Wan2.1 issue #142), 32 GB of RAM for profile 4.
+    assert rows[("t2v", "vram_min_gb")].estimated <= 8
+    assert rows[("t2v", "ram_gb")].estimated <= 32

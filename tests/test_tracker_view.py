@@ -80,7 +80,7 @@ def test_text_search_needs_every_word(controller):
 
 def test_a_smaller_vram_budget_hides_models_that_do_not_fit(controller):
     roomy = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=24)))
-    tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=4)))
+    tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=2)))
     assert set(tight) < set(roomy)
     assert "t2v" in roomy and "t2v" not in tight
 
@@ -243,3 +243,11 @@ def test_names_from_definition_files_are_escaped_in_the_export(wan):
     controller = TrackerController(wan.catalog(), hardware_probe=machine())
     text = Path(controller.export_markdown(Filters(), details=True)).read_text(encoding="utf-8")
     assert not re.search(r"(?<!\\)<img", text) and "\\<img" in text and "\\| pipe" in text
+
+
+def test_a_ram_field_that_is_not_a_positive_number_falls_back_to_this_machine(controller):
+    data = controller.data
+    machine = data.fits(24)
+    for value in (float("nan"), float("inf"), -8.0, 0.0):
+        assert data.fits(24, value) == machine
+    assert data.fits(24, 4.0) != machine

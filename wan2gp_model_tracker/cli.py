@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ class _Scan:
     inventory: Inventory
     metrics: dict[str, Any]
     hardware: HardwareInfo
+    memory_profiles: Mapping[str, str]
 
 
 def _scan(args: argparse.Namespace) -> _Scan:
@@ -66,13 +68,23 @@ def _scan(args: argparse.Namespace) -> _Scan:
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
-    return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots))
+    return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots),
+                 analyzer.state.memory_profiles)
 
 
 def _budget(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
     if args.vram is not None and args.vram <= 0:
         raise CommandError("--vram must be a positive number of GB")
     return args.vram if args.vram is not None else hardware.default_vram_budget_gb
+
+
+def _ram(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
+    """The RAM to judge against: ``--ram`` if given, else this machine's."""
+    if args.ram is None:
+        return hardware.ram_total_gb
+    if not math.isfinite(args.ram) or args.ram <= 0:
+        raise CommandError("--ram must be a positive number of GB")
+    return args.ram
 
 
 def _write(text: str) -> None:
@@ -86,8 +98,10 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     scan = _scan(args)
     inventory = scan.inventory
     budget = _budget(args, scan.hardware)
-    ram = scan.hardware.ram_total_gb
-    fits = {t: assess_fit(m, budget, ram) for t, m in scan.metrics.items()} if budget else {}
+    ram = _ram(args, scan.hardware)
+    profiles = scan.memory_profiles
+    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
+        if budget else {}
     models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
     extras = {"models": models, "metrics": scan.metrics, "fits": fits}
     if args.format == "json":
@@ -96,7 +110,8 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         text = renderers.render_csv(inventory, **extras)
     elif args.format == "markdown":
         notes = [f"status {args.status}"] if args.status else []
-        notes += [f"fit judged for {budget:g} GB of VRAM"] if budget else []
+        if budget:
+            notes.append(f"fit judged for {budget:g} GB of VRAM" + (f" and {ram:g} GB of RAM" if ram else ""))
         text = renderers.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
                                          hardware_lines=scan.hardware.summary_lines(), **extras)
     else:
@@ -129,10 +144,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     budget = _budget(args, scan.hardware)
     if budget is None:
         raise CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
-    ram = args.ram if args.ram is not None else scan.hardware.ram_total_gb
+    ram = _ram(args, scan.hardware)
     from .cli_usage import measured_speeds
 
-    result = recommend(scan.inventory, scan.metrics, budget, ram,
+    result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     _write(renderers.render_recommendations(result, args.format))
     return 0
@@ -208,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
     inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
                            "(default: the largest detected GPU)")
+    inventory.add_argument("--ram", type=float, metavar="GB", help="judge fit for this much system RAM "
+                           "(default: this machine's)")
     inventory.add_argument("--no-network", action="store_true",
                            help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=cmd_inventory)

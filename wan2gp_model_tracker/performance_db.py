@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .fit.memory import MemoryInputs
 from .fit.estimator import (
     QUALITY_TIERS,
     SPEED_TIERS,
@@ -157,6 +158,8 @@ class CuratedEntry(BaseModel):
     speed_tier: Sourced[SpeedTier]
     quality_tier: Sourced[QualityTier]
     best_for: Sourced[str]
+    # VRAM Wan2GP states for running the model resident (profiles 3/3+), when it says more than the model gives.
+    resident_vram_gb: Sourced[NonNegative] = Sourced[NonNegative](provenance="not_documented")
     notes: str = ""
     similar_faster: tuple[str, ...] = ()
     similar_higher_quality: tuple[str, ...] = ()
@@ -391,6 +394,7 @@ class PerformanceDatabase:
             quality_tier=entry.quality_tier.value, best_for=entry.best_for.value or own.best_for,
             notes=entry.notes, similar_faster=entry.similar_faster,
             similar_higher_quality=entry.similar_higher_quality, citations=citations, estimate=own,
+            memory=_with_resident_floor(own.memory, entry, self.data),
         )
 
     def _inherited_metrics(self, model_type: str, parent: str, entry: CuratedEntry, facts: DefinitionFacts,
@@ -435,8 +439,18 @@ class PerformanceDatabase:
             params_b=params, variant=own.variant, notes=notes,
             similar_faster=tuple(t for t in entry.similar_faster if t != model_type),
             similar_higher_quality=tuple(t for t in entry.similar_higher_quality if t != model_type),
-            citations=citations, estimate=own, **values,
+            citations=citations, estimate=own, memory=own.memory, **values,
         )
+
+
+def _with_resident_floor(memory: MemoryInputs | None, entry: CuratedEntry,
+                         data: PerformanceData) -> MemoryInputs | None:
+    """The memory model's inputs with Wan2GP's own figure for the resident profiles, when it gives one."""
+    figure = entry.resident_vram_gb
+    if memory is None or figure.value is None:
+        return memory
+    cited = data.citation(figure)
+    return replace(memory, resident_floor_gb=figure.value, resident_floor_basis=f"{cited.source} {figure.detail}".strip())
 
 
 @lru_cache(maxsize=1)

@@ -34,8 +34,12 @@ Figures marked `*` are *estimated* from the architecture (parameters × bytes pe
 and steps). Sizes marked `~` are estimates for files not downloaded yet.
 
 **Fit** compares a model's VRAM need with the budget (the largest detected GPU unless you set one):
-*recommended* fits with headroom at a fast profile, *compatible* runs with offloading (profile 4/5) or the
-quantized variant, *incompatible* is below the minimum. RAM shortfalls are noted in the details.
+*recommended* runs the model's default workload on the fastest Wan2GP memory profile that fits both VRAM and RAM
+(the RAM field, else this machine's); *compatible* runs only with a change the details name (a leaner profile, a
+shorter clip, a lower resolution, int8 weights); *incompatible* names the constraint that fails, with both figures.
+Speed multipliers marked *theoretical* are derived from parameters and workload, not measured. Speed tiers follow
+them per output type: video *fast* from 4×, *medium* from 0.75× Wan2.1 t2v 14B; images (one image against an
+81-frame clip) *fast* from 60×, *medium* from 20×; audio by model size.
 
 **⏱ Measured** speeds come from your own outputs: seconds per step scaled to Wan2GP's default workload (832×480,
 81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
@@ -95,6 +99,8 @@ def build_tab(controller: TrackerController) -> TrackerTab:
                               elem_id="mt-search", scale=2)
             vram = gr.Number(value=0, minimum=0, maximum=256, step=1, label="VRAM budget in GB (0 = detected GPU)",
                              elem_id="mt-vram")
+            ram = gr.Number(value=0, minimum=0, maximum=4096, step=1, label="RAM in GB (0 = this machine)",
+                            elem_id="mt-ram")
             fit = gr.Dropdown([(label, key) for key, label in FIT_CHOICES.items()], value=ALL, label="Fit",
                               elem_id="mt-fit")
             sort_by = gr.Dropdown([(label, key) for key, label in SORT_CHOICES.items()], value="name",
@@ -117,14 +123,15 @@ def build_tab(controller: TrackerController) -> TrackerTab:
             build_disk_panel(controller)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
-    inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, export_details}
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, export_details}
 
     def filters_from(values: dict) -> Filters:
         budget = values[vram]
         return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
                        output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
                        vram_budget_gb=float(budget) if budget else None, text=values[text] or "",
-                       sort_by=values[sort_by] or "name", descending=bool(values[descending]))
+                       sort_by=values[sort_by] or "name", descending=bool(values[descending]),
+                       ram_budget_gb=float(values[ram]) if values[ram] else None)
 
     def render_filters(filters: Filters, include_details: bool) -> tuple:
         data = controller.data
@@ -134,8 +141,8 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         family_value = filters.family if filters.family in families else ALL
         pick_choices = [(f"{m.name} ({m.model_type})", m.model_type) for m in models]
         return (
-            summary_markdown(data, len(models), filters.vram_budget_gb),
-            table_frame(models, data, filters.vram_budget_gb),
+            summary_markdown(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
+            table_frame(models, data, filters.vram_budget_gb, filters.ram_budget_gb),
             [m.model_type for m in models],
             gr.update(choices=[("All", ALL)] + [(f, f) for f in families], value=family_value),
             gr.update(choices=pick_choices),
@@ -152,7 +159,8 @@ def build_tab(controller: TrackerController) -> TrackerTab:
     def details_of(model_type: str | None, values: dict) -> tuple:
         model = controller.data.inventory.get(model_type or "")
         label = f"Model details — {model.name}" if model else "Model details"
-        text = detail_markdown(controller.data, model_type or "", filters_from(values).vram_budget_gb)
+        filters = filters_from(values)
+        text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
         return gr.update(open=model is not None, label=label), text
 
     def show_details(values: dict) -> tuple:

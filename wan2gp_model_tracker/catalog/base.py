@@ -7,6 +7,7 @@ and demo (a small catalog shipped with the package).
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,36 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "text_encoder_quantization": "int8",
     "loras_root": "loras",
 }
+
+
+# How server_config stores memory profiles (3.5 for 3+, 4.5 for 4+; HOST.md section 8).
+_PROFILE_VALUES = {"1": "1", "2": "2", "3": "3", "3.5": "3+", "4": "4", "4.5": "4+", "5": "5"}
+
+
+def profile_from_config(value: object) -> str | None:
+    """A server_config profile value (4, 3.5, "4.5") as a profile name; None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    if not math.isfinite(number):
+        return None
+    return _PROFILE_VALUES.get(f"{number:g}")
+
+
+def host_profiles(server_config: object) -> dict[str, str]:
+    """The profile Wan2GP uses per output type, from its config (``video_profile``/``image_profile`` fall back
+    to ``profile``; ``audio_profile`` defaults to 3.5, HOST.md section 8); empty when the config says nothing."""
+    if not isinstance(server_config, Mapping):
+        return {}
+    general = profile_from_config(server_config.get("profile"))
+    found = {"video": profile_from_config(server_config.get("video_profile")) or general,
+             "image": profile_from_config(server_config.get("image_profile")) or general,
+             "audio": profile_from_config(server_config.get("audio_profile")) or ("3+" if general else None)}
+    return {kind: profile for kind, profile in found.items() if profile}
+
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,8 @@ class CatalogState:
     missing_assets: Callable[[list], Iterable[str]] | None = None
     # True for a model whose status may be too optimistic because run-time files could not be seen.
     runtime_files_unseen: Callable[[str, dict], bool] = field(default=lambda model_type, model_def: False)
+    # The memory profile Wan2GP is set to per output type ("video", "image", "audio"), when known.
+    memory_profiles: Mapping[str, str] = field(default_factory=dict)
 
 
 class CatalogProvider(Protocol):
@@ -80,6 +113,7 @@ class WanConfig:
     loras_root: str
     enabled_plugins: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    memory_profiles: tuple[tuple[str, str], ...] = ()
 
 
 def clean_checkpoint_paths(paths: Any) -> tuple[str, ...]:
@@ -103,6 +137,7 @@ def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) ->
         loras_root=text("loras_root").strip() or CONFIG_DEFAULTS["loras_root"],
         enabled_plugins=tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
         warnings=warnings,
+        memory_profiles=tuple(sorted(host_profiles(data).items())),
     )
 
 

@@ -13,7 +13,14 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .base import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .base import (
+    CONFIG_DEFAULTS,
+    DEFAULT_CHECKPOINT_PATHS,
+    CatalogState,
+    absolute_roots,
+    clean_checkpoint_paths,
+    host_profiles,
+)
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from ..records import CatalogWarning, ScanSettings
 from ..scan.download_defs import entries_as_defs, core_shared_fallback
@@ -116,6 +123,7 @@ class LiveCatalog:
             handler_defs=handler_defs,
             shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
+            memory_profiles=host_profiles(server_config),
         )
 
     def _handler_defs(self, model_type: str, model_def: dict) -> Any:

@@ -126,9 +126,14 @@ class OfflineCatalog:
                 continue
             model = dict(result.model or {})
             model["path"] = rel
+            # The host keeps the file's other keys (its default settings) under "settings"; an
+            # override's settings merge into the earlier ones (HOST.md 4.2).
+            model["settings"] = dict(result.settings)
             if model_type in defs:
                 merged = dict(defs[model_type])
                 merged.update(model)
+                earlier = defs[model_type].get("settings")
+                merged["settings"] = {**(earlier if isinstance(earlier, dict) else {}), **result.settings}
                 defs[model_type] = merged
             else:
                 defs[model_type] = model
@@ -195,6 +200,7 @@ class OfflineCatalog:
             lora_dir=lora_dir,
             shared_defs=shared if shared is not None else entries_as_defs(core_shared_fallback()),
             runtime_files_unseen=runtime_files_unseen,
+            memory_profiles=dict(config.memory_profiles),
             **extra,
         )
         return self._state

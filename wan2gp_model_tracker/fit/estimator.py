@@ -5,16 +5,12 @@ names, default settings) plus a few constants, each of which says where it comes
 results are labelled ``estimated`` and carry a one-line basis; curated figures
 (performance_db.py) always win over them.
 
-The VRAM model, in short:
-
-* weights: parameters x bytes per parameter of the variant Wan2GP would load (sizing.py);
-  a Wan2.2-style second expert (``URLs2``) doubles the file size and the RAM, not the VRAM,
-  because only one expert is in use at a time (Wan2GP changelog L1020, 29 Jul 2025).
-* activations: grow with the latent token count of the default workload (resolution,
-  frames) and the model width, calibrated on the Wan2GP author's "about 8 GB for Wan2.1 14B
-  at 480p, 81 frames" (Wan2.1 issue #142).
-* profiles 4/5 stream the weights from RAM, so only a small share sits in VRAM; profiles 1/3
-  keep them resident (glossary.md, MODEL_FACTS.md section 6).
+VRAM and RAM come from the per-profile memory model (memory.py): the weights of the variant
+Wan2GP would load (parameters x bytes per parameter, sizing.py; a Wan2.2-style second expert in
+``URLs2`` adds RAM, not VRAM, since one expert runs at a time, CHANGELOG L1020), the text encoder,
+and working memory for the latent tokens of the definition's default workload (workload.py). The
+figures shown are the leanest profile's (minimum), profile 4's (recommended, Wan2GP's default)
+and profile 3's (the whole transformer resident).
 """
 
 from __future__ import annotations
@@ -28,9 +24,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..catalog.families import FAMILY_LABELS, family_info
+from ..catalog.families import family_info
 from ..scan.resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
 from ..scan.sizing import TEXT_ENCODER_PARAMS, bytes_per_param, params_from_text
+from .memory import MemoryInputs, activation_basis, profile_needs
+from .workload import (  # the defaults are re-exported: callers and tests read them from here
+    DEFAULT_FRAMES,
+    DEFAULT_RESOLUTION,
+    DEFAULT_STEPS,
+    DISTILLED_STEPS,  # noqa: F401
+    EMBEDDED_GUIDANCE_FAMILIES,
+    Workload,
+    read_workload,
+)
 
 SpeedTier = Literal["fast", "medium", "slow"]
 QualityTier = Literal["low", "medium", "high", "highest"]
@@ -44,20 +50,8 @@ NOT_DOCUMENTED = "not documented"
 FIGURES = ("params_b", "checkpoint_gb", "disk_gb", "weights_vram_gb", "vram_min_gb", "vram_recommended_gb",
            "vram_max_gb", "vram_resident_gb", "ram_gb", "speed_tier", "speed_multiplier", "quality_tier")
 
-# Wan2GP's global defaults (models/_settings.json, "SET" in MODEL_FACTS.md): used when neither the
-# definition nor its family handler sets a value.
-DEFAULT_RESOLUTION = (832, 480)
-HD_RESOLUTION = (1280, 720)  # wgp.get_factory_settings, when the model type's name contains "720"
-DEFAULT_FRAMES = 81
-DEFAULT_STEPS = 30  # with CFG 5, hence two transformer passes per step
-# Assumed for a distilled model whose definition names no step count: the FusioniX finetune's
-# 8 steps (Wan2GP changelog L1162, 12 Jun 2025) is typical of the accelerated Wan finetunes.
-DISTILLED_STEPS = 8
-
-_DISTILLED_MARKERS = ("distill", "lightning", "turbo", "fastwan", "lightx2v", "self-forcing", "schnell",
-                      "accvideo", "fusionix", "fasthunyuan", "causvid", "4-step", "twinflow")
 # Flux models use embedded (distilled) guidance, a single pass per step (flux_handler, MODEL_FACTS 1b).
-_EMBEDDED_GUIDANCE_FAMILIES = {"flux", "flux2"}
+_EMBEDDED_GUIDANCE_FAMILIES = EMBEDDED_GUIDANCE_FAMILIES
 
 # Pixels per latent token (spatial, temporal) once the VAE and the patchifier are applied.
 _DEFAULT_STRIDE = (16, 4)  # Wan2.1 VAE 8x8x4 plus 2x2 patches ("4x16x16", Wan2.1/Wan2.2 READMEs)
@@ -78,26 +72,13 @@ _REFERENCE_WIDTH_PARAMS_B = 14.0
 REFERENCE_MODEL = "t2v"
 _REFERENCE_PARAMS_B = 14.0
 _REFERENCE_PASSES = 2
-# (fast, medium) lower bounds of the speed multiplier per output type. Images are compared with the
-# same video reference, so their bounds are higher: Flux 1 Dev at its defaults lands on "medium".
-_SPEED_TIER_BOUNDS = {"video": (4.0, 1.5), "image": (60.0, 20.0)}
+# (fast, medium) lower bounds of the speed multiplier per output type. The reference (1x) is "Medium" in
+# Wan2GP's own speed table (old docs/MODELS.md), so video is medium from 0.75x. Images are compared with
+# the same 81-frame video reference, so their bounds are higher: Flux 1 Dev (about 39x) is "medium".
+SPEED_TIER_BOUNDS = {"video": (4.0, 0.75), "image": (60.0, 20.0)}
+_SPEED_TIER_BOUNDS = SPEED_TIER_BOUNDS
 # Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
 _AUDIO_TIER_PARAMS = (1.0, 4.0)
-
-# VRAM model. The overhead and the streamed share are assumptions; the activation scale is
-# calibrated so that the anchor below comes out at the Wan2GP author's figure.
-_RUNTIME_OVERHEAD_GB = 1.0  # CUDA context, kernels and small always-resident layers
-_STREAMED_SHARE = 0.08  # weights in VRAM at once under profiles 4/5 (blocks in flight, non-block layers)
-_AUDIO_ACTIVATION_GB = 0.5
-_ANCHOR_PARAMS_B = 14.0  # Wan2.1 14B, int8, 832x480, 81 frames, profile 4: about 8 GB (Wan2.1 issue #142)
-_ANCHOR_VRAM_GB = 8.0
-# Headroom from the minimum to a comfortable budget: the same author post gives 12 GB for up to 8 s.
-_RECOMMENDED_HEADROOM = 12.0 / 8.0
-# System RAM besides the weights and the text encoder (OS, Python/torch, VAE, buffers), calibrated on
-# Wan2GP's guidance of 32 GB RAM for profile 4 (wgp.py memory_profile_choices) with Wan2.1 14B int8
-# and its int8 umT5-XXL encoder.
-_RAM_ANCHOR_GB = 32.0
-_RAM_BASELINE_GB = _RAM_ANCHOR_GB - _ANCHOR_PARAMS_B * bytes_per_param("int8") - TEXT_ENCODER_PARAMS["umt5-xxl"][0]
 
 # Text encoder folders per family and architecture, as the family handlers set them (HOST.md 4.3).
 _FAMILY_TEXT_ENCODER = {
@@ -119,7 +100,8 @@ _TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
 _OUTPUT_DEFAULT_PARAMS_B = {"video": 14.0, "image": 12.0, "audio": 1.0}
 
 # Quality heuristic: (high, medium) lower bounds in billions of parameters per output type.
-_QUALITY_PARAM_BOUNDS = {"video": (13.0, 5.0), "image": (12.0, 4.0)}
+# Audio models are ranked among audio models only (assumed bounds).
+_QUALITY_PARAM_BOUNDS = {"video": (13.0, 5.0), "image": (12.0, 4.0), "audio": (4.0, 1.5)}
 # GGUF quality is below int8/fp8 (Wan2GP changelog L445, 20 Jan 2026).
 GGUF_QUALITY_NOTE = "GGUF quality is below int8/fp8 (Wan2GP docs/CHANGELOG.md L445, 20 Jan 2026)"
 
@@ -144,6 +126,7 @@ _DEFAULT_TASK = {"video": "text-to-video", "image": "text-to-image", "audio": "a
 # in their description.
 _ALSO_EDITS = ("klein",)
 _EDIT_WORDS = re.compile(r"\bedit(s|ing)?\b")
+_LANGUAGE_MODEL_RE = re.compile(r"\bLM[_ ](\d{1,3}(?:[._]\d{1,3})?)B\b")
 
 
 class Citation(BaseModel):
@@ -192,6 +175,8 @@ class ModelMetrics(BaseModel):
     similar_higher_quality: tuple[str, ...] = ()
     citations: dict[str, Citation] = {}
     estimate: ModelMetrics | None = None
+    # The per-profile memory model's inputs; the fit verdict is judged from them (fit/verdict.py).
+    memory: MemoryInputs | None = None
 
     @property
     def is_estimate(self) -> bool:
@@ -220,6 +205,8 @@ class ModelMetrics(BaseModel):
         """The JSON contract form: every figure as a reader sees it, and where each one comes from."""
         data: dict[str, Any] = {name: self.figure(name) for name in FIGURES}
         data.update(
+            # A multiplier worked out from parameters and workload, never timed on a GPU.
+            speed_multiplier_theoretical=self.provenance_of("speed_multiplier") in ("derived", ESTIMATED),
             best_for=self.best_for, notes=self.notes, source=self.source, basis=self.basis,
             similar_faster=list(self.similar_faster), similar_higher_quality=list(self.similar_higher_quality),
             tasks=list(self.tasks), variant=self.variant,
@@ -284,6 +271,8 @@ class DefinitionFacts:
     distilled: bool
     text_encoder: tuple[str, float] | None
     tasks: tuple[str, ...]
+    batch: int = 1
+    workload_notes: tuple[str, ...] = ()
 
 
 def definition_from_file(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -291,12 +280,6 @@ def definition_from_file(data: Mapping[str, Any]) -> dict[str, Any]:
     model = dict(data.get("model") or {})
     model["settings"] = {k: v for k, v in data.items() if k != "model"}
     return model
-
-
-def settings_of(model_def: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Default generation settings: the host's ``settings`` dict, else keys set on the definition itself."""
-    settings = model_def.get("settings")
-    return settings if isinstance(settings, Mapping) else model_def
 
 
 def derive_tasks(model_type: str, name: str, architecture: str, output_type: str,
@@ -337,7 +320,6 @@ def read_definition(
     name = str(model_def.get("name") or model_type)
     description = str(model_def.get("description") or "")
     info = family_info(architecture, dict(model_def))
-    settings = settings_of(model_def)
     urls = _url_list(model_def, model_type, catalog)
 
     if params is not None:
@@ -348,19 +330,25 @@ def read_definition(
         variant, variant_basis = _variant(urls, name, quantization)
     else:
         variant_basis = "the file Wan2GP loads"
-    lowered = f"{model_type} {name}".lower()
-    distilled = any(marker in lowered for marker in _DISTILLED_MARKERS) or model_type.endswith("_sf")
-    width, height = _resolution(settings, model_type)
+    workload = read_workload(model_def, model_type, architecture, info.family, info.output_type, name)
     return DefinitionFacts(
         model_type=model_type, name=name, architecture=architecture, family=info.family,
         output_type=info.output_type, description=description, params_b=params_b, params_basis=params_basis,
-        params_from_definition=from_def, experts=experts or (2 if "URLs2" in model_def else 1),
-        variant=variant, variant_basis=variant_basis, width=width, height=height,
-        frames=_frames(settings, info.family), steps=_steps(settings, distilled),
-        passes=_passes(settings, distilled, info.family), distilled=distilled,
+        params_from_definition=from_def, experts=experts or workload.experts,
+        variant=variant, variant_basis=variant_basis, width=workload.width, height=workload.height,
+        frames=max(workload.frames, 1) if info.output_type != "audio" else 1, steps=workload.steps,
+        passes=workload.passes, distilled=workload.distilled,
         text_encoder=_text_encoder(model_def, architecture, info.family),
         tasks=derive_tasks(model_type, name, architecture, info.output_type, description),
+        batch=workload.batch, workload_notes=workload.notes,
     )
+
+
+def workload_of(facts: DefinitionFacts) -> Workload:
+    """The facts' workload as the memory model takes it."""
+    return Workload(width=facts.width, height=facts.height, frames=0 if facts.output_type == "audio" else facts.frames,
+                    steps=facts.steps, passes=facts.passes, guidance_phases=1, batch=facts.batch,
+                    experts=facts.experts, distilled=facts.distilled, notes=facts.workload_notes)
 
 
 def estimate_from_architecture(
@@ -398,9 +386,13 @@ def estimate(
     elif facts.text_encoder is not None:
         text_encoder = facts.text_encoder[1] * _TEXT_ENCODER_BYTES_PER_PARAM
 
-    activation = activation_gb(facts)
-    vram_min = _RUNTIME_OVERHEAD_GB + _STREAMED_SHARE * weights + activation
-    resident = _RUNTIME_OVERHEAD_GB + weights + activation
+    # A language model that writes the audio codes first (ACE-Step "LM_1.7B") runs like a text encoder.
+    language_model = _LANGUAGE_MODEL_RE.search(facts.name)
+    prompt_models = text_encoder
+    if language_model:
+        prompt_models += float(language_model.group(1).replace("_", ".")) * _TEXT_ENCODER_BYTES_PER_PARAM
+    memory = memory_inputs(facts, weights, prompt_models)
+    needs = profile_needs(memory)
     multiplier = speed_multiplier(facts)
     return ModelMetrics(
         model_type=facts.model_type,
@@ -414,49 +406,51 @@ def estimate(
         checkpoint_gb=_round(checkpoint),
         disk_gb=_round(checkpoint + text_encoder),
         weights_vram_gb=_round(weights),
-        vram_min_gb=_round(vram_min),
-        # Once the weights fit resident, profile 3 is comfortable whatever the headroom says.
-        vram_recommended_gb=_round(min(vram_min * _RECOMMENDED_HEADROOM, resident)),
-        vram_max_gb=_round(resident),
-        vram_resident_gb=_round(resident),
-        ram_gb=_round(checkpoint + text_encoder + _RAM_BASELINE_GB),
+        # The memory model's figures: the leanest profile, Wan2GP's default profile 4, and profile 3 (resident).
+        vram_min_gb=_round(needs["5"].vram_gb),
+        vram_recommended_gb=_round(needs["4"].vram_gb),
+        vram_max_gb=_round(needs["3"].vram_gb),
+        vram_resident_gb=_round(needs["3"].vram_gb),
+        ram_gb=_round(needs["4"].ram_gb),
         speed_tier=speed_tier_for(multiplier, facts.output_type, facts.params_b),
         speed_multiplier=None if multiplier is None else round(multiplier, 2),
         quality_tier=_quality_tier(facts),
         best_for=", ".join(facts.tasks),
         notes=GGUF_QUALITY_NOTE if facts.variant.startswith("GGUF") else "",
         citations=citations,
+        memory=memory,
     )
+
+
+def memory_inputs(facts: DefinitionFacts, weights_gb: float, text_encoder_gb: float) -> MemoryInputs:
+    """The memory model's view of a definition: weights of one expert, text encoder, workload, latent grid."""
+    per_token, basis = activation_basis(facts.family, facts.architecture)
+    return MemoryInputs(
+        output_type=facts.output_type, family=facts.family, architecture=facts.architecture, variant=facts.variant,
+        weights_gb=weights_gb, experts=facts.experts, text_encoder_gb=text_encoder_gb,
+        width_ratio=model_width(facts.params_b) / _REFERENCE_WIDTH, stride=latent_stride(facts),
+        workload=workload_of(facts), activation_gb_per_token=per_token, activation_basis=basis,
+    )
+
+
+def latent_stride(facts: DefinitionFacts) -> tuple[int, int]:
+    """Pixels per latent token (spatial side, frames) of the model's VAE and patchifier."""
+    if facts.architecture in _WAN22_5B_ARCHITECTURES:
+        return _WAN22_5B_STRIDE
+    return _FAMILY_STRIDE.get(facts.family, _DEFAULT_STRIDE)
 
 
 def latent_tokens(facts: DefinitionFacts) -> int:
     """Latent tokens the transformer attends over for the default workload."""
     if facts.output_type == "audio":
         return 0
-    if facts.architecture in _WAN22_5B_ARCHITECTURES:
-        spatial, temporal = _WAN22_5B_STRIDE
-    else:
-        spatial, temporal = _FAMILY_STRIDE.get(facts.family, _DEFAULT_STRIDE)
+    spatial, temporal = latent_stride(facts)
     latent_frames = 1 + max(facts.frames - 1, 0) // temporal
     return math.ceil(facts.width / spatial) * math.ceil(facts.height / spatial) * latent_frames
 
 
 def model_width(params_b: float) -> float:
     return _REFERENCE_WIDTH * math.sqrt(params_b / _REFERENCE_WIDTH_PARAMS_B)
-
-
-def activation_gb(facts: DefinitionFacts) -> float:
-    """Working memory of one denoising step at the default workload.
-
-    The peak grows with the square root of tokens x width: fitted to the Wan2GP figures for
-    Wan2.1 14B (8 GB for 5 s and 12 GB for 8 s at 480p, over 10 s of 720p on 24 GB; Wan2.1
-    issue #142, changelog L1316) and Hunyuan 1.5 (12 s of 720p under 20 GB, changelog L655);
-    chunked attention and sliding windows keep it well below linear.
-    """
-    if facts.output_type == "audio":
-        return _AUDIO_ACTIVATION_GB
-    size = latent_tokens(facts) * model_width(facts.params_b)
-    return _ANCHOR_ACTIVATION_GB * math.sqrt(size / _ANCHOR_SIZE)
 
 
 def speed_multiplier(facts: DefinitionFacts) -> float | None:
@@ -508,9 +502,6 @@ def _reference_facts() -> DefinitionFacts:
 
 _REFERENCE = _reference_facts()
 _REFERENCE_COST = _step_cost(_REFERENCE.params_b, latent_tokens(_REFERENCE)) * _REFERENCE.steps * _REFERENCE.passes
-_ANCHOR_SIZE = latent_tokens(_REFERENCE) * model_width(_ANCHOR_PARAMS_B)
-_ANCHOR_ACTIVATION_GB = (_ANCHOR_VRAM_GB - _RUNTIME_OVERHEAD_GB
-                         - _STREAMED_SHARE * _ANCHOR_PARAMS_B * bytes_per_param("int8"))
 
 
 def _url_list(model_def: Mapping[str, Any], model_type: str, catalog: Mapping[str, dict] | None) -> list[str]:
@@ -550,38 +541,6 @@ def _variant(urls: list[str], name: str, quantization: str) -> tuple[str, str]:
     return assumed, f"assumed {assumed or '16-bit'} (file list defined by another model)"
 
 
-def _resolution(settings: Mapping[str, Any], model_type: str) -> tuple[int, int]:
-    value = settings.get("resolution")
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
-        if match:
-            return int(match.group(1)), int(match.group(2))
-    return HD_RESOLUTION if "720" in model_type else DEFAULT_RESOLUTION
-
-
-def _frames(settings: Mapping[str, Any], family: str) -> int:
-    # The family's output, not the model's: Chrono Edit renders a video to produce its image.
-    if FAMILY_LABELS.get(family, FAMILY_LABELS["unknown"])[1] != "video":
-        return 1
-    value = settings.get("video_length")
-    return value if isinstance(value, int) and value > 0 else DEFAULT_FRAMES
-
-
-def _steps(settings: Mapping[str, Any], distilled: bool) -> int:
-    value = settings.get("num_inference_steps")
-    if isinstance(value, int) and value > 0:
-        return value
-    return DISTILLED_STEPS if distilled else DEFAULT_STEPS
-
-
-def _passes(settings: Mapping[str, Any], distilled: bool, family: str) -> int:
-    """Transformer passes per step: two with classifier-free guidance, one without."""
-    guidance = settings.get("guidance_scale")
-    if isinstance(guidance, (int, float)) and not isinstance(guidance, bool):
-        return 1 if guidance <= 1 else 2
-    return 1 if distilled or family in _EMBEDDED_GUIDANCE_FAMILIES else 2
-
-
 def _text_encoder(model_def: Mapping[str, Any], architecture: str, family: str) -> tuple[str, float] | None:
     folder = model_def.get("text_encoder_folder")
     if not isinstance(folder, str) or folder.lower() not in TEXT_ENCODER_PARAMS:
@@ -610,7 +569,11 @@ def _basis(facts: DefinitionFacts) -> str:
     else:
         frames = f", {facts.frames} frames" if facts.output_type == "video" else ""
         workload = f"{facts.width}x{facts.height}{frames}, {facts.steps} steps x{facts.passes} passes"
-    return f"{facts.params_basis}; {weights}; {workload}"
+        if facts.batch > 1:
+            workload += f", batch of {facts.batch}"
+    # Settings the definition got wrong are named here, on that model, instead of raising.
+    problems = f"; settings ignored: {', '.join(facts.workload_notes)}" if facts.workload_notes else ""
+    return f"{facts.params_basis}; {weights}; {workload}{problems}"
 
 
 def _round(value: float) -> float:

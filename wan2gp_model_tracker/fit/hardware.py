@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -22,6 +23,8 @@ from typing import Any, Literal
 import psutil
 
 from .estimator import ModelMetrics
+from .memory import PROFILE_NAMES, RAM_SLACK
+from .verdict import WhatFits, host_profile_note, judge
 from ..scan.sizing import bytes_per_param
 
 NO_GPU = "no NVIDIA GPU detected"
@@ -30,7 +33,7 @@ Verdict = Literal["recommended", "compatible", "incompatible"]
 
 # Reported sizes fall a little short of nominal ones (firmware and kernel reservations), so a
 # "32 GB" machine showing 31.3 GiB still counts as 32.
-_NOMINAL_SLACK = 0.05
+_NOMINAL_SLACK = RAM_SLACK
 # Profile 1 keeps every loaded model pinned in RAM: Wan2GP asks for 64 GB (glossary.md, wgp.py).
 _PROFILE_1_RAM_GB = 64.0
 _16_BIT = ("", "bf16", "fp16")
@@ -120,21 +123,63 @@ class HardwareInfo:
 
 @dataclass(frozen=True, slots=True)
 class FitVerdict:
-    """Whether a model runs within a VRAM budget, how, and whether RAM is short."""
+    """Whether a model runs within a VRAM budget and RAM, on which profile, and what to change if needed.
+
+    ``profile``, ``vram_need_gb`` and ``ram_need_gb`` are the memory model's (empty/None for a
+    model judged from published figures alone); ``limit`` names the change a ``compatible``
+    verdict needs, or what an ``incompatible`` one lacks; ``what_fits`` the largest workloads.
+    """
 
     verdict: Verdict
     reason: str
     profile_hint: str
     ram_ok: bool
     ram_note: str
+    profile: str = ""
+    vram_need_gb: float | None = None
+    ram_need_gb: float | None = None
+    limit: str = ""
+    what_fits: WhatFits | None = None
 
     def as_contract(self) -> dict[str, Any]:
         """The JSON form exports use."""
         return asdict(self)
 
 
-def detect_gpus(nvml: Any = None) -> GpuDetection:
-    """Query NVML; ``nvml`` defaults to the real pynvml module."""
+def detect_gpus_torch(torch: Any) -> GpuDetection:
+    """The GPUs as an already loaded torch sees them (Wan2GP's own view); never raises."""
+    try:
+        cuda = torch.cuda
+        if not cuda.is_available():
+            return GpuDetection((), error=f"{NO_GPU}: torch sees no CUDA device")
+        gpus = []
+        for index in range(int(cuda.device_count())):
+            props = cuda.get_device_properties(index)
+            capability = (int(props.major), int(props.minor)) if hasattr(props, "major") else None
+            gpus.append(GpuInfo(index=index, name=_text(cuda.get_device_name(index)),
+                                total_vram_gb=round(int(props.total_memory) / GIB, 2), free_vram_gb=None,
+                                compute_capability=capability))
+    except Exception as exc:  # a half-initialised CUDA must not take the tab down
+        return GpuDetection((), error=f"{NO_GPU}: torch could not read the GPU ({_describe(exc)})")
+    if not gpus:
+        return GpuDetection((), error=f"{NO_GPU}: torch reports no device")
+    return GpuDetection(tuple(gpus), warnings=("GPU read through torch (NVML unavailable)",))
+
+
+def detect_gpus(nvml: Any = None, torch: Any = None) -> GpuDetection:
+    """Query NVML (``nvml`` defaults to the real pynvml module); when it finds nothing, ask ``torch``, by default
+    only a torch that is already loaded (inside Wan2GP): the tracker never imports torch itself."""
+    found = _detect_nvml(nvml)
+    if found.gpus:
+        return found
+    torch = torch if torch is not None else sys.modules.get("torch")
+    if torch is None:
+        return found
+    via_torch = detect_gpus_torch(torch)
+    return via_torch if via_torch.gpus else found
+
+
+def _detect_nvml(nvml: Any = None) -> GpuDetection:
     if nvml is None:
         try:
             import pynvml as nvml
@@ -230,17 +275,22 @@ def detect_hardware(checkpoint_roots: tuple[str, ...] | list[str] = (), nvml: An
                         disks=tuple(disk_space(root) for root in checkpoint_roots))
 
 
-def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | None = None) -> FitVerdict:
+def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | None = None,
+               host_profile: str | None = None, offered: tuple[tuple[int, int], ...] = ()) -> FitVerdict:
     """Judge a model against a VRAM budget and the machine's RAM.
 
-    recommended: the weights fit resident (profile 3, or 1 with 64 GB RAM), or the budget reaches
-    the recommended VRAM on the default profile 4. compatible: only with the int8 variant or a
-    leaner profile (4+, 5). incompatible: below the minimum. RAM is judged separately.
+    With the memory model's inputs (every catalog model has them) the verdict is verdict.judge's,
+    per Wan2GP profile; ``host_profile`` is the profile Wan2GP is set to for this output type.
+    A record without them (published figures only) is judged from its figures: recommended when
+    the weights fit resident or the budget reaches the recommended VRAM, compatible above the
+    minimum, incompatible below it.
     """
+    if metrics.memory is not None:
+        return _judged(metrics, vram_budget_gb, ram_gb, host_profile, offered)
     minimum = metrics.figure("vram_min_gb")
     recommended = metrics.figure("vram_recommended_gb")
     resident = metrics.figure("vram_resident_gb")
-    budget = vram_budget_gb * (1 + _NOMINAL_SLACK)
+    budget = vram_budget_gb  # NVML and torch report VRAM in exact GiB: no slack, or "fits in 8 GB (about 8.3)"
     ram_ok, ram_note = _ram_check(metrics, ram_gb)
     if minimum is None:
         return FitVerdict("compatible", "no VRAM figure is known for this model", "profile 4 (default)",
@@ -264,6 +314,30 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
                           ram_ok, ram_note)
     return FitVerdict("incompatible", f"needs at least {minimum:g} GB of VRAM; the budget is {vram_budget_gb:g} GB",
                       "", ram_ok, ram_note)
+
+
+def _judged(metrics: ModelMetrics, vram_gb: float, ram_gb: float | None, host_profile: str | None,
+            offered: tuple[tuple[int, int], ...]) -> FitVerdict:
+    inputs = metrics.memory
+    assert inputs is not None
+    result = judge(inputs, vram_gb, ram_gb, host_profile, offered)
+    ram_ok = ram_gb is None or result.ram_need_gb <= ram_gb * (1 + RAM_SLACK)
+    if ram_gb is None:
+        ram_note = f"needs about {result.ram_need_gb:g} GB of RAM on profile {result.profile}; this machine's RAM " \
+                   "is unknown"
+    elif not ram_ok:
+        ram_note = f"needs about {result.ram_need_gb:g} GB of RAM, this machine has {ram_gb:g} GB"
+    else:
+        ram_note = ""
+    hint = f"profile {result.profile} ({PROFILE_NAMES[result.profile]})"
+    if result.what_fits is not None and result.verdict != "incompatible":
+        hint += f"; fits: {result.what_fits.describe()}"
+    host = host_profile_note(inputs, result, host_profile, vram_gb, ram_gb)
+    if host:
+        hint += f"; {host}"
+    return FitVerdict(result.verdict, result.reason, hint, ram_ok, ram_note,  # type: ignore[arg-type]
+                      profile=result.profile, vram_need_gb=round(result.vram_need_gb, 1),
+                      ram_need_gb=round(result.ram_need_gb, 1), limit=result.limit, what_fits=result.what_fits)
 
 
 def _int8_resident(metrics: ModelMetrics, resident: float | None) -> float | None:

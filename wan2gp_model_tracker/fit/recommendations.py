@@ -84,7 +84,8 @@ class Recommendations:
 
 def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_budget_gb: float,
               ram_gb: float | None = None, per_task: int = 3,
-              measured: Mapping[str, Any] | None = None) -> Recommendations:
+              measured: Mapping[str, Any] | None = None,
+              memory_profiles: Mapping[str, str] | None = None) -> Recommendations:
     """The best ``per_task`` models per output type and task that run within the budget.
 
     ``measured`` maps model types to the speed measured on this machine (usage.report.MeasuredSpeed).
@@ -96,7 +97,7 @@ def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_bu
         model = metrics.get(record.model_type)
         if model is None or not record.visible or record.errors:
             continue
-        fit = assess_fit(model, vram_budget_gb, ram_gb)
+        fit = assess_fit(model, vram_budget_gb, ram_gb, (memory_profiles or {}).get(model.output_type))
         fits.append((model, fit))
         if fit.verdict == "incompatible":
             continue

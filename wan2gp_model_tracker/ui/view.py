@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import shutil
 import tempfile
@@ -67,6 +68,7 @@ class Filters:
     text: str = ""
     sort_by: str = "name"
     descending: bool = False
+    ram_budget_gb: float | None = None
 
     def describe(self) -> str:
         parts = [f"{name} {value}" for name, value in (
@@ -74,6 +76,8 @@ class Filters:
             ("family", self.family), ("fit", self.fit)) if value != ALL]
         if self.vram_budget_gb:
             parts.append(f"VRAM budget {self.vram_budget_gb:g} GB")
+        if self.ram_budget_gb:
+            parts.append(f"RAM {self.ram_budget_gb:g} GB")
         if self.text.strip():
             parts.append(f'text "{self.text.strip()}"')
         return ", ".join(parts)
@@ -89,6 +93,8 @@ class TrackerData:
     current_model: str = ""
     # Per model type: generations, last use and measured speed read from the outputs (empty when not scanned).
     usage: Mapping[str, ModelUsage] = field(default_factory=dict)
+    # The memory profile Wan2GP is set to per output type, when the catalog knows it.
+    memory_profiles: Mapping[str, str] = field(default_factory=dict)
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
@@ -99,14 +105,18 @@ class TrackerData:
         """The VRAM budget in force: the one set in the tab, else the largest detected GPU."""
         return budget_gb or self.hardware.default_vram_budget_gb
 
-    def fits(self, budget_gb: float | None) -> dict[str, FitVerdict]:
-        """Fit verdicts per model for a budget, cached; empty when no budget is known (no GPU, none set)."""
+    def fits(self, budget_gb: float | None, ram_gb: float | None = None) -> dict[str, FitVerdict]:
+        """Fit verdicts per model for a budget and RAM (default: this machine's), cached; empty when no VRAM
+        budget is known (no GPU, none set)."""
         budget = self.budget(budget_gb)
         if budget is None:
             return {}
-        key = (budget, self.hardware.ram_total_gb)
+        usable = ram_gb is not None and math.isfinite(ram_gb) and ram_gb > 0
+        ram = ram_gb if usable else self.hardware.ram_total_gb
+        key = (budget, ram)
         if key not in self._fits:
-            self._fits[key] = {t: assess_fit(m, budget, self.hardware.ram_total_gb) for t, m in self.metrics.items()}
+            self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
+                               for t, m in self.metrics.items()}
         return self._fits[key]
 
 
@@ -118,7 +128,7 @@ def _matches_text(model: ModelRecord, metrics: ModelMetrics | None, needle: str)
 
 def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
     """The models the table shows for these filters, in the requested order."""
-    fits = data.fits(filters.vram_budget_gb)
+    fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
     chosen = []
     for model in data.inventory.models:
         metrics = data.metrics.get(model.model_type)
@@ -184,9 +194,10 @@ def _measured_rank(data: TrackerData, model_type: str, missing: float) -> float:
     return used.speed.rank_value if used is not None and used.speed is not None else missing
 
 
-def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None) -> pd.DataFrame:
+def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None,
+                ram_gb: float | None = None) -> pd.DataFrame:
     """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
-    fits = data.fits(budget_gb)
+    fits = data.fits(budget_gb, ram_gb)
     rows = []
     for model in models:
         row = list(_cells(data, model))
@@ -234,7 +245,8 @@ def download_cell(model: ModelRecord) -> str:
     return f"{text} + ?" if unknown else text
 
 
-def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None) -> str:
+def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None,
+                     ram_gb: float | None = None) -> str:
     summary = data.inventory.summary()
     hw = data.hardware
     lines = [
@@ -245,7 +257,7 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
         *([md_escape(shared_tools_line(data.inventory))] if data.inventory.shared_files is not None else []),
         "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
-        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb)}"
+        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb, ram_gb)}"
                        + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
                        if data.budget(budget_gb) else "enter a VRAM budget to see which models fit"),
         f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
@@ -274,13 +286,13 @@ def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
     return lines
 
 
-def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None) -> str:
+def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None, ram_gb: float | None = None) -> str:
     """The detail view of one model: status and files first, then figures, sources and alternatives."""
     model = data.inventory.get(model_type)
     if model is None:
         return "Select a model in the table to see its files and alternatives."
     metrics = data.metrics.get(model_type)
-    fit = data.fits(budget_gb).get(model_type)
+    fit = data.fits(budget_gb, ram_gb).get(model_type)
     out = [f"Architecture {md_code(model.architecture)} · family {md_escape(model.family)} · output "
            f"{model.output_type}" + (" · finetune" if model.is_finetune else "") +
            (f" · defined in {md_code(model.definition_path)}" if model.definition_path else "")]
@@ -304,9 +316,7 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None)
                 f"- **Measured speed:** {md_escape(measured_text(used.speed))}" if used.speed is not None
                 else "- **Measured speed:** no output recorded its generation time"]
     if fit is not None:
-        out += ["", f"**Fit for {fit_budget_label(data, budget_gb)}:** {fit.verdict} — {md_escape(fit.reason)}"
-                + (f". {md_escape(fit.profile_hint)}." if fit.profile_hint else "")
-                + (f" ⚠ {md_escape(fit.ram_note)}" if fit.ram_note and not fit.ram_ok else "")]
+        out += ["", *fit_markdown(fit, fit_budget_label(data, budget_gb, ram_gb))]
     if metrics is not None and metrics.citations:
         out += ["", "#### Sources", "", *citations_markdown(metrics)]
     if metrics is not None and metrics.similar_faster:
@@ -342,8 +352,9 @@ def metrics_markdown(metrics: ModelMetrics) -> list[str]:
     """Speed, VRAM, RAM, quality and where the figures come from, as a list."""
     cells = metrics.table_cells()
     multiplier = metrics.figure("speed_multiplier")
+    theoretical = ", theoretical" if metrics.provenance_of("speed_multiplier") in ("derived", "estimated") else ""
     lines = [
-        f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B)" if multiplier else ""),
+        f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B{theoretical})" if multiplier else ""),
         f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
@@ -365,9 +376,29 @@ def citations_markdown(metrics: ModelMetrics) -> list[str]:
     return lines
 
 
-def fit_budget_label(data: TrackerData, budget_gb: float | None) -> str:
+def fit_budget_label(data: TrackerData, budget_gb: float | None, ram_gb: float | None = None) -> str:
     budget = budget_gb or data.hardware.default_vram_budget_gb
-    return f"{budget:g} GB VRAM" if budget else "this machine"
+    ram = ram_gb or data.hardware.ram_total_gb
+    if not budget:
+        return "this machine"
+    return f"{budget:g} GB VRAM" + (f" / {ram:g} GB RAM" if ram else "")
+
+
+def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
+    """The verdict, what sets it, what to change and what fits (the memory model's figures)."""
+    lines = [f"**Fit on {machine}:** {fit.verdict} — {md_escape(fit.reason)}"]
+    if fit.vram_need_gb is not None:
+        lines.append(f"- Profile {md_escape(fit.profile)}: about {fit.vram_need_gb:g} GB VRAM and "
+                     f"{fit.ram_need_gb:g} GB RAM")
+    if fit.limit:
+        lines.append(f"- To run it: {md_escape(fit.limit)}")
+    if fit.what_fits is not None and fit.verdict != "incompatible":
+        lines.append(f"- On {machine}: {md_escape(fit.what_fits.describe())}")
+    elif fit.profile_hint:
+        lines.append(f"- {md_escape(fit.profile_hint)}")
+    if fit.ram_note and not fit.ram_ok:
+        lines.append(f"- ⚠ {md_escape(fit.ram_note)}")
+    return lines
 
 
 class TrackerController:
@@ -410,7 +441,7 @@ class TrackerController:
                 self._cells.clear()
             usage = self._scan_usage(inventory.settings.wan2gp_dir)
             self._data = TrackerData(inventory, metrics, hardware, self.current_model, usage=usage,
-                                     _cells=self._cells)
+                                     memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
@@ -440,7 +471,7 @@ class TrackerController:
         """Write the filtered inventory to a .md file and return its path."""
         data = self.data
         models = select_models(data, filters)
-        fits = data.fits(filters.vram_budget_gb)
+        fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
         text = render_markdown(data.inventory, models=models, metrics=data.metrics, fits=fits,
                                hardware_lines=data.hardware.summary_lines(), filters_note=filters.describe(),
                                details=details)
