@@ -12,7 +12,14 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .base import CONFIG_DEFAULTS, DEFAULT_CHECKPOINT_PATHS, CatalogState, absolute_roots, clean_checkpoint_paths
+from .base import (
+    CONFIG_DEFAULTS,
+    DEFAULT_CHECKPOINT_PATHS,
+    BrokenDefinition,
+    CatalogState,
+    absolute_roots,
+    checked_checkpoint_paths,
+)
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 from ..records import CatalogWarning, ScanSettings
 
@@ -33,12 +40,16 @@ class HostGlobals:
         self._injected = injected
 
     def get(self, name: str, default: Any = None) -> Any:
-        wgp = sys.modules.get("wgp")
-        if wgp is not None and hasattr(wgp, name):
-            return getattr(wgp, name)
-        if isinstance(self._injected, Mapping):
-            return self._injected.get(name, default)
-        value = getattr(self._injected, name, default)
+        """The global's value, or ``default`` when it is absent or reading it raises."""
+        try:
+            wgp = sys.modules.get("wgp")
+            if wgp is not None and hasattr(wgp, name):
+                return getattr(wgp, name)
+            if isinstance(self._injected, Mapping):
+                return self._injected.get(name, default)
+            value = getattr(self._injected, name, default)
+        except Exception:  # a host object that raises on access counts as absent
+            return default
         return default if value is None else value
 
     def missing(self) -> list[str]:
@@ -52,6 +63,7 @@ class LiveCatalog:
 
     def __init__(self, host: HostGlobals) -> None:
         self.host = host
+        self._copies: dict[str, tuple[Any, dict]] = {}
 
     @classmethod
     def from_globals(cls, **host_globals: Any) -> LiveCatalog:
@@ -64,26 +76,29 @@ class LiveCatalog:
         if missing:
             warnings.append(CatalogWarning(
                 f"this Wan2GP does not provide {', '.join(missing)}; the tracker shows what it can", "host"))
-        models_def = host.get("models_def") or {}
-        server_config = host.get("server_config") or {}
+        models_def = _readable_mapping(host.get("models_def"), "models_def", warnings)
+        server_config = _readable_mapping(host.get("server_config"), "server_config", warnings)
 
         def setting(key: str) -> str:
             # The host reads server_config first and falls back to the global of the same name.
             value = server_config.get(key, host.get(key, CONFIG_DEFAULTS[key]))
-            return value if isinstance(value, str) else CONFIG_DEFAULTS[key]
+            return value if isinstance(value, str) and "\0" not in value else CONFIG_DEFAULTS[key]
 
-        fl = host.get("fl")
-        roots_value = getattr(fl, "_checkpoints_paths", None)
+        roots_value, origin = _host_roots(host.get("fl"))
         if roots_value is None:
-            roots_value = server_config.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS))
+            roots_value, origin = server_config.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS)), \
+                "server_config checkpoints_paths"
         wan2gp_dir = os.getcwd()
-        roots = absolute_roots(wan2gp_dir, clean_checkpoint_paths(list(roots_value)))
+        root_paths, root_notes = checked_checkpoint_paths(roots_value, origin)
+        warnings += [CatalogWarning(note, "host") for note in root_notes]
+        roots = absolute_roots(wan2gp_dir, root_paths)
         te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
         bf16 = host.get("bfloat16_supported")
         if bf16 is None:
             from ..fit.hardware import bf16_supported
 
             bf16 = bf16_supported()
+        loras_root = setting("loras_root").strip() or CONFIG_DEFAULTS["loras_root"]
         settings = ScanSettings(
             source="live",
             source_detail=f"Wan2GP {host.get('WanGP_version', '')} (running)".replace("  ", " "),
@@ -92,28 +107,73 @@ class LiveCatalog:
             transformer_quantization=setting("transformer_quantization"),
             transformer_dtype_policy=setting("transformer_dtype_policy"),
             text_encoder_quantization=te_quant if isinstance(te_quant, str) else "int8",
-            loras_root=os.path.join(wan2gp_dir, str(server_config.get("loras_root", "loras") or "loras")),
+            loras_root=os.path.join(wan2gp_dir, loras_root),
             compute_dtype="bf16" if bf16 else "fp16",
         )
-        defs = {k: v for k, v in models_def.items() if isinstance(v, Mapping)}
-        token = (id(models_def), tuple(map(id, defs.values())), settings, bool(bf16))
+        defs, broken, originals = self._definitions(models_def)
+        token = (id(models_def), tuple(map(id, originals)), settings, bool(bf16))
         return CatalogState(
             defs=defs,
             settings=settings,
             token=token,
             bf16_supported=bool(bf16),
             warnings=tuple(warnings),
+            broken=tuple(broken),
             lora_dir=self._lora_dir,
             family=self._family,
             parent_model_type=self._parent,
         )
 
+    def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:
+        """Plain-dict copies of the host's definitions; one that cannot be read is an error on its model.
+
+        Copies are kept while the host's object stays the same, so caches keyed on the
+        definition object (plans, metrics) survive refreshes.
+        """
+        defs: dict[str, dict] = {}
+        broken: list[BrokenDefinition] = []
+        originals: list[Any] = []
+        copies: dict[str, tuple[Any, dict]] = {}
+        for key, value in models_def.items():
+            if not isinstance(key, str):
+                broken.append(BrokenDefinition(repr(key), "", f"models_def has a key that is not text: {key!r}"))
+                continue
+            if not isinstance(value, Mapping):
+                broken.append(BrokenDefinition(key, "", f"the definition is a {type(value).__name__}, not an object"))
+                continue
+            cached = self._copies.get(key)
+            if cached is not None and cached[0] is value:
+                copy = cached[1]
+            else:
+                try:
+                    value.get("architecture")  # Wan2GP reads definitions with .get; one that raises is unusable
+                    copy = dict(value)
+                except Exception as exc:
+                    broken.append(BrokenDefinition(key, "", f"the definition cannot be read: {type(exc).__name__}: {exc}"))
+                    continue
+            copies[key] = (value, copy)
+            defs[key] = copy
+            originals.append(value)
+        self._copies = copies
+        return defs, broken, originals
+
     def _lora_dir(self, model_type: str) -> str | None:
         get_lora_dir = self.host.get("get_lora_dir")
-        return get_lora_dir(model_type) if callable(get_lora_dir) else None
+        if not callable(get_lora_dir):
+            return None
+        folder = get_lora_dir(model_type)
+        if folder is not None and (not isinstance(folder, str) or "\0" in folder):
+            raise ValueError(f"Wan2GP's get_lora_dir returned {folder!r}, not a folder")
+        return folder
 
     def _family(self, model_type: str, model_def: dict) -> FamilyInfo:
         guess = family_info(str(model_def.get("architecture", model_type)), model_def)
+        try:
+            return self._host_family(model_type, model_def, guess)
+        except Exception:  # odd host globals (families_infos of another shape, ...): keep the offline guess
+            return guess
+
+    def _host_family(self, model_type: str, model_def: dict, guess: FamilyInfo) -> FamilyInfo:
         get_family = self.host.get("get_model_family")
         family = guess.family
         if callable(get_family):
@@ -138,3 +198,25 @@ class LiveCatalog:
             return str(get_parent(model_type) or "")
         except Exception:  # the host raises when a base definition is missing; the table can live without it
             return ""
+
+
+def _readable_mapping(value: Any, name: str, warnings: list[CatalogWarning]) -> Mapping[Any, Any]:
+    """A host dict copied once; a list, or a mapping that raises while read, becomes empty with a warning."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        warnings.append(CatalogWarning(f"Wan2GP's {name} is a {type(value).__name__}, not a dict; ignored", "host"))
+        return {}
+    try:
+        return dict(value.items())
+    except Exception as exc:
+        warnings.append(CatalogWarning(f"Wan2GP's {name} could not be read ({type(exc).__name__}: {exc})", "host"))
+        return {}
+
+
+def _host_roots(fl: Any) -> tuple[Any, str]:
+    """``fl._checkpoints_paths`` (the live roots), or None when the locator has none or it cannot be read."""
+    try:
+        return getattr(fl, "_checkpoints_paths", None), "fl._checkpoints_paths"
+    except Exception:
+        return None, ""

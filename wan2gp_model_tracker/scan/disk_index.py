@@ -88,6 +88,9 @@ class DiskIndex:
 
     def _read(self, folder: str) -> _Listing | None:
         self.fs_calls += 1
+        if "\0" in folder:  # os.stat would raise ValueError; the definition or config is at fault, not the disk
+            self.warnings.append(f"Cannot read folder {folder!r}: the name contains a NUL byte")
+            return None
         try:
             mtime = os.stat(folder).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
@@ -125,6 +128,18 @@ class DiskIndex:
         listing = self._listing(folder)
         return listing.subfolders(prefix) if listing else ()
 
+    def folder_problem(self, folder: str) -> str:
+        """Why ``folder`` cannot serve as a checkpoint root ("" when it is a readable folder)."""
+        if self._listing(folder) is not None:
+            return ""
+        if "\0" in folder:
+            return "its name contains a NUL byte"
+        if os.path.isfile(folder):
+            return "it is a file, not a folder"
+        if not os.path.lexists(folder):
+            return "it does not exist"
+        return "it cannot be read as a folder"
+
     def folder_exists(self, folder: str) -> bool:
         parent, name = os.path.split(os.path.normpath(folder))
         if not name or name in (".", ".."):
@@ -159,6 +174,8 @@ class DiskIndex:
         return self.file(folder or ".", name)
 
     def _lookup(self, folder: str, name: str) -> FileInfo | None:
+        if "\0" in name:
+            return None
         if not name or "/" in name or (os.sep != "/" and os.sep in name):
             sub, name = os.path.split(os.path.join(folder, name))
             return self.file(sub, name) if name else None
