@@ -149,7 +149,8 @@ class LiveCatalog:
                     value.get("architecture")  # Wan2GP reads definitions with .get; one that raises is unusable
                     copy = dict(value)
                 except Exception as exc:
-                    broken.append(BrokenDefinition(key, "", f"the definition cannot be read: {type(exc).__name__}: {exc}"))
+                    message = f"the definition cannot be read: {type(exc).__name__}: {exc}"
+                    broken.append(BrokenDefinition(key, "", message))
                     continue
             copies[key] = (value, copy)
             defs[key] = copy

@@ -24,3 +24,47 @@ def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?"
     value = size_bytes / 1e9
     text = f"{value:.1f} GB" if value >= 0.1 or value == 0 else f"{size_bytes / 1e6:.0f} MB"
     return f"~{text}" if estimate and size_bytes else text
+
+
+def printable(text: str) -> str:
+    """Text that can be encoded as UTF-8: lone surrogates (from a JSON ``\\ud800`` or a non-UTF-8 file
+    name) become visible ``\\udcff`` escapes instead of failing every writer downstream."""
+    text = str(text)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators move the cursor, clear
+# the screen or start OSC sequences (hyperlinks, window titles) in a terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {
+    0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def terminal_text(text: str) -> str:
+    """One line of text safe to print: control characters and escape sequences shown as ``\\x..``."""
+    return printable(text).translate(_CONTROL)
+
+
+# OWASP's CSV injection advice: a cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading ``'``.
+
+    Numbers stay numbers (``-1.5`` is not a formula); carriage returns become newlines so the
+    csv module quotes the cell instead of letting a bare ``\\r`` end the row.
+    """
+    if not isinstance(value, str):
+        return value
+    text = printable(value).replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith(_FORMULA_STARTS) and not _is_number(value):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text

@@ -205,9 +205,15 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     """The files Wan2GP would check for ``model_type`` under the catalog's settings."""
     model_def = state.defs[model_type]
     architecture = str(model_def.get("architecture", model_type))
-    params = (params_lookup(model_type, model_def) if params_lookup
-              else params_from_text(str(model_def.get("name", "")), architecture))
+    size_note = ""
+    try:
+        params = (params_lookup(model_type, model_def) if params_lookup
+                  else params_from_text(str(model_def.get("name", "")), architecture))
+    except Exception as exc:  # sizes of missing files are then unknown; the files themselves still count
+        params, size_note = None, f"parameters unknown, so sizes of missing files are not estimated ({exc})"
     builder = _PlanBuilder(state, model_type, params)
+    if size_note:
+        builder.warnings.append(size_note)
     builder.attempt("URLs", builder.main_files)
     builder.attempt("modules", builder.module_files)
     builder.attempt("text encoder", builder.text_encoder)
