@@ -171,7 +171,9 @@ class _PlanBuilder:
         folder = self.model_def.get("text_encoder_folder")
         if folder is not None and not isinstance(folder, str):
             raise DefinitionError(f"text_encoder_folder must be a folder name, not {type(folder).__name__}")
-        if isinstance(folder, str) and folder and ("\0" in folder or not is_relative_down(folder)):
+        if isinstance(folder, str) and "\0" in folder:
+            raise DefinitionError(f"text_encoder_folder {folder!r} contains a NUL byte")
+        if isinstance(folder, str) and folder and not is_relative_down(folder):
             raise DefinitionError(f"text_encoder_folder {folder!r} is not a folder below the checkpoint roots")
         picked = model_filename(self.defs, self.model_type, s.text_encoder_quantization, s.transformer_dtype_policy,
                                 self.state.bf16_supported, urls=urls)
