@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import types
-from pathlib import Path
 
 import pytest
 from hostile import raw_html, within
@@ -416,3 +415,25 @@ def test_the_tab_shows_a_message_instead_of_raising_into_gradio(monkeypatch):
     outputs = handlers["refreshed"](values)
     assert "RuntimeError" in outputs[0] and raw_html(outputs[0]) == []
     assert len(outputs) == len(tab.outputs)
+
+
+# --- found by the property suite (tests/test_hostile_input.py) ----------------------------------
+
+def test_a_model_without_figures_still_gets_every_column(wan):
+    add_t2v(wan)
+    wan.default("a", URLs="ghost")  # an error: no figures
+    analyzer = wan.analyzer()
+    inventory = analyzer.scan()
+    metrics = PerformanceDatabase.default().metrics_for_inventory(inventory, analyzer.state.defs)
+    assert "a" not in metrics and "t2v" in metrics
+    rows = list(csv.DictReader(io.StringIO(render_csv(inventory, metrics=metrics))))
+    assert [r["model_type"] for r in rows] == ["a", "t2v"] and rows[0]["speed"] == "-"
+    assert "SPEED" in render_table(inventory, metrics=metrics)
+
+
+def test_a_url_naming_a_file_no_disk_can_hold_is_an_error_on_that_model(wan):
+    add_t2v(wan)
+    wan.finetune("odd", '{"model": {"architecture": "t2v", "URLs": ["\\ud800"]}}')
+    inventory = scan(wan)
+    assert any("lone surrogate" in e for e in inventory.get("odd").errors)
+    assert inventory.get("t2v").errors == ()

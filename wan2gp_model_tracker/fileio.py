@@ -48,10 +48,22 @@ def loads_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return data
 
 
+def path_problem(path: str) -> str:
+    """Why ``path`` can name no file ("" when it can): os calls raise ValueError on these, not OSError."""
+    if "\0" in path:
+        return "it contains a NUL byte"
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return "it holds characters no file name can hold (a lone surrogate)"
+    return ""
+
+
 def read_json_file(path: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """A JSON file from the user's disk. Raises OSError (and FileNotFoundError) or JSONFileError, nothing else."""
-    if "\0" in path:
-        raise JSONFileError(f"the path {path!r} contains a NUL byte")
+    problem = path_problem(path)
+    if problem:
+        raise JSONFileError(f"the path {path!r} cannot be opened: {problem}")
     with open(path, "rb") as fh:
         raw = fh.read()
     try:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog.base import CatalogProvider, CatalogState
+from .fileio import path_problem
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
 from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
@@ -217,7 +218,7 @@ class ModelAnalyzer:
         if settings is None:
             return ()
         folders = (settings.wan2gp_dir, settings.loras_root, *settings.checkpoint_roots)
-        return tuple(os.path.realpath(f) for f in folders if f and "\0" not in f)
+        return tuple(os.path.realpath(f) for f in folders if f and not path_problem(f))
 
     def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
                      partials: dict[str, IncompleteDownload], trusted: tuple[str, ...] = ()) -> FileRecord:

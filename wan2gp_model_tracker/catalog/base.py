@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .families import FamilyInfo, family_info
-from ..fileio import read_json_file
+from ..fileio import path_problem, read_json_file
 from ..records import CatalogWarning, ScanSettings
 
 CONFIG_FILENAME = "wgp_config.json"
@@ -87,17 +87,17 @@ def checked_checkpoint_paths(paths: Any, origin: str = "checkpoints_paths") -> t
     a NUL byte are dropped.
     """
     if isinstance(paths, str):
-        cleaned = (paths.strip(),) if paths.strip() and "\0" not in paths else ()
+        cleaned = (paths.strip(),) if paths.strip() and not path_problem(paths) else ()
         return cleaned or DEFAULT_CHECKPOINT_PATHS, [
             f"{origin} is a string, not a list of folders; using {list(cleaned or DEFAULT_CHECKPOINT_PATHS)}"]
     if not isinstance(paths, (list, tuple)):
         return DEFAULT_CHECKPOINT_PATHS, [
             f"{origin} is {type(paths).__name__}, not a list of folders; using Wan2GP's default "
             f"{list(DEFAULT_CHECKPOINT_PATHS)}"]
-    warnings = [f"{origin} entry {p!r} is ignored: " + ("it contains a NUL byte" if isinstance(p, str)
+    warnings = [f"{origin} entry {p!r} is ignored: " + (path_problem(p) if isinstance(p, str)
                                                            else "it is not a folder name")
-                for p in paths if not isinstance(p, str) or "\0" in p]
-    return tuple(p.strip() for p in paths if isinstance(p, str) and "\0" not in p and p.strip()), warnings
+                for p in paths if not isinstance(p, str) or path_problem(p)]
+    return tuple(p.strip() for p in paths if isinstance(p, str) and not path_problem(p) and p.strip()), warnings
 
 
 def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) -> WanConfig:
@@ -105,7 +105,7 @@ def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) ->
 
     def text(key: str) -> str:
         value = data.get(key, CONFIG_DEFAULTS[key])
-        if isinstance(value, str) and "\0" not in value:
+        if isinstance(value, str) and not path_problem(value):
             return value
         notes.append(f"{key} in {CONFIG_FILENAME} is not usable text; using {CONFIG_DEFAULTS[key]!r}")
         return CONFIG_DEFAULTS[key]

@@ -21,6 +21,7 @@ from .base import (
     checked_checkpoint_paths,
 )
 from .families import FAMILY_LABELS, FamilyInfo, family_info
+from ..fileio import path_problem
 from ..records import CatalogWarning, ScanSettings
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
@@ -82,7 +83,7 @@ class LiveCatalog:
         def setting(key: str) -> str:
             # The host reads server_config first and falls back to the global of the same name.
             value = server_config.get(key, host.get(key, CONFIG_DEFAULTS[key]))
-            return value if isinstance(value, str) and "\0" not in value else CONFIG_DEFAULTS[key]
+            return value if isinstance(value, str) and not path_problem(value) else CONFIG_DEFAULTS[key]
 
         roots_value, origin = _host_roots(host.get("fl"))
         if roots_value is None:
@@ -163,7 +164,7 @@ class LiveCatalog:
         if not callable(get_lora_dir):
             return None
         folder = get_lora_dir(model_type)
-        if folder is not None and (not isinstance(folder, str) or "\0" in folder):
+        if folder is not None and (not isinstance(folder, str) or path_problem(folder)):
             raise ValueError(f"Wan2GP's get_lora_dir returned {folder!r}, not a folder")
         return folder
 

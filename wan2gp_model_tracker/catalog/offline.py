@@ -16,7 +16,7 @@ from .base import (
     read_config,
 )
 from .families import family_info
-from ..fileio import JSONFileError, read_json_file
+from ..fileio import JSONFileError, path_problem, read_json_file
 from ..records import CatalogWarning, ScanSettings
 
 
@@ -201,6 +201,6 @@ def _plugin_default_folders(wan2gp_dir: str, enabled: tuple[str, ...], warnings:
             continue
         defaults = info.get("defaults") if isinstance(info, dict) else None
         for folder in defaults if isinstance(defaults, list) else [defaults] if isinstance(defaults, str) else []:
-            if isinstance(folder, str) and folder and "\0" not in folder:
+            if isinstance(folder, str) and folder and not path_problem(folder):
                 folders.append(os.path.abspath(os.path.join(wan2gp_dir, "plugins", plugin_id, folder)))
     return folders

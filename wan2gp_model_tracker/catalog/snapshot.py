@@ -16,7 +16,7 @@ from typing import Any
 
 from .base import CatalogState
 from .families import FAMILY_LABELS, FamilyInfo, family_info
-from ..fileio import read_json_file, write_json_atomic
+from ..fileio import path_problem, read_json_file, write_json_atomic
 from ..scan.resolution import LORA_DIR_TOKEN
 
 SNAPSHOT_FILENAME = "model_tracker_snapshot.json"
@@ -77,7 +77,7 @@ def build_snapshot(
 
 def save_snapshot(folder: str, data: dict) -> str:
     path = os.path.join(folder, SNAPSHOT_FILENAME)
-    write_json_atomic(path, data)
+    write_json_atomic(path, data, ensure_ascii=True)  # lone surrogates in a name stay encodable as \\ud800
     return path
 
 
@@ -102,7 +102,8 @@ def load_snapshot(path: str) -> Snapshot | None:
         saved_at=str(data.get("saved_at", "an unknown date")),
         wan2gp_version=str(data.get("wan2gp_version", "")),
         models=models,
-        lora_dirs={k: v for k, v in _str_keyed(data.get("lora_dirs")).items() if isinstance(v, str) and "\0" not in v},
+        lora_dirs={k: v for k, v in _str_keyed(data.get("lora_dirs")).items()
+                   if isinstance(v, str) and not path_problem(v)},
         families=families,
         parents={k: v for k, v in _str_keyed(data.get("parents")).items() if isinstance(v, str)},
     )

@@ -51,13 +51,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading ``'``.
 
-    Numbers stay numbers (``-1.5`` is not a formula); carriage returns become newlines so the
+    Numbers stay numbers (``-1.5`` is not a formula), and so does a lone ``-`` (an empty cell); carriage returns become newlines so the
     csv module quotes the cell instead of letting a bare ``\\r`` end the row.
     """
     if not isinstance(value, str):
         return value
     text = printable(value).replace("\r\n", "\n").replace("\r", "\n")
-    if value.startswith(_FORMULA_STARTS) and not _is_number(value):
+    if value.startswith(_FORMULA_STARTS) and value not in ("-", "+") and not _is_number(value):
         return "'" + text
     return text
 

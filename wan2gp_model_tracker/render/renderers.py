@@ -166,7 +166,10 @@ def table_rows(models: Sequence[ModelRecord], metrics: Mapping[str, Any] | None 
                fits: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
     metrics = metrics or {}
     fits = fits or {}
-    return [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    # Models without figures (a definition Wan2GP cannot load) still get every column.
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    return [row if len(row) == len(columns) else {c: row.get(c, "-") for c in columns} for row in rows]
 
 
 def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None, **extras: Any) -> str:

@@ -101,7 +101,7 @@ class HeaderCache:
 
 def _hub_short_hash(name: str) -> str:
     # huggingface_hub >= 0.25 names the partial file after a hash of "<file>.metadata".
-    return base64.urlsafe_b64encode(hashlib.sha1(name.encode()).digest()).decode()
+    return base64.urlsafe_b64encode(hashlib.sha1(name.encode("utf-8", "surrogatepass")).digest()).decode()
 
 
 def hub_incomplete_name(filename: str, etag: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..catalog.base import CatalogState
 from ..catalog.families import FamilyInfo, family_info
+from ..fileio import path_problem
 from ..records import FileRole
 from .resolution import (
     LORA_DIR_TOKEN,
@@ -171,8 +172,8 @@ class _PlanBuilder:
         folder = self.model_def.get("text_encoder_folder")
         if folder is not None and not isinstance(folder, str):
             raise DefinitionError(f"text_encoder_folder must be a folder name, not {type(folder).__name__}")
-        if isinstance(folder, str) and "\0" in folder:
-            raise DefinitionError(f"text_encoder_folder {folder!r} contains a NUL byte")
+        if isinstance(folder, str) and path_problem(folder):
+            raise DefinitionError(f"text_encoder_folder {folder!r} cannot name a folder: {path_problem(folder)}")
         if isinstance(folder, str) and folder and not is_relative_down(folder):
             raise DefinitionError(f"text_encoder_folder {folder!r} is not a folder below the checkpoint roots")
         picked = model_filename(self.defs, self.model_type, s.text_encoder_quantization, s.transformer_dtype_policy,
@@ -195,8 +196,8 @@ class _PlanBuilder:
             raise DefinitionError("the model's LoRA folder is unknown")
         for entry in entries:
             # The host checks join(lora_dir, basename(entry)) verbatim, "|folder" suffix included.
-            if "\0" in entry:
-                raise DefinitionError(f"LoRA entry {entry!r} contains a NUL byte")
+            if path_problem(entry):
+                raise DefinitionError(f"LoRA entry {entry!r} cannot name a file: {path_problem(entry)}")
             name = os.path.basename(entry)
             estimate = estimate_file_size(name, FileRole.LORA, variant_label(entry), self.params_b)
             self.files.append(PlannedFile(FileRole.LORA, False, entry, name, name, variant_label(entry), estimate,

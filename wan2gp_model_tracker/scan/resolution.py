@@ -13,6 +13,8 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
+from ..fileio import path_problem
+
 MAX_REFERENCE_DEPTH = 10
 LORA_DIR_TOKEN = "%lora_dir"
 
@@ -188,8 +190,9 @@ def is_relative_down(path: str) -> bool:
 
 def local_name(entry: str, lora_dir: str | None = None) -> str:
     """``extract_alternate_path``: the path of an entry relative to a checkpoint root (or absolute)."""
-    if "\0" in entry:
-        raise DefinitionError(f"entry {entry!r} contains a NUL byte, which no file name can hold")
+    problem = path_problem(entry)
+    if problem:
+        raise DefinitionError(f"entry {entry!r} cannot name a file: {problem}")
     if not entry.startswith("http"):
         if "|" in entry:
             raise DefinitionError(f"local path {entry!r} may not contain '|'")
