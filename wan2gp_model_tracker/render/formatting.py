@@ -51,8 +51,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading ``'``.
 
-    Numbers stay numbers (``-1.5`` is not a formula), and so does a lone ``-`` (an empty cell); carriage returns become newlines so the
-    csv module quotes the cell instead of letting a bare ``\\r`` end the row.
+    Numbers stay numbers (``-1.5`` is not a formula), and so does a lone ``-`` (an empty cell);
+    carriage returns become newlines so the csv module quotes the cell instead of letting a
+    bare ``\\r`` end the row.
     """
     if not isinstance(value, str):
         return value
