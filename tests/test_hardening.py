@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import types
+from pathlib import Path
 
 import pytest
 from hostile import raw_html, within
@@ -437,3 +438,44 @@ def test_a_url_naming_a_file_no_disk_can_hold_is_an_error_on_that_model(wan):
     inventory = scan(wan)
     assert any("lone surrogate" in e for e in inventory.get("odd").errors)
     assert inventory.get("t2v").errors == ()
+
+
+def test_the_tab_and_its_export_show_a_lone_surrogate_as_an_escape(wan):
+    import orjson
+
+    from wan2gp_model_tracker.ui.view import Filters, TrackerController, detail_markdown, summary_markdown, table_frame
+
+    add_t2v(wan)
+    wan.finetune("bad", '{"model": {"name": "bad \\ud800", "architecture": "t2v", "URLs": "t2v"}}')
+    controller = TrackerController(wan.catalog())
+    data = controller.data
+    models = list(data.inventory.models)
+    orjson.dumps(table_frame(models, data, None).values.tolist())
+    orjson.dumps(summary_markdown(data, len(models)))
+    orjson.dumps(detail_markdown(data, "bad", None))
+    export = Path(controller.export_markdown(Filters(), details=True))
+    assert "bad \\ud800" in export.read_text(encoding="utf-8")
+
+
+def test_the_plugin_tab_opens_with_a_warning_when_the_host_globals_are_broken(wan, wgp, monkeypatch):
+    from standin_host import StandInHost
+    from test_plugin import clone_repository
+
+    from wan2gp_model_tracker.installer import PLUGIN_ID
+
+    monkeypatch.chdir(wan.root)
+    clone_repository(wan.root / "plugins")
+    host = StandInHost(wan.root / "plugins", monkeypatch)
+    try:
+        plugin = host.load(PLUGIN_ID)
+        host.inject_globals(plugin, vars(wgp))
+        host.build_ui(plugin)
+        wgp.models_def = {**wgp.models_def, 3: {}, "odd": RaisingMapping(), "nulls": {"architecture": "t2v",
+                                                                                     "URLs": None}}
+        wgp.server_config = ["not", "a", "dict"]
+        wgp.fl = types.SimpleNamespace(_checkpoints_paths="ckpts")
+        summary, table = within(20, plugin.on_tab_select, {})[:2]
+        assert "Refresh failed" not in summary and "server\\_config" in summary
+        assert {"t2v", "odd", "nulls", "3"} <= set(table["Model type"])
+    finally:
+        host.close()

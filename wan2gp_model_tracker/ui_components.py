@@ -30,7 +30,8 @@ HELP_TEXT = """
 **Status** follows Wan2GP's own rule for the current quantization settings:
 ✓ **downloaded** — every file a generation loads is on disk;
 ◐ **partial** — some are (or only another quantization of the main weights is);
-✗ **missing** — none of the main weights are. Opening a row lists each file with its path and size.
+✗ **missing** — none of the main weights are; ⚠ **error** — Wan2GP cannot load the definition (the details
+say why). Opening a row lists each file with its path and size.
 
 **Figures**: speed, VRAM and quality come from a curated table with cited sources for the popular models.
 Figures marked `*` are *estimated* from the architecture (parameters × bytes per parameter, default resolution
