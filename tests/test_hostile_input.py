@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 import pytest
 from hostile import raw_html, tree, within
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from standin_host import StandInHost
 from test_plugin import clone_repository
@@ -56,8 +56,9 @@ hostile_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(ANY_CHAR, max_size=
 WEIGHTS = ["a.safetensors", "b_int8.safetensors", "c_fp8.gguf", "te_bf16.safetensors", "lora.safetensors"]
 MODEL_IDS = ["m1", "m2", "m3", "m4"]
 
+weight_url = st.sampled_from(WEIGHTS).map(lambda name: f"{HF}/{name}")
 entry = st.one_of(
-    st.sampled_from(WEIGHTS).map(lambda name: f"{HF}/{name}"),
+    weight_url, weight_url, weight_url,
     st.builds(lambda name, folder: f"{HF}/{name}|{folder}", st.sampled_from(WEIGHTS), hostile_text),
     st.sampled_from(["ckpts/a.safetensors", "../../../../etc/passwd", "/etc/hostname", "a.safetensors"]),
     hostile_text,
@@ -67,19 +68,23 @@ json_value = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
     max_leaves=8,
 )
-url_slot = st.one_of(st.lists(entry, max_size=3), st.sampled_from(MODEL_IDS + ["ghost"]), st.none(), json_value)
+# Mostly plausible slots (so statuses other than "error" come up), sometimes anything at all.
+url_slot = st.one_of(st.lists(weight_url, min_size=1, max_size=3), st.lists(weight_url, min_size=1, max_size=3),
+                     st.lists(entry, max_size=3), st.sampled_from(MODEL_IDS + ["ghost"]), st.none(), json_value)
 definition = st.fixed_dictionaries(
-    {"architecture": st.sampled_from(["t2v", "i2v", "flux", "ltx2_22B", "unknown_arch"]) | json_value},
+    {"architecture": st.sampled_from(["t2v", "i2v", "flux", "ltx2_22B", "unknown_arch"]) | json_value,
+     "URLs": url_slot},
     optional={
-        "name": hostile_text | json_value, "description": hostile_text, "URLs": url_slot, "URLs2": url_slot,
+        "name": hostile_text | json_value, "description": hostile_text, "URLs2": url_slot,
         "modules": st.lists(st.lists(entry, max_size=2) | st.sampled_from(MODEL_IDS) | json_value, max_size=2)
         | url_slot,
         "preload_URLs": url_slot, "VAE_URLs": url_slot, "loras": url_slot, "text_encoder_URLs": url_slot,
         "text_encoder_folder": hostile_text | json_value, "visible": json_value, "group": hostile_text,
     },
 )
+definition_json = definition.map(lambda model: json.dumps({"model": model}))
 definition_text = st.one_of(
-    definition.map(lambda model: json.dumps({"model": model})),
+    definition_json, definition_json, definition_json, definition_json,
     json_value.map(json.dumps),
     st.integers(10, 3000).map(lambda depth: '{"model": {"URLs": ' + "[" * depth + "]" * depth + "}}"),
     st.integers(1, 3).map(lambda n: "[" * (10 ** (n + 2))),
@@ -101,7 +106,7 @@ layout = st.fixed_dictionaries({
     "definitions": st.dictionaries(st.sampled_from(MODEL_IDS) | file_name, definition_text, min_size=1, max_size=5),
     "finetunes": st.dictionaries(st.sampled_from(MODEL_IDS) | file_name, definition_text, max_size=3),
     "config": st.none() | config_text,
-    "weights": st.lists(st.sampled_from(WEIGHTS), max_size=4, unique=True),
+    "weights": st.lists(st.sampled_from(WEIGHTS), max_size=5, unique=True),
     "garbage_weights": st.lists(st.sampled_from(WEIGHTS), max_size=2, unique=True),
     "looping_cache": st.booleans(),
     "snapshot": st.none() | json_value.map(json.dumps) | st.just('{"format": 1, "models": ' + "[" * 3000),
@@ -191,6 +196,8 @@ def test_any_wan2gp_folder_is_scanned_and_rendered_safely(plan):
         metrics = within(20, PerformanceDatabase.default().metrics_for_inventory, inventory, analyzer.state.defs)
         check_outputs(inventory, metrics)
         assert tree(wan.root) == before, "the scan changed the user's folder"
+        for status in sorted({m.status.value for m in inventory.models}):
+            event(f"a model with status {status}")
 
 
 # --- inside Wan2GP: the plugin's callbacks with hostile host globals -------------------------------
@@ -204,9 +211,10 @@ class Raising(dict):
 
 
 host_key = st.sampled_from(MODEL_IDS) | hostile_text | st.integers() | st.none()
-host_definition = definition | json_value | st.just(Raising())
+host_definition = definition | definition | definition | json_value | st.just(Raising())
 host_globals = st.fixed_dictionaries({
-    "models_def": st.dictionaries(host_key, host_definition, max_size=5) | json_value | st.just(Raising(m1={})),
+    "models_def": st.dictionaries(st.sampled_from(MODEL_IDS), definition, min_size=1, max_size=4)
+    | st.dictionaries(host_key, host_definition, max_size=5) | json_value | st.just(Raising(m1={})),
     "server_config": st.dictionaries(hostile_text, json_value, max_size=3) | json_value | st.just(Raising()),
     "roots": st.lists(st.sampled_from(["ckpts", ".", "ck\0pts"]) | hostile_text, max_size=3) | json_value,
     "text_encoder_quantization": json_value,
@@ -246,6 +254,7 @@ def test_the_tab_survives_any_host_globals(live_plugin, values):
     before = {k: v for k, v in tree(wan.root).items() if k not in promised}
     outputs = within(20, plugin.on_tab_select, {})
     assert outputs is not None and len(outputs) == len(plugin.on_tab_outputs)
+    event(f"{len(outputs[1])} table rows" if hasattr(outputs[1], "values") else "no table")
     summary, table = outputs[0], outputs[1]
     assert "Refresh failed" not in summary, summary
     assert raw_html(summary) == []
@@ -288,7 +297,9 @@ def test_install_and_uninstall_change_nothing_but_enabled_plugins(text):
         except InstallError as exc:
             assert str(exc).count("\n") == 0 and "nothing was changed" in str(exc)
             assert tree(wan.root) == before
+            event("refused with a message")
             return
+        event("installed and uninstalled")
         installed = _pairs(config.read_text(encoding="utf-8"))
         plugins = [v for k, v in installed if k == "enabled_plugins"][-1]
         assert PLUGIN_ID in plugins
