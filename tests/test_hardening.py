@@ -387,6 +387,13 @@ def test_csv_rows_survive_carriage_returns_and_formulas_are_neutralised(wan):
     assert names["f1"].startswith("'=") and names["f3"].startswith("'@") and names["f2"] == "a\nb"
 
 
+def test_csv_cells_carry_no_terminal_escape_sequences(wan):
+    add_t2v(wan)
+    wan.finetune("f1", {"model": {"name": "red\x1b[31m\x00", "architecture": "t2v", "URLs": "t2v"}})
+    text = render_csv(scan(wan))
+    assert "\x1b" not in text and "\x00" not in text and "red\\x1b[31m\\x00" in text
+
+
 @pytest.mark.parametrize("argv", [
     ["inventory", "--vram", "nan"], ["inventory", "--vram", "inf"], ["inventory", "--vram", "1e400"],
     ["recommend", "--vram", "12", "--ram", "nan"],

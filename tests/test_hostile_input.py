@@ -332,6 +332,7 @@ def test_a_csv_cell_is_one_cell_and_never_a_formula(text):
     (row,) = list(csv.reader(io.StringIO(out.getvalue())))
     assert len(row) == 2 and row[1] == "next"
     assert not _formula(row[0])
+    assert not any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in row[0])
 
 
 @LIGHT

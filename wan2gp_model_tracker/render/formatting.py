@@ -44,6 +44,8 @@ def terminal_text(text: str) -> str:
     return printable(text).translate(_CONTROL)
 
 
+# CSV keeps line breaks and tabs (quoted cells hold them) but not escape sequences, which a terminal would run.
+_CSV_CONTROL = {c: text for c, text in _CONTROL.items() if chr(c) not in "\n\t"}
 # OWASP's CSV injection advice: a cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,11 +55,11 @@ def csv_cell(value: object) -> object:
 
     Numbers stay numbers (``-1.5`` is not a formula), and so does a lone ``-`` (an empty cell);
     carriage returns become newlines so the csv module quotes the cell instead of letting a
-    bare ``\\r`` end the row.
+    bare ``\\r`` end the row; other control characters are shown as ``\\x..`` escapes.
     """
     if not isinstance(value, str):
         return value
-    text = printable(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = printable(value).replace("\r\n", "\n").replace("\r", "\n").translate(_CSV_CONTROL)
     if value.startswith(_FORMULA_STARTS) and value not in ("-", "+") and not _is_number(value):
         return "'" + text
     return text
