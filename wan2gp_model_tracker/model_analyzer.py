@@ -28,6 +28,7 @@ from .records import (
     ModelRecord,
     ModelStatus,
     OtherVariant,
+    ScanSettings,
 )
 from .scan.resolution import DefinitionError, local_name
 from .scan.sizing import estimate_file_size
@@ -102,6 +103,7 @@ class ModelAnalyzer:
         self._listings = ListingCache()
         self._inventory: Inventory | None = None
         self._state: CatalogState | None = None
+        self._trusted: tuple[str, ...] = ()
         self.last_fs_calls = 0
 
     @classmethod
@@ -117,6 +119,8 @@ class ModelAnalyzer:
             state = self.catalog.load()
         except Exception as exc:  # the provider itself failed: say so in one line
             raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
+        if self._state is None or self._state.settings != state.settings:
+            self._trusted = _trusted_folders(state.settings)
         self._state = state
         warnings = list(state.warnings)
         plans = self._plans_for(state)
@@ -187,7 +191,6 @@ class ModelAnalyzer:
     def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
                 partials: dict[str, IncompleteDownload]) -> ModelRecord:
         model_def = plan.model_def
-        trusted = self._trusted_folders()
         if plan.fatal:
             # Wan2GP cannot load it: its files and sizes would only be guesses, so none are listed.
             status, reason, located = ModelStatus.ERROR, plan.fatal, []
@@ -206,19 +209,11 @@ class ModelAnalyzer:
             visible=model_def.get("visible", True) is not False,
             status=status,
             status_reason=reason,
-            files=tuple(self._file_record(p, info, lookup, partials, trusted) for p, info in located),
+            files=tuple(self._file_record(p, info, lookup, partials, self._trusted) for p, info in located),
             errors=plan.errors,
             warnings=plan.warnings,
             parent_model_type=plan.parent_model_type,
         )
-
-    def _trusted_folders(self) -> tuple[str, ...]:
-        """Where a definition's local paths may point: the install folder, the checkpoint roots, the LoRA root."""
-        settings = self._state.settings if self._state else None
-        if settings is None:
-            return ()
-        folders = (settings.wan2gp_dir, settings.loras_root, *settings.checkpoint_roots)
-        return tuple(os.path.realpath(f) for f in folders if f and not path_problem(f))
 
     def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
                      partials: dict[str, IncompleteDownload], trusted: tuple[str, ...] = ()) -> FileRecord:
@@ -330,6 +325,12 @@ def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
     if not core:
         return ModelStatus.MISSING, "definition error" if plan.errors else "the definition names no main weights"
     return ModelStatus.MISSING, "main weights not downloaded"
+
+
+def _trusted_folders(settings: ScanSettings) -> tuple[str, ...]:
+    """Where a definition's local paths may point: the install folder, the checkpoint roots, the LoRA root."""
+    folders = (settings.wan2gp_dir, settings.loras_root, *settings.checkpoint_roots)
+    return tuple(os.path.realpath(f) for f in folders if f and not path_problem(f))
 
 
 def _outside_warning(planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
