@@ -59,6 +59,13 @@ def path_problem(path: str) -> str:
     return ""
 
 
+def printable(text: str) -> str:
+    """Text that can be encoded as UTF-8: lone surrogates (from a JSON ``\\ud800`` or a non-UTF-8 file
+    name) become visible ``\\udcff`` escapes instead of failing every writer downstream."""
+    text = str(text)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def read_json_file(path: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """A JSON file from the user's disk. Raises OSError (and FileNotFoundError) or JSONFileError, nothing else."""
     problem = path_problem(path)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog.base import CatalogProvider, CatalogState
-from .fileio import path_problem
+from .fileio import path_problem, printable
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
 from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_model
@@ -201,7 +201,7 @@ class ModelAnalyzer:
             model_type=plan.model_type,
             name=name if isinstance(name, str) and name else plan.model_type,
             architecture=str(model_def.get("architecture", plan.model_type)),
-            family=plan.family.label,
+            family=printable(plan.family.label),  # a label for display and filters: always encodable
             output_type=plan.family.output_type,
             description=str(model_def.get("description", "") or ""),
             definition_path=str(model_def.get("path", "") or ""),

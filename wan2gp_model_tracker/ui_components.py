@@ -12,7 +12,6 @@ import gradio as gr
 
 from .render.formatting import printable
 from .render.renderers import md_code
-
 from .ui.view import (
     ALL,
     FIT_CHOICES,

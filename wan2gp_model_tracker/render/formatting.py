@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..fileio import printable as printable  # re-exported: renderers and the UI escape with it
 from ..records import ModelStatus
 
 STATUS_MARKS = {
@@ -24,13 +25,6 @@ def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?"
     value = size_bytes / 1e9
     text = f"{value:.1f} GB" if value >= 0.1 or value == 0 else f"{size_bytes / 1e6:.0f} MB"
     return f"~{text}" if estimate and size_bytes else text
-
-
-def printable(text: str) -> str:
-    """Text that can be encoded as UTF-8: lone surrogates (from a JSON ``\\ud800`` or a non-UTF-8 file
-    name) become visible ``\\udcff`` escapes instead of failing every writer downstream."""
-    text = str(text)
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # Control characters (C0, DEL, C1) and Unicode line/paragraph separators move the cursor, clear
