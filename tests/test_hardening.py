@@ -486,3 +486,10 @@ def test_the_plugin_tab_opens_with_a_warning_when_the_host_globals_are_broken(wa
         assert {"t2v", "odd", "nulls", "3"} <= set(table["Model type"])
     finally:
         host.close()
+
+
+def test_a_text_encoder_folder_outside_the_roots_is_a_warning(wan):
+    wan.default("odd", URLs=[url("a.safetensors")], text_encoder_URLs=[url("te.safetensors")],
+                text_encoder_folder="../../elsewhere")
+    record = scan(wan).get("odd")
+    assert record.errors == () and any("leads outside" in w for w in record.warnings)

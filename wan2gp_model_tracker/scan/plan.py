@@ -175,7 +175,8 @@ class _PlanBuilder:
         if isinstance(folder, str) and path_problem(folder):
             raise DefinitionError(f"text_encoder_folder {folder!r} cannot name a folder: {path_problem(folder)}")
         if isinstance(folder, str) and folder and not is_relative_down(folder):
-            raise DefinitionError(f"text_encoder_folder {folder!r} is not a folder below the checkpoint roots")
+            # Wan2GP joins it to each root as is, so it works, but it reaches outside the checkpoint folders.
+            self.warnings.append(f"text_encoder_folder {folder!r} leads outside the checkpoint folders")
         picked = model_filename(self.defs, self.model_type, s.text_encoder_quantization, s.transformer_dtype_policy,
                                 self.state.bf16_supported, urls=urls)
         if picked:
