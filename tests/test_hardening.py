@@ -493,3 +493,14 @@ def test_a_text_encoder_folder_outside_the_roots_is_a_warning(wan):
                 text_encoder_folder="../../elsewhere")
     record = scan(wan).get("odd")
     assert record.errors == () and any("leads outside" in w for w in record.warnings)
+
+
+def test_an_oversized_definition_file_is_an_error_on_that_model(wan, monkeypatch):
+    from wan2gp_model_tracker import fileio
+
+    monkeypatch.setattr(fileio, "MAX_JSON_BYTES", 1000)  # the real limit is 64 MB; the rule is the same
+    add_t2v(wan)
+    wan.finetune("huge", {"model": {"name": "x" * 2000, "architecture": "t2v", "URLs": "t2v"}})
+    inventory = scan(wan)
+    assert inventory.get("huge").status is ModelStatus.ERROR and "too large" in inventory.get("huge").errors[0]
+    assert inventory.get("t2v").status is ModelStatus.MISSING

@@ -31,6 +31,7 @@ from wan2gp_fixture import HF, WanFolder, wgp_module
 
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors
 from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
+from wan2gp_model_tracker.fit.recommendations import recommend
 from wan2gp_model_tracker.installer import PLUGIN_ID, InstallError, install, uninstall
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import ModelStatus
@@ -41,6 +42,7 @@ from wan2gp_model_tracker.render.renderers import (
     render_csv,
     render_json,
     render_markdown,
+    render_recommendations,
     render_table,
 )
 from wan2gp_model_tracker.ui.view import TrackerData, detail_markdown
@@ -160,6 +162,10 @@ def check_outputs(inventory, metrics) -> None:
     markdown = render_markdown(inventory, metrics=metrics, details=True)
     markdown.encode("utf-8")
     assert raw_html(markdown) == []
+    picks = recommend(inventory, metrics, 12.0, 32.0)
+    json.loads(render_recommendations(picks, "json").encode("utf-8"))
+    assert raw_html(render_recommendations(picks, "markdown")) == []
+    assert not any(unicodedata.category(c) == "Cc" and c != "\n" for c in render_recommendations(picks, "table"))
     hardware = types.SimpleNamespace(default_vram_budget_gb=12.0, ram_total_gb=32.0, summary_lines=lambda: [])
     data_view = TrackerData(inventory, metrics, hardware)
     for model in inventory.models:

@@ -12,6 +12,8 @@ from typing import Any
 # Wan2GP's own files nest a handful of levels; anything far deeper is hostile or corrupt, and
 # would later blow Python's recursion limit in code that walks it (copies, json.dumps, Gradio).
 MAX_JSON_DEPTH = 64
+# Definitions and configs are kilobytes and the tab's snapshot a few megabytes; a larger file is not one of them.
+MAX_JSON_BYTES = 64 * 2**20
 
 
 class JSONFileError(ValueError):
@@ -72,7 +74,9 @@ def read_json_file(path: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if problem:
         raise JSONFileError(f"the path {path!r} cannot be opened: {problem}")
     with open(path, "rb") as fh:
-        raw = fh.read()
+        raw = fh.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise JSONFileError(f"too large to be a Wan2GP file (over {MAX_JSON_BYTES // 2**20} MB)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
