@@ -504,3 +504,27 @@ def test_an_oversized_definition_file_is_an_error_on_that_model(wan, monkeypatch
     inventory = scan(wan)
     assert inventory.get("huge").status is ModelStatus.ERROR and "too large" in inventory.get("huge").errors[0]
     assert inventory.get("t2v").status is ModelStatus.MISSING
+
+
+def nested(depth: int) -> list:
+    value: list = [url("m.safetensors")]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_modules_nested_800_deep_are_an_error_in_a_file(wan):
+    wan.weight("ckpts/a.safetensors")
+    wan.finetune("deep_modules", '{"model": {"architecture": "t2v", "URLs": ["' + url("a.safetensors")
+                 + '"], "modules": ' + json.dumps(nested(800)) + "}}")
+    record = scan(wan).get("deep_modules")
+    assert record.status is ModelStatus.ERROR and "nested deeper" in record.errors[0]
+
+
+def test_modules_nested_800_deep_are_an_error_inside_wan2gp(monkeypatch, tmp_path):
+    definition = {"architecture": "t2v", "URLs": [url("a.safetensors")], "modules": nested(800)}
+    (tmp_path / "ckpts").mkdir()
+    (tmp_path / "ckpts" / "a.safetensors").write_bytes(b"\0" * 16)
+    record = live_scan(monkeypatch, tmp_path, models_def={"deep": definition}).get("deep")
+    assert record.status is not ModelStatus.DOWNLOADED
+    assert any("module 1" in e for e in record.errors)
