@@ -528,3 +528,12 @@ def test_modules_nested_800_deep_are_an_error_inside_wan2gp(monkeypatch, tmp_pat
     record = live_scan(monkeypatch, tmp_path, models_def={"deep": definition}).get("deep")
     assert record.status is not ModelStatus.DOWNLOADED
     assert any("module 1" in e for e in record.errors)
+
+
+def test_a_live_refresh_with_unchanged_definitions_reuses_the_plans(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "wgp", raising=False)
+    host = {"models_def": {"t2v": dict(LIVE_T2V)}, "fl": fake_fl(["ckpts", "."]), "bfloat16_supported": True}
+    analyzer = ModelAnalyzer(LiveCatalog(HostGlobals(host)))
+    first = analyzer.scan().get("t2v")
+    assert analyzer.scan().get("t2v") is first  # copies of the host's definitions must not look like new ones

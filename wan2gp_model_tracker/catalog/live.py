@@ -65,6 +65,7 @@ class LiveCatalog:
     def __init__(self, host: HostGlobals) -> None:
         self.host = host
         self._copies: dict[str, tuple[Any, dict]] = {}
+        self._host_models_def: Any = None  # kept alive so its id cannot be reused by another object
 
     @classmethod
     def from_globals(cls, **host_globals: Any) -> LiveCatalog:
@@ -77,7 +78,9 @@ class LiveCatalog:
         if missing:
             warnings.append(CatalogWarning(
                 f"this Wan2GP does not provide {', '.join(missing)}; the tracker shows what it can", "host"))
-        models_def = _readable_mapping(host.get("models_def"), "models_def", warnings)
+        # The host's own dict identifies the catalog across refreshes; the copy is what gets read.
+        self._host_models_def = host.get("models_def")
+        models_def = _readable_mapping(self._host_models_def, "models_def", warnings)
         server_config = _readable_mapping(host.get("server_config"), "server_config", warnings)
 
         def setting(key: str) -> str:
@@ -112,7 +115,7 @@ class LiveCatalog:
             compute_dtype="bf16" if bf16 else "fp16",
         )
         defs, broken, originals = self._definitions(models_def)
-        token = (id(models_def), tuple(map(id, originals)), settings, bool(bf16))
+        token = (id(self._host_models_def), tuple(map(id, originals)), settings, bool(bf16))
         return CatalogState(
             defs=defs,
             settings=settings,
