@@ -122,3 +122,10 @@ def test_a_plugins_folder_that_cannot_be_written_is_refused_before_the_config_is
     with pytest.raises(InstallError, match="not writable"):
         install(str(wan.root))
     assert tree(wan.root) == before
+
+
+def test_windows_line_endings_and_a_byte_order_mark_survive(wan, config):
+    config.write_bytes(b'\xef\xbb\xbf{\r\n    "profile": 4,\r\n    "enabled_plugins": []\r\n}\r\n')
+    install(str(wan.root))
+    assert config.read_bytes() == (b'\xef\xbb\xbf{\r\n    "profile": 4,\r\n    "enabled_plugins": ["'
+                                   + PLUGIN_ID.encode() + b'"]\r\n}\r\n')

@@ -94,7 +94,7 @@ def _config_edit(wan2gp_dir: str, enable: bool) -> _ConfigEdit | None:
     target = os.path.realpath(path)
     try:
         read_json_file(target)  # the same checks every reader applies (nesting, encoding)
-        with open(target, encoding="utf-8-sig", newline="") as fh:
+        with open(target, encoding="utf-8", newline="") as fh:  # a BOM, if any, is kept
             text = fh.read()
     except FileNotFoundError:
         if not enable:
