@@ -537,3 +537,10 @@ def test_a_live_refresh_with_unchanged_definitions_reuses_the_plans(monkeypatch,
     analyzer = ModelAnalyzer(LiveCatalog(HostGlobals(host)))
     first = analyzer.scan().get("t2v")
     assert analyzer.scan().get("t2v") is first  # copies of the host's definitions must not look like new ones
+
+
+def test_a_config_that_is_a_named_pipe_is_a_warning_not_a_hang(wan):
+    add_t2v(wan)
+    os.mkfifo(wan.root / "wgp_config.json")
+    inventory = scan(wan, 10)
+    assert any("not a regular file" in w.message for w in inventory.warnings)

@@ -73,6 +73,9 @@ def read_json_file(path: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     problem = path_problem(path)
     if problem:
         raise JSONFileError(f"the path {path!r} cannot be opened: {problem}")
+    # A FIFO or device under a JSON name would block the open or never end: only regular files are read.
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise JSONFileError("not a regular file")
     with open(path, "rb") as fh:
         raw = fh.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
