@@ -105,7 +105,7 @@ class LiveCatalog:
         loras_root = setting("loras_root").strip() or CONFIG_DEFAULTS["loras_root"]
         settings = ScanSettings(
             source="live",
-            source_detail=f"Wan2GP {host.get('WanGP_version', '')} (running)".replace("  ", " "),
+            source_detail=f"Wan2GP {_text(host.get('WanGP_version', ''))} (running)".replace("  ", " "),
             wan2gp_dir=wan2gp_dir,
             checkpoint_roots=roots,
             transformer_quantization=setting("transformer_quantization"),
@@ -225,3 +225,7 @@ def _host_roots(fl: Any) -> tuple[Any, str]:
         return getattr(fl, "_checkpoints_paths", None), "fl._checkpoints_paths"
     except Exception:
         return None, ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
