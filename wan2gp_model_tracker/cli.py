@@ -18,6 +18,7 @@ from . import __version__
 from .catalog.base import CatalogProvider
 from .model_analyzer import CatalogUnavailable, ModelAnalyzer
 from .records import Inventory, ModelStatus
+from .render.formatting import terminal_text
 
 if TYPE_CHECKING:
     from .fit.hardware import HardwareInfo
@@ -87,8 +88,20 @@ def _ram(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
     return args.ram
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def _check_finite(args: argparse.Namespace) -> None:
+    """nan, inf and 1e400 parse as floats but are no budget: JSON would carry NaN or Infinity."""
+    for option in ("vram", "ram"):
+        value = getattr(args, option, None)
+        if value is not None and not math.isfinite(value):
+            raise CommandError(f"--{option} must be a finite number of GB, not {value}")
+
+
+def _write(text: str, stream: Any = None) -> None:
+    """Write text that survives any terminal encoding: what cannot be encoded is shown as an escape."""
+    stream = stream or sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = text if text.endswith("\n") else text + "\n"
+    stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
@@ -174,12 +187,12 @@ def _install_action(args: argparse.Namespace, planner, action, verb: str) -> int
     try:
         plan = planner(args.wan2gp)
         if args.dry_run:
-            print(f"Would {verb}:\n{plan.describe()}")
+            _write(f"Would {verb}:\n{plan.describe()}")
             return 0
         action(args.wan2gp)
     except (NotAWan2GPFolder, InstallError, OSError) as exc:
         raise CommandError(str(exc)) from exc
-    print(f"Done ({verb}):\n{plan.describe()}")
+    _write(f"Done ({verb}):\n{plan.describe()}")
     return 0
 
 
@@ -280,9 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_finite(args)
         return args.handler(args)
     except CommandError as exc:
-        print(f"wan2gp-model-tracker: {exc}", file=sys.stderr)
+        _write(f"wan2gp-model-tracker: {terminal_text(str(exc))}", sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

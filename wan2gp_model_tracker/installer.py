@@ -15,7 +15,8 @@ from importlib import resources
 
 from .catalog.base import CONFIG_FILENAME
 from .catalog.offline import NotAWan2GPFolder, is_wan2gp_folder
-from .fileio import write_json_atomic
+from .config_text import ConfigEditError, set_plugin_enabled
+from .fileio import read_json_file, replace_text
 from .catalog.snapshot import SNAPSHOT_FILENAME
 
 PLUGIN_ID = "wan2gp-model-tracker"
@@ -73,22 +74,101 @@ def _folder_size(path: str) -> int:
     return total
 
 
-def _read_config(wan2gp_dir: str) -> tuple[dict | None, str]:
-    path = os.path.join(wan2gp_dir, CONFIG_FILENAME)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        return None, path
-    except (OSError, ValueError) as exc:
-        raise InstallError(f"{path} cannot be read ({exc}); fix or remove it first, nothing was changed") from exc
-    if not isinstance(data, dict):
-        raise InstallError(f"{path} is not a JSON object; nothing was changed")
-    return data, path
-
-
 class InstallError(Exception):
     """Install or uninstall refused, with a one-line reason; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class _ConfigEdit:
+    """The config change an install or uninstall makes: the file's real path and its new text."""
+
+    path: str
+    target: str
+    new_text: str
+    existed: bool
+
+
+def _config_edit(wan2gp_dir: str, enable: bool) -> _ConfigEdit | None:
+    """The edit of ``enabled_plugins``, fully worked out before anything is written (None: nothing to change)."""
+    path = os.path.join(wan2gp_dir, CONFIG_FILENAME)
+    target = os.path.realpath(path)
+    try:
+        read_json_file(target)  # the same checks every reader applies (nesting, encoding)
+        with open(target, encoding="utf-8", newline="") as fh:  # a BOM, if any, is kept
+            text = fh.read()
+    except FileNotFoundError:
+        if not enable:
+            return None
+        text = json.dumps({"enabled_plugins": [PLUGIN_ID]}, indent=4)
+        return _ConfigEdit(path, target, text, existed=False)
+    except (OSError, ValueError) as exc:
+        raise InstallError(f"{path} cannot be read ({exc}); fix or remove it first, nothing was changed") from exc
+    try:
+        new_text = set_plugin_enabled(text, PLUGIN_ID, enable)
+    except ConfigEditError as exc:
+        raise InstallError(f"{path} cannot be edited safely: {exc}; edit enabled_plugins by hand, "
+                           "nothing was changed") from exc
+    return None if new_text is None else _ConfigEdit(path, target, new_text, existed=True)
+
+
+def _writable_folder(folder: str) -> bool:
+    """Whether files can be created in ``folder`` (or in the nearest existing parent that would hold it)."""
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.lexists(folder):
+            return False
+        folder = parent
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _check_writable(edit: _ConfigEdit | None, plugins: str | None) -> None:
+    """Every precondition of the writes to come, checked before the first one."""
+    if plugins is not None and not _writable_folder(plugins):
+        raise InstallError(f"{plugins} is not writable; nothing was changed")
+    if edit is None:
+        return
+    if not _writable_folder(os.path.dirname(edit.target)):
+        raise InstallError(f"the folder of {edit.target} is not writable; nothing was changed")
+    if edit.existed and not os.access(edit.target, os.W_OK):
+        raise InstallError(f"{edit.target} is read-only; nothing was changed")
+
+
+def backup_path(config_path: str) -> str:
+    """The first free backup name: ``<config>.model-tracker.bak``, then ``.model-tracker.2.bak``, ..."""
+    base = config_path[: -len(CONFIG_BACKUP_SUFFIX)] if config_path.endswith(CONFIG_BACKUP_SUFFIX) else config_path
+    candidate, number = base + CONFIG_BACKUP_SUFFIX, 1
+    while os.path.lexists(candidate):
+        number += 1
+        candidate = f"{base}.model-tracker.{number}.bak"
+    return candidate
+
+
+def _back_up(target: str) -> str:
+    """Copy the config beside itself under a new name (never over an earlier backup), same mode and owner."""
+    while True:
+        backup = backup_path(target)
+        try:
+            out = open(backup, "xb")  # noqa: SIM115  # exclusive: a backup appearing meanwhile is kept
+        except FileExistsError:
+            continue
+        with out, open(target, "rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(target, backup)
+        st = os.stat(target)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            with contextlib.suppress(OSError):
+                os.chown(backup, st.st_uid, st.st_gid)
+        return backup
+
+
+def _apply(edit: _ConfigEdit | None) -> None:
+    if edit is None:
+        return
+    if edit.existed:
+        _back_up(edit.target)
+    replace_text(edit.target, edit.new_text)
 
 
 def _check_folder(wan2gp_dir: str) -> str:
@@ -100,10 +180,17 @@ def _check_folder(wan2gp_dir: str) -> str:
 
 def _is_ours(folder: str) -> bool:
     try:
-        with open(os.path.join(folder, "plugin_info.json"), encoding="utf-8") as fh:
-            return json.load(fh).get("name") == plugin_info()["name"]
-    except (OSError, ValueError, AttributeError):
+        info = read_json_file(os.path.join(folder, "plugin_info.json"))
+    except (OSError, ValueError):
         return False
+    return isinstance(info, dict) and info.get("name") == plugin_info()["name"]
+
+
+def _config_steps(edit: _ConfigEdit | None, verb: str) -> list[Step]:
+    if edit is None:
+        return []
+    steps = [Step("back up config", backup_path(edit.target))] if edit.existed else []
+    return steps + [Step(f"{verb} {PLUGIN_ID!r} {'to' if verb == 'add' else 'from'} enabled_plugins", edit.path)]
 
 
 def plan_install(wan2gp_dir: str) -> Plan:
@@ -111,22 +198,19 @@ def plan_install(wan2gp_dir: str) -> Plan:
     target = os.path.join(wan2gp_dir, "plugins", PLUGIN_ID)
     if os.path.exists(target) and not _is_ours(target):
         raise InstallError(f"{target} exists and is not this plugin; nothing was changed")
+    edit = _config_edit(wan2gp_dir, enable=True)
+    _check_writable(edit, os.path.join(wan2gp_dir, "plugins"))
     package = str(resources.files(PACKAGE))
     steps = [Step("replace plugin files" if os.path.exists(target) else "copy plugin files", target,
                   _folder_size(package))]
-    config, config_path = _read_config(wan2gp_dir)
-    enabled = (config or {}).get("enabled_plugins", [])
-    if not isinstance(enabled, list) or PLUGIN_ID not in enabled:
-        if config is not None:
-            steps.append(Step("back up config", config_path + CONFIG_BACKUP_SUFFIX))
-        steps.append(Step(f"add {PLUGIN_ID!r} to enabled_plugins", config_path))
-    return Plan(tuple(steps), ("restart Wan2GP to load the Model Tracker tab",))
+    return Plan(tuple(steps + _config_steps(edit, "add")), ("restart Wan2GP to load the Model Tracker tab",))
 
 
 def install(wan2gp_dir: str) -> Plan:
     """Copy the plugin into ``plugins/`` and enable it; running it twice changes nothing more."""
-    plan = plan_install(wan2gp_dir)
+    plan = plan_install(wan2gp_dir)  # refuses, having written nothing, when any step could not be done
     wan2gp_dir = _check_folder(wan2gp_dir)
+    edit = _config_edit(wan2gp_dir, enable=True)
     plugins = os.path.join(wan2gp_dir, "plugins")
     target = os.path.join(plugins, PLUGIN_ID)
     staging = target + ".new"
@@ -147,7 +231,7 @@ def install(wan2gp_dir: str) -> Plan:
         os.replace(target, old)  # ".bak" folders are never loaded by Wan2GP
     os.replace(staging, target)
     shutil.rmtree(old, ignore_errors=True)
-    _set_enabled(wan2gp_dir, enable=True)
+    _apply(edit)
     return plan
 
 
@@ -160,18 +244,16 @@ def plan_uninstall(wan2gp_dir: str) -> Plan:
             raise InstallError(f"{target} is not this plugin; nothing was changed")
         steps.append(Step("delete plugin folder (code and its saved snapshot, no model files)", target,
                           _folder_size(target)))
-    config, config_path = _read_config(wan2gp_dir)
-    enabled = (config or {}).get("enabled_plugins", [])
-    if isinstance(enabled, list) and PLUGIN_ID in enabled:
-        steps += [Step("back up config", config_path + CONFIG_BACKUP_SUFFIX),
-                  Step(f"remove {PLUGIN_ID!r} from enabled_plugins", config_path)]
+    edit = _config_edit(wan2gp_dir, enable=False)
+    _check_writable(edit, os.path.join(wan2gp_dir, "plugins") if steps else None)
+    steps += _config_steps(edit, "remove")
     return Plan(tuple(steps), ("restart Wan2GP to drop the tab",) if steps else ())
 
 
 def uninstall(wan2gp_dir: str) -> Plan:
     plan = plan_uninstall(wan2gp_dir)
     wan2gp_dir = _check_folder(wan2gp_dir)
-    _set_enabled(wan2gp_dir, enable=False)
+    _apply(_config_edit(wan2gp_dir, enable=False))
     shutil.rmtree(os.path.join(wan2gp_dir, "plugins", PLUGIN_ID), ignore_errors=True)
     return plan
 
@@ -179,19 +261,3 @@ def uninstall(wan2gp_dir: str) -> Plan:
 def _write_text(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-
-
-def _set_enabled(wan2gp_dir: str, enable: bool) -> None:
-    config, path = _read_config(wan2gp_dir)
-    if config is None:
-        if enable:
-            write_json_atomic(path, {"enabled_plugins": [PLUGIN_ID]})
-        return
-    enabled = config.get("enabled_plugins", [])
-    enabled = list(enabled) if isinstance(enabled, list) else []
-    if (PLUGIN_ID in enabled) == enable:
-        return
-    shutil.copy2(path, path + CONFIG_BACKUP_SUFFIX)
-    config["enabled_plugins"] = enabled + [PLUGIN_ID] if enable else [p for p in enabled if p != PLUGIN_ID]
-    # Same layout as Wan2GP's own saves, so the diff is the one changed key.
-    write_json_atomic(path, config, indent=4, ensure_ascii=True)

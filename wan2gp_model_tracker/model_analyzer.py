@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog.base import CatalogProvider, CatalogState
 from .downloads.hub_urls import parse_hub_url
+from .fileio import path_problem, printable
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
 from .scan.download_defs import asset_entries
@@ -31,6 +32,7 @@ from .records import (
     ModelRecord,
     ModelStatus,
     OtherVariant,
+    ScanSettings,
 )
 from .scan.resolution import DefinitionError, local_name
 from .scan.sizing import estimate_file_size
@@ -137,6 +139,7 @@ class ModelAnalyzer:
         self._listings = ListingCache()
         self._inventory: Inventory | None = None
         self._state: CatalogState | None = None
+        self._trusted: tuple[str, ...] = ()
         self.last_fs_calls = 0
 
     @classmethod
@@ -152,6 +155,8 @@ class ModelAnalyzer:
             state = self.catalog.load()
         except Exception as exc:  # the provider itself failed: say so in one line
             raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
+        if self._state is None or self._state.settings != state.settings:
+            self._trusted = _trusted_folders(state.settings)
         self._state = state
         warnings = list(state.warnings)
         plans = self._plans_for(state)
@@ -160,6 +165,10 @@ class ModelAnalyzer:
         if not state.settings.checkpoint_roots:
             warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
                                            "settings"))
+        for root in state.settings.checkpoint_roots:
+            problem = index.folder_problem(root)
+            if problem:
+                warnings.append(CatalogWarning(f"checkpoint folder {root!r} is unusable: {problem}", "settings"))
         shared = self._shared_plan(state, warnings)
         lookup.host_missing = host_missing_assets(state, plans, shared, warnings)
         located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
@@ -218,7 +227,8 @@ class ModelAnalyzer:
                 try:
                     self._plans[model_type] = plan_model(state, model_type, self.params_lookup)
                 except Exception as exc:  # never let one definition stop the scan
-                    self._plans[model_type] = failed_plan(state, model_type, f"could not be resolved: {exc!r}")
+                    self._plans[model_type] = failed_plan(
+                        state, model_type, f"the definition could not be resolved: {type(exc).__name__}: {exc}")
             self._plans_token = state.token
         return self._plans
 
@@ -246,13 +256,17 @@ class ModelAnalyzer:
     def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
                 partials: dict[str, IncompleteDownload]) -> ModelRecord:
         model_def = plan.model_def
-        status, reason = _status(plan, located, lookup)
+        if plan.fatal:
+            # Wan2GP cannot load it: its files and sizes would only be guesses, so none are listed.
+            status, reason, located = ModelStatus.ERROR, plan.fatal, []
+        else:
+            status, reason = _status(plan, located, lookup)
         name = model_def.get("name")
         return ModelRecord(
             model_type=plan.model_type,
             name=name if isinstance(name, str) and name else plan.model_type,
             architecture=str(model_def.get("architecture", plan.model_type)),
-            family=plan.family.label,
+            family=printable(plan.family.label),  # a label for display and filters: always encodable
             output_type=plan.family.output_type,
             description=str(model_def.get("description", "") or ""),
             definition_path=str(model_def.get("path", "") or ""),
@@ -260,7 +274,7 @@ class ModelAnalyzer:
             visible=model_def.get("visible", True) is not False,
             status=status,
             status_reason=reason,
-            files=tuple(self._file_record(p, info, lookup, partials) for p, info in located),
+            files=tuple(self._file_record(p, info, lookup, partials, self._trusted) for p, info in located),
             errors=plan.errors + ((plan.handler_error,) if plan.handler_error else ()),
             warnings=plan.warnings,
             parent_model_type=plan.parent_model_type,
@@ -271,7 +285,8 @@ class ModelAnalyzer:
         )
 
     def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
-                     partials: dict[str, IncompleteDownload]) -> FileRecord:
+                     partials: dict[str, IncompleteDownload], trusted: tuple[str, ...] = ()) -> FileRecord:
+        outside = _outside_warning(planned, info, lookup, trusted)
         others = []
         for alternative in planned.alternatives:
             alt_info = lookup.find(alternative.local, planned.extra_paths)
@@ -292,8 +307,8 @@ class ModelAnalyzer:
         if info is not None:
             problem = self.header_cache.problem(info) if self.check_headers else None
             return FileRecord(status=FileStatus.DOWNLOADED, path=os.path.abspath(info.path), size_bytes=info.size,
-                              size_is_estimate=False, warnings=(problem,) if problem else (), **common)
-        warnings: list[str] = []
+                              size_is_estimate=False, warnings=tuple(w for w in (outside, problem) if w), **common)
+        warnings: list[str] = [outside] if outside else []
         target = lookup.download_target(planned)
         if target in lookup.index.broken_links:
             warnings.append(f"broken link: {target} points to {lookup.index.broken_links[target]}, which is missing")
@@ -395,6 +410,25 @@ def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
     if not core:
         return ModelStatus.MISSING, "definition error" if plan.errors else "the definition names no main weights"
     return ModelStatus.MISSING, "main weights not downloaded"
+
+
+def _trusted_folders(settings: ScanSettings) -> tuple[str, ...]:
+    """Where a definition's local paths may point: the install folder, the checkpoint roots, the LoRA root."""
+    folders = (settings.wan2gp_dir, settings.loras_root, *settings.checkpoint_roots)
+    return tuple(os.path.realpath(f) for f in folders if f and not path_problem(f))
+
+
+def _outside_warning(planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
+                     trusted: tuple[str, ...]) -> str:
+    """A local path that leads out of Wan2GP's folders (``../../etc/passwd``, ``/etc/shadow``) is flagged."""
+    if planned.entry.startswith("http") or not trusted:
+        return ""
+    path = os.path.realpath(info.path if info is not None else lookup.download_target(planned))
+    for folder in trusted:
+        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
+            return ""
+    return (f"local path {planned.entry!r} points outside the Wan2GP folder and its checkpoint folders "
+            f"({path}); check that this definition is one you trust")
 
 
 def _is_finetune(model_def: Mapping[str, Any]) -> bool:

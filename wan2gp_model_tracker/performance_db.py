@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .fit.memory import MemoryInputs
 from .fit.estimator import (
+    NOT_DOCUMENTED,
     QUALITY_TIERS,
     SPEED_TIERS,
     Citation,
@@ -243,6 +244,14 @@ def load_performance_data(text: str | None = None) -> PerformanceData:
     return PerformanceData(data.reference_model, data.sources, entries)
 
 
+def _unavailable_metrics(record: ModelRecord, exc: Exception) -> ModelMetrics:
+    """No figures, and the reason in the notes, for a model whose figures could not be worked out."""
+    reason = f"{type(exc).__name__}: {exc}"[:300]
+    return ModelMetrics(model_type=record.model_type, name=record.name, output_type=record.output_type, tasks=(),
+                        source=NOT_DOCUMENTED, basis="the figures could not be worked out from this definition",
+                        notes=f"figures unavailable ({reason})")
+
+
 def _describe(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors())
 
@@ -290,11 +299,20 @@ class PerformanceDatabase:
                               defs: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, ModelMetrics]:
         """Metrics for every loadable model of a scan (cached between refreshes while nothing changes).
 
-        A definition Wan2GP cannot load gets none: any figure for it would be invented.
+        A definition Wan2GP cannot load gets none: any figure for it would be invented. A model
+        whose figures cannot be worked out (an odd definition the estimator chokes on) gets a
+        record that says so, and the other models keep theirs.
         """
-        return {m.model_type: self.get_metrics(m.model_type, defs.get(m.model_type) if defs else None, m,
-                                               catalog=defs) for m in inventory.models
-                if m.status is not ModelStatus.ERROR}
+        metrics = {}
+        for m in inventory.models:
+            if m.status is ModelStatus.ERROR:
+                continue
+            try:
+                metrics[m.model_type] = self.get_metrics(m.model_type, defs.get(m.model_type) if defs else None, m,
+                                                         catalog=defs)
+            except Exception as exc:  # one model's figures must never fail the whole refresh
+                metrics[m.model_type] = _unavailable_metrics(m, exc)
+        return metrics
 
     def model_params_b(self, model_type: str, model_def: Mapping[str, Any] | None = None) -> float | None:
         """Parameters (billions) of one transformer file, for sizing files not yet downloaded.

@@ -66,7 +66,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             log.exception("Model Tracker: building the tab failed")
             self._tab = None
             try:
-                gr.Markdown(f"⚠ **Model Tracker could not start:** `{type(exc).__name__}: {exc}`. "
+                gr.Markdown(f"⚠ **Model Tracker could not start:** {_code(exc)}. "
                             "Wan2GP itself is unaffected; please report this message.")
             except Exception:
                 log.exception("Model Tracker: even the error message could not be shown")
@@ -100,7 +100,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             return self._tab.render()
         except Exception as exc:  # show the problem in the tab instead of breaking the host's event
             log.exception("Model Tracker: refresh failed")
-            return self._tab.error_outputs(f"⚠ **Refresh failed:** `{type(exc).__name__}: {exc}`")
+            return self._tab.error_outputs(f"⚠ **Refresh failed:** {_code(exc)}")
 
     def on_model_change(self, state: Any, model_type: str) -> None:
         if self._controller is not None:
@@ -126,3 +126,11 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                 self._snapshot_token = state.token
             except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
                 log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)
+
+
+def _code(exc: BaseException) -> str:
+    """An exception as inert, printable Markdown (its text may quote a user's definition)."""
+    from .render.formatting import printable
+    from .render.renderers import md_code
+
+    return printable(md_code(f"{type(exc).__name__}: {exc}"))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
+from .render.formatting import printable
+from .render.renderers import md_code
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
 from .ui.view import (
@@ -27,7 +31,8 @@ HELP_TEXT = """
 **Status** follows Wan2GP's own rule for the current quantization settings:
 ✓ **downloaded** — every file a generation loads is on disk;
 ◐ **partial** — some are (or only another quantization of the main weights is);
-✗ **missing** — none of the main weights are. Opening a row lists each file with its path and size.
+✗ **missing** — none of the main weights are; ⚠ **error** — Wan2GP cannot load the definition (the details
+say why). Opening a row lists each file with its path and size.
 
 **Figures**: speed, VRAM and quality come from a curated table with cited sources for the popular models.
 Figures marked `*` are *estimated* from the architecture (parameters × bytes per parameter, default resolution
@@ -44,12 +49,14 @@ them per output type: video *fast* from 4×, *medium* from 0.75× Wan2.1 t2v 14B
 **⏱ Measured** speeds come from your own outputs: seconds per step scaled to Wan2GP's default workload (832×480,
 81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
 """
-STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing")]
+STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing"),
+                  ("⚠ Error", "error")]
 SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
 QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
 # Fixed widths for the short columns keep "✓ downloaded" on one line; "Best for" takes the rest.
 COLUMN_WIDTHS = ["10%", "16%", "12%", "6%", "8%", "7%", "7%", "8%", "17%", "9%"]
 OUTPUT_CHOICES = [("All", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,6 +87,22 @@ class TrackerTab:
     def error_outputs(self, message: str) -> tuple:
         """A message in the summary, everything else left as it was."""
         return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def _guarded(handler: Callable[..., tuple], count: int, message_at: int) -> Callable[..., tuple]:
+    """A handler that shows its failure as a message in the tab instead of raising into Gradio."""
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> tuple:
+        try:
+            return handler(*args)
+        except Exception as exc:
+            log.exception("Model Tracker: a tab event failed")
+            outputs: list[Any] = [gr.update() for _ in range(count)]
+            outputs[message_at] = printable(f"⚠ **Model Tracker:** {md_code(f'{type(exc).__name__}: {exc}')}")
+            return tuple(outputs)
+
+    return run
 
 
 def build_tab(controller: TrackerController) -> TrackerTab:
@@ -139,12 +162,12 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         models = select_models(data, filters)
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
-        pick_choices = [(f"{m.name} ({m.model_type})", m.model_type) for m in models]
+        pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
         return (
             summary_markdown(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
             table_frame(models, data, filters.vram_budget_gb, filters.ram_budget_gb),
             [m.model_type for m in models],
-            gr.update(choices=[("All", ALL)] + [(f, f) for f in families], value=family_value),
+            gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
             gr.update(choices=pick_choices),
             controller.export_markdown(filters, include_details),
         )
@@ -157,6 +180,9 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         return render(values)
 
     def details_of(model_type: str | None, values: dict) -> tuple:
+        # Choices carry printable model types; map one back to the model it stands for.
+        model_type = next((m.model_type for m in controller.data.inventory.models
+                           if printable(m.model_type) == model_type), model_type)
         model = controller.data.inventory.get(model_type or "")
         label = f"Model details — {model.name}" if model else "Model details"
         filters = filters_from(values)
@@ -170,14 +196,14 @@ def build_tab(controller: TrackerController) -> TrackerTab:
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         shown_types = values[shown]
         model_type = shown_types[row] if isinstance(row, int) and 0 <= row < len(shown_types) else None
-        return (gr.update(value=model_type), *details_of(model_type, values))
+        return (gr.update(value=printable(model_type) if model_type else None), *details_of(model_type, values))
 
     outputs = [summary, table, shown, family, model_pick, export]
-    refresh.click(refreshed, inputs, outputs)
+    refresh.click(_guarded(refreshed, len(outputs), 0), inputs, outputs)
     for widget in inputs:
-        widget.change(render, inputs, outputs, trigger_mode="always_last")
-    table.select(select_row, inputs | {shown}, [model_pick, accordion, details])
-    model_pick.input(show_details, inputs | {model_pick}, [accordion, details])
+        widget.change(_guarded(render, len(outputs), 0), inputs, outputs, trigger_mode="always_last")
+    table.select(_guarded(select_row, 3, 2), inputs | {shown}, [model_pick, accordion, details])
+    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [accordion, details])
 
     def render_current() -> tuple:
         """A rescan shown with the filters last used (host events carry no widget values)."""

@@ -6,7 +6,6 @@ and demo (a small catalog shipped with the package).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .families import FamilyInfo, family_info
+from ..fileio import path_problem, read_json_file
 from ..records import CatalogWarning, ScanSettings
 
 CONFIG_FILENAME = "wgp_config.json"
@@ -118,25 +118,51 @@ class WanConfig:
 
 def clean_checkpoint_paths(paths: Any) -> tuple[str, ...]:
     """``fl.set_checkpoints_paths``: entries stripped, blanks dropped (an empty list stays empty)."""
-    if not isinstance(paths, list):
-        return DEFAULT_CHECKPOINT_PATHS
-    return tuple(p.strip() for p in paths if isinstance(p, str) and p.strip())
+    return checked_checkpoint_paths(paths)[0]
+
+
+def checked_checkpoint_paths(paths: Any, origin: str = "checkpoints_paths") -> tuple[tuple[str, ...], list[str]]:
+    """The checkpoint roots a value gives, and what was wrong with it.
+
+    A plain string is one folder (iterating it would make a root of every letter); anything
+    else that is not a list falls back to Wan2GP's default; entries that are not text or hold
+    a NUL byte are dropped.
+    """
+    if isinstance(paths, str):
+        cleaned = (paths.strip(),) if paths.strip() and not path_problem(paths) else ()
+        return cleaned or DEFAULT_CHECKPOINT_PATHS, [
+            f"{origin} is a string, not a list of folders; using {list(cleaned or DEFAULT_CHECKPOINT_PATHS)}"]
+    if not isinstance(paths, (list, tuple)):
+        return DEFAULT_CHECKPOINT_PATHS, [
+            f"{origin} is {type(paths).__name__}, not a list of folders; using Wan2GP's default "
+            f"{list(DEFAULT_CHECKPOINT_PATHS)}"]
+    warnings = [f"{origin} entry {p!r} is ignored: " + (path_problem(p) if isinstance(p, str)
+                                                           else "it is not a folder name")
+                for p in paths if not isinstance(p, str) or path_problem(p)]
+    return tuple(p.strip() for p in paths if isinstance(p, str) and not path_problem(p) and p.strip()), warnings
 
 
 def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) -> WanConfig:
+    notes = list(warnings)
+
     def text(key: str) -> str:
         value = data.get(key, CONFIG_DEFAULTS[key])
-        return value if isinstance(value, str) else CONFIG_DEFAULTS[key]
+        if isinstance(value, str) and not path_problem(value):
+            return value
+        notes.append(f"{key} in {CONFIG_FILENAME} is not usable text; using {CONFIG_DEFAULTS[key]!r}")
+        return CONFIG_DEFAULTS[key]
 
     plugins = data.get("enabled_plugins", [])
+    roots, root_notes = checked_checkpoint_paths(data.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS)))
+    notes += root_notes
     return WanConfig(
-        checkpoint_paths=clean_checkpoint_paths(data.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS))),
+        checkpoint_paths=roots,
         transformer_quantization=text("transformer_quantization"),
         transformer_dtype_policy=text("transformer_dtype_policy"),
         text_encoder_quantization=text("text_encoder_quantization"),
         loras_root=text("loras_root").strip() or CONFIG_DEFAULTS["loras_root"],
         enabled_plugins=tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
-        warnings=warnings,
+        warnings=tuple(notes),
         memory_profiles=tuple(sorted(host_profiles(data).items())),
     )
 
@@ -145,8 +171,7 @@ def read_config(wan2gp_dir: str) -> WanConfig:
     """Read wgp_config.json the way Wan2GP does, falling back to its defaults key by key."""
     path = os.path.join(wan2gp_dir, CONFIG_FILENAME)
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = read_json_file(path)
     except FileNotFoundError:
         return config_from_dict({})
     except (OSError, ValueError) as exc:

@@ -16,12 +16,14 @@ from typing import Any
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
+    BrokenDefinition,
     CatalogState,
     absolute_roots,
-    clean_checkpoint_paths,
+    checked_checkpoint_paths,
     host_profiles,
 )
 from .families import FAMILY_LABELS, FamilyInfo, family_info
+from ..fileio import path_problem
 from ..records import CatalogWarning, ScanSettings
 from ..scan.download_defs import entries_as_defs, core_shared_fallback
 
@@ -45,12 +47,16 @@ class HostGlobals:
         self._injected = injected
 
     def get(self, name: str, default: Any = None) -> Any:
-        wgp = sys.modules.get("wgp")
-        if wgp is not None and hasattr(wgp, name):
-            return getattr(wgp, name)
-        if isinstance(self._injected, Mapping):
-            return self._injected.get(name, default)
-        value = getattr(self._injected, name, default)
+        """The global's value, or ``default`` when it is absent or reading it raises."""
+        try:
+            wgp = sys.modules.get("wgp")
+            if wgp is not None and hasattr(wgp, name):
+                return getattr(wgp, name)
+            if isinstance(self._injected, Mapping):
+                return self._injected.get(name, default)
+            value = getattr(self._injected, name, default)
+        except Exception:  # a host object that raises on access counts as absent
+            return default
         return default if value is None else value
 
     def missing(self) -> list[str]:
@@ -64,6 +70,8 @@ class LiveCatalog:
 
     def __init__(self, host: HostGlobals) -> None:
         self.host = host
+        self._copies: dict[str, tuple[Any, dict]] = {}
+        self._host_models_def: Any = None  # kept alive so its id cannot be reused by another object
 
     @classmethod
     def from_globals(cls, **host_globals: Any) -> LiveCatalog:
@@ -76,39 +84,44 @@ class LiveCatalog:
         if missing:
             warnings.append(CatalogWarning(
                 f"this Wan2GP does not provide {', '.join(missing)}; the tracker shows what it can", "host"))
-        models_def = host.get("models_def") or {}
-        server_config = host.get("server_config") or {}
+        # The host's own dict identifies the catalog across refreshes; the copy is what gets read.
+        self._host_models_def = host.get("models_def")
+        models_def = _readable_mapping(self._host_models_def, "models_def", warnings)
+        server_config = _readable_mapping(host.get("server_config"), "server_config", warnings)
 
         def setting(key: str) -> str:
             # The host reads server_config first and falls back to the global of the same name.
             value = server_config.get(key, host.get(key, CONFIG_DEFAULTS[key]))
-            return value if isinstance(value, str) else CONFIG_DEFAULTS[key]
+            return value if isinstance(value, str) and not path_problem(value) else CONFIG_DEFAULTS[key]
 
-        fl = host.get("fl")
-        roots_value = getattr(fl, "_checkpoints_paths", None)
+        roots_value, origin = _host_roots(host.get("fl"))
         if roots_value is None:
-            roots_value = server_config.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS))
+            roots_value, origin = server_config.get("checkpoints_paths", list(DEFAULT_CHECKPOINT_PATHS)), \
+                "server_config checkpoints_paths"
         wan2gp_dir = os.getcwd()
-        roots = absolute_roots(wan2gp_dir, clean_checkpoint_paths(list(roots_value)))
+        root_paths, root_notes = checked_checkpoint_paths(roots_value, origin)
+        warnings += [CatalogWarning(note, "host") for note in root_notes]
+        roots = absolute_roots(wan2gp_dir, root_paths)
         te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
         bf16 = host.get("bfloat16_supported")
         if bf16 is None:
             from ..fit.hardware import bf16_supported
 
             bf16 = bf16_supported()
+        loras_root = setting("loras_root").strip() or CONFIG_DEFAULTS["loras_root"]
         settings = ScanSettings(
             source="live",
-            source_detail=f"Wan2GP {host.get('WanGP_version', '')} (running)".replace("  ", " "),
+            source_detail=f"Wan2GP {_text(host.get('WanGP_version', ''))} (running)".replace("  ", " "),
             wan2gp_dir=wan2gp_dir,
             checkpoint_roots=roots,
             transformer_quantization=setting("transformer_quantization"),
             transformer_dtype_policy=setting("transformer_dtype_policy"),
             text_encoder_quantization=te_quant if isinstance(te_quant, str) else "int8",
-            loras_root=os.path.join(wan2gp_dir, str(server_config.get("loras_root", "loras") or "loras")),
+            loras_root=os.path.join(wan2gp_dir, loras_root),
             compute_dtype="bf16" if bf16 else "fp16",
         )
-        defs = {k: v for k, v in models_def.items() if isinstance(v, Mapping)}
-        token = (id(models_def), tuple(map(id, defs.values())), settings, bool(bf16))
+        defs, broken, originals = self._definitions(models_def)
+        token = (id(self._host_models_def), tuple(map(id, originals)), settings, bool(bf16))
         handler_defs = self._handler_defs if callable(host.get("get_model_handler")) else None
         shared_defs = self._shared_defs(warnings)
         return CatalogState(
@@ -117,6 +130,7 @@ class LiveCatalog:
             token=token,
             bf16_supported=bool(bf16),
             warnings=tuple(warnings),
+            broken=tuple(broken),
             lora_dir=self._lora_dir,
             family=self._family,
             parent_model_type=self._parent,
@@ -125,6 +139,40 @@ class LiveCatalog:
             missing_assets=_host_missing_files(),
             memory_profiles=host_profiles(server_config),
         )
+
+    def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:
+        """Plain-dict copies of the host's definitions; one that cannot be read is an error on its model.
+
+        Copies are kept while the host's object stays the same, so caches keyed on the
+        definition object (plans, metrics) survive refreshes.
+        """
+        defs: dict[str, dict] = {}
+        broken: list[BrokenDefinition] = []
+        originals: list[Any] = []
+        copies: dict[str, tuple[Any, dict]] = {}
+        for key, value in models_def.items():
+            if not isinstance(key, str):
+                broken.append(BrokenDefinition(repr(key), "", f"models_def has a key that is not text: {key!r}"))
+                continue
+            if not isinstance(value, Mapping):
+                broken.append(BrokenDefinition(key, "", f"the definition is a {type(value).__name__}, not an object"))
+                continue
+            cached = self._copies.get(key)
+            if cached is not None and cached[0] is value:
+                copy = cached[1]
+            else:
+                try:
+                    value.get("architecture")  # Wan2GP reads definitions with .get; one that raises is unusable
+                    copy = dict(value)
+                except Exception as exc:
+                    message = f"the definition cannot be read: {type(exc).__name__}: {exc}"
+                    broken.append(BrokenDefinition(key, "", message))
+                    continue
+            copies[key] = (value, copy)
+            defs[key] = copy
+            originals.append(value)
+        self._copies = copies
+        return defs, broken, originals
 
     def _handler_defs(self, model_type: str, model_def: dict) -> Any:
         """What Wan2GP's download step asks the family handler for (HOST.md section 4.4)."""
@@ -151,10 +199,21 @@ class LiveCatalog:
 
     def _lora_dir(self, model_type: str) -> str | None:
         get_lora_dir = self.host.get("get_lora_dir")
-        return get_lora_dir(model_type) if callable(get_lora_dir) else None
+        if not callable(get_lora_dir):
+            return None
+        folder = get_lora_dir(model_type)
+        if folder is not None and (not isinstance(folder, str) or path_problem(folder)):
+            raise ValueError(f"Wan2GP's get_lora_dir returned {folder!r}, not a folder")
+        return folder
 
     def _family(self, model_type: str, model_def: dict) -> FamilyInfo:
         guess = family_info(str(model_def.get("architecture", model_type)), model_def)
+        try:
+            return self._host_family(model_type, model_def, guess)
+        except Exception:  # odd host globals (families_infos of another shape, ...): keep the offline guess
+            return guess
+
+    def _host_family(self, model_type: str, model_def: dict, guess: FamilyInfo) -> FamilyInfo:
         get_family = self.host.get("get_model_family")
         family = guess.family
         if callable(get_family):
@@ -194,3 +253,29 @@ def _host_missing_files() -> Callable[[list], Iterable[str]] | None:
         return None
     function = getattr(module, "download_def_missing_files", None)
     return function if callable(function) else None
+
+
+def _readable_mapping(value: Any, name: str, warnings: list[CatalogWarning]) -> Mapping[Any, Any]:
+    """A host dict copied once; a list, or a mapping that raises while read, becomes empty with a warning."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        warnings.append(CatalogWarning(f"Wan2GP's {name} is a {type(value).__name__}, not a dict; ignored", "host"))
+        return {}
+    try:
+        return dict(value.items())
+    except Exception as exc:
+        warnings.append(CatalogWarning(f"Wan2GP's {name} could not be read ({type(exc).__name__}: {exc})", "host"))
+        return {}
+
+
+def _host_roots(fl: Any) -> tuple[Any, str]:
+    """``fl._checkpoints_paths`` (the live roots), or None when the locator has none or it cannot be read."""
+    try:
+        return getattr(fl, "_checkpoints_paths", None), "fl._checkpoints_paths"
+    except Exception:
+        return None, ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from .base import (
     read_config,
 )
 from .families import family_info, handler_adds_text_encoder
+from ..fileio import JSONFileError, path_problem, read_json_file
 from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from ..records import CatalogWarning, ScanSettings
 
@@ -41,12 +41,9 @@ def is_wan2gp_folder(path: str) -> bool:
 
 def _parse_definition_file(path: str) -> _ParsedFile:
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except UnicodeDecodeError as exc:
-        return _ParsedFile(None, {}, f"not UTF-8 text ({exc.reason})")
-    except ValueError as exc:
-        return _ParsedFile(None, {}, f"not valid JSON: {exc}")
+        data = read_json_file(path)
+    except JSONFileError as exc:
+        return _ParsedFile(None, {}, str(exc))
     except OSError as exc:
         return _ParsedFile(None, {}, f"cannot be read: {exc.strerror or exc}")
     if not isinstance(data, dict):
@@ -219,8 +216,7 @@ def _plugin_default_folders(wan2gp_dir: str, enabled: tuple[str, ...], warnings:
     for plugin_id in enabled:
         info_path = os.path.join(wan2gp_dir, "plugins", plugin_id, "plugin_info.json")
         try:
-            with open(info_path, encoding="utf-8") as fh:
-                info = json.load(fh)
+            info = read_json_file(info_path)
         except FileNotFoundError:
             continue
         except (OSError, ValueError) as exc:
@@ -228,6 +224,6 @@ def _plugin_default_folders(wan2gp_dir: str, enabled: tuple[str, ...], warnings:
             continue
         defaults = info.get("defaults") if isinstance(info, dict) else None
         for folder in defaults if isinstance(defaults, list) else [defaults] if isinstance(defaults, str) else []:
-            if isinstance(folder, str) and folder:
+            if isinstance(folder, str) and folder and not path_problem(folder):
                 folders.append(os.path.abspath(os.path.join(wan2gp_dir, "plugins", plugin_id, folder)))
     return folders

@@ -16,12 +16,14 @@ from typing import Any
 
 from .base import CatalogState
 from .families import FAMILY_LABELS, FamilyInfo, family_info
-from ..fileio import write_json_atomic
+from ..fileio import path_problem, read_json_file, write_json_atomic
 from ..scan.download_defs import DownloadDefError, asset_entries, entries_as_defs
 from ..scan.resolution import LORA_DIR_TOKEN
 
 SNAPSHOT_FILENAME = "model_tracker_snapshot.json"
 SNAPSHOT_FORMAT = 1
+# What the snapshot's family entries may say about a model's output; anything else is ignored.
+OUTPUT_TYPES = ("video", "image", "audio")
 # The definition keys that decide which files a model needs, plus what the table displays.
 SLOT_KEYS = (
     "name", "architecture", "description", "group", "visible", "path",
@@ -55,7 +57,7 @@ def slot_view(model_def: Mapping[str, Any]) -> dict:
 def _json_safe(value: Any) -> bool:
     try:
         json.dumps(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return False
     return True
 
@@ -87,7 +89,7 @@ def build_snapshot(
 
 def save_snapshot(folder: str, data: dict) -> str:
     path = os.path.join(folder, SNAPSHOT_FILENAME)
-    write_json_atomic(path, data)
+    write_json_atomic(path, data, ensure_ascii=True)  # lone surrogates in a name stay encodable as \\ud800
     return path
 
 
@@ -95,17 +97,16 @@ def load_snapshot(path: str) -> Snapshot | None:
     """The snapshot at ``path``, or None when it is missing, unreadable or of another format."""
     try:
         st = os.stat(path)
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = read_json_file(path)
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT or not isinstance(data.get("models"), dict):
         return None
     models = {k: v for k, v in data["models"].items() if isinstance(k, str) and isinstance(v, dict)}
     families = {
-        k: (str(v[0]), str(v[1]), str(v[2]))
-        for k, v in (data.get("families") or {}).items()
-        if isinstance(v, list) and len(v) == 3
+        k: (v[0], v[1], v[2] if v[2] in OUTPUT_TYPES else "")
+        for k, v in _str_keyed(data.get("families")).items()
+        if isinstance(v, list) and len(v) == 3 and all(isinstance(part, str) for part in v)
     }
     return Snapshot(
         path=path,
@@ -113,15 +114,17 @@ def load_snapshot(path: str) -> Snapshot | None:
         saved_at=str(data.get("saved_at", "an unknown date")),
         wan2gp_version=str(data.get("wan2gp_version", "")),
         models=models,
-        lora_dirs={k: v for k, v in (data.get("lora_dirs") or {}).items() if isinstance(v, str)},
+        lora_dirs={k: v for k, v in _str_keyed(data.get("lora_dirs")).items()
+                   if isinstance(v, str) and not path_problem(v)},
         families=families,
-        parents={k: v for k, v in (data.get("parents") or {}).items() if isinstance(v, str)},
-        handler_files={k: v for k, v in _dict(data.get("handler_files")).items() if _valid_defs(v)},
+        parents={k: v for k, v in _str_keyed(data.get("parents")).items() if isinstance(v, str)},
+        handler_files={k: v for k, v in _str_keyed(data.get("handler_files")).items() if _valid_defs(v)},
         shared_files=data["shared_files"] if _valid_defs(data.get("shared_files")) else None,
     )
 
 
-def _dict(value: Any) -> dict:
+def _str_keyed(value: Any) -> dict[str, Any]:
+    """A snapshot section as a dict, or empty when a hand-edited file holds something else."""
     return value if isinstance(value, dict) else {}
 
 

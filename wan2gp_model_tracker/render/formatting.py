@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..fileio import printable as printable  # re-exported: renderers and the UI escape with it
 from ..records import ModelRecord, ModelStatus
 
 STATUS_MARKS = {
@@ -35,3 +36,43 @@ def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?"
     else:  # tokenizers and configs: "0 MB" would read as nothing
         text = f"{size_bytes / 1e3:.0f} KB" if size_bytes >= 1e3 else f"{size_bytes} bytes"
     return f"~{text}" if estimate and size_bytes else text
+
+
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators move the cursor, clear
+# the screen or start OSC sequences (hyperlinks, window titles) in a terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {
+    0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def terminal_text(text: str) -> str:
+    """One line of text safe to print: control characters and escape sequences shown as ``\\x..``."""
+    return printable(text).translate(_CONTROL)
+
+
+# CSV keeps line breaks and tabs (quoted cells hold them) but not escape sequences, which a terminal would run.
+_CSV_CONTROL = {c: text for c, text in _CONTROL.items() if chr(c) not in "\n\t"}
+# OWASP's CSV injection advice: a cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading ``'``.
+
+    Numbers stay numbers (``-1.5`` is not a formula), and so does a lone ``-`` (an empty cell);
+    carriage returns become newlines so the csv module quotes the cell instead of letting a
+    bare ``\\r`` end the row; other control characters are shown as ``\\x..`` escapes.
+    """
+    if not isinstance(value, str):
+        return value
+    text = printable(value).replace("\r\n", "\n").replace("\r", "\n").translate(_CSV_CONTROL)
+    if value.startswith(_FORMULA_STARTS) and value not in ("-", "+") and not _is_number(value):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text

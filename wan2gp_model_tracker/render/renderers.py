@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from .formatting import format_gb, status_cell, status_label
-from ..records import FileRecord, Inventory, ModelRecord, ScanSettings, Summary
+from .formatting import csv_cell, format_gb, printable, status_cell, status_label, terminal_text
+from ..records import FileRecord, Inventory, ModelRecord, ModelStatus, ScanSettings, Summary
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
 
@@ -26,10 +27,18 @@ def md_escape(text: str) -> str:
 
 
 def md_code(text: str) -> str:
-    """Text as an inline code span; backslash escapes do not work there, so the fence adapts instead."""
-    text = str(text).replace("\n", " ")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    """Text as an inline code span that no input can close early.
+
+    Backslash escapes do not work inside code spans; instead the fence is one backtick longer
+    than the longest run of backticks in the text (CommonMark ends a span only at a run of
+    exactly the fence's length), and padded with spaces, which the renderer strips again.
+    """
+    text = " ".join(str(text).splitlines()) or " "
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    if longest == 0:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
@@ -143,7 +152,7 @@ def inventory_dict(
 
 
 def render_json(inventory: Inventory, **extras: Any) -> str:
-    return json.dumps(inventory_dict(inventory, **extras), indent=2, ensure_ascii=False)
+    return printable(json.dumps(inventory_dict(inventory, **extras), indent=2, ensure_ascii=False))
 
 
 def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
@@ -161,7 +170,7 @@ def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
         row.update(metrics.table_cells())
     if fit is not None:
         row["fit"] = fit.verdict
-    if model.errors:
+    if model.errors and model.status is not ModelStatus.ERROR:
         row["status"] += " (error)"
     return row
 
@@ -170,7 +179,10 @@ def table_rows(models: Sequence[ModelRecord], metrics: Mapping[str, Any] | None 
                fits: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
     metrics = metrics or {}
     fits = fits or {}
-    return [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    # Models without figures (a definition Wan2GP cannot load) still get every column.
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    return [row if len(row) == len(columns) else {c: row.get(c, "-") for c in columns} for row in rows]
 
 
 def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None, **extras: Any) -> str:
@@ -179,13 +191,14 @@ def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
 def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = None, **extras: Any) -> str:
     """A plain aligned table for terminals, followed by the summary line."""
-    rows = table_rows(inventory.models if models is None else models, **extras)
+    rows = [{k: terminal_text(v) for k, v in row.items()}
+            for row in table_rows(inventory.models if models is None else models, **extras)]
     lines: list[str] = []
     if rows:
         columns = list(rows[0])
@@ -199,7 +212,7 @@ def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = No
     if inventory.shared_files is not None:
         lines.append(shared_tools_line(inventory))
     for warning in inventory.warnings:
-        lines.append(f"note: {warning.message}")
+        lines.append(f"note: {terminal_text(warning.message)}")
     return "\n".join(lines) + "\n"
 
 
@@ -207,6 +220,7 @@ def summary_line(summary: Summary) -> str:
     return (
         f"{summary.total} models: {summary.downloaded} downloaded, {summary.partial} partial, "
         f"{summary.missing} missing"
+        + (f", {summary.errors} unloadable (error)" if summary.errors else "")
         + (f", {summary.with_errors} with errors" if summary.with_errors else "")
         + f". On disk: {format_gb(summary.bytes_on_disk)}. Still to download for all: "
         + format_gb(summary.bytes_to_download, summary.download_is_estimate)
@@ -255,7 +269,8 @@ def render_markdown(
         f"- Source: {md_escape(settings.source_detail)}",
         f"- Checkpoint folders: {', '.join(md_escape(r) for r in settings.checkpoint_roots) or 'none'}",
         f"- Transformer quantization: {md_escape(settings.transformer_quantization or 'bf16')}; "
-        f"dtype policy: {md_escape(settings.transformer_dtype_policy or 'auto')} ({settings.compute_dtype}); "
+        f"dtype policy: {md_escape(settings.transformer_dtype_policy or 'auto')} "
+        f"({md_escape(settings.compute_dtype)}); "
         f"text encoder quantization: {md_escape(settings.text_encoder_quantization)}",
     ]
     if hardware_lines:
@@ -279,7 +294,7 @@ def render_markdown(
             out += ["", *model_detail_markdown(model)]
     if inventory.warnings:
         out += ["", "## Notes", ""] + [f"- {md_escape(w.message)}" for w in inventory.warnings]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
 
 
 COMPLETE_TEXT = {
@@ -306,7 +321,8 @@ def model_detail_markdown(model: ModelRecord) -> list[str]:
         kind = " folder" if f.is_folder else ""
         lines.append(f"- {mark} {f.role.label}{kind}: {md_escape(f.filename)} ({size}) — {md_code(f.path)}")
         lines += [f"  - ⚠ {md_escape(w)}" for w in f.warnings]
-        lines += [f"  - also on disk: {md_escape(v.filename)} ({v.variant or '16-bit'}, {format_gb(v.size_bytes)})"
+        lines += [f"  - also on disk: {md_escape(v.filename)} ({md_escape(v.variant or '16-bit')}, "
+                  f"{format_gb(v.size_bytes)})"
                   for v in f.other_variants]
     lines += [f"- error: {md_escape(e)}" for e in model.errors]
     lines += [f"- note: {md_escape(w)}" for w in model.warnings]
@@ -336,9 +352,9 @@ def recommendations_dict(result: Any) -> dict[str, Any]:
 def render_recommendations(result: Any, fmt: str = "table") -> str:
     """Recommendations per task (from recommendations.recommend) as text, Markdown or JSON."""
     if fmt == "json":
-        return json.dumps(recommendations_dict(result), indent=2, ensure_ascii=False)
+        return printable(json.dumps(recommendations_dict(result), indent=2, ensure_ascii=False))
     markdown = fmt == "markdown"
-    esc = md_escape if markdown else str
+    esc = md_escape if markdown else terminal_text
     ram = f", {result.ram_gb:g} GB RAM" if result.ram_gb else ""
     lines = [f"{'# ' if markdown else ''}Best models for {result.vram_budget_gb:g} GB of VRAM{ram}", ""]
     for group in result.groups:
@@ -370,4 +386,4 @@ def render_recommendations(result: Any, fmt: str = "table") -> str:
         lines.append(f"{'## ' if markdown else ''}Suggestions")
         lines += [f"{'-' if markdown else ' '} {esc(s.title)}: {esc(s.detail)} (source: {esc(s.source)})"
                   for s in result.suggestions]
-    return "\n".join(lines).rstrip() + "\n"
+    return printable("\n".join(lines).rstrip() + "\n")

@@ -18,6 +18,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from ..fileio import path_problem
+
 # Wan2GP checks existence with os.path.isfile, which follows the filesystem's case rules.
 CASE_INSENSITIVE_FS = sys.platform in ("win32", "darwin")
 # A listing taken this soon after the folder last changed is not reused: coarse timestamps
@@ -88,6 +90,10 @@ class DiskIndex:
 
     def _read(self, folder: str) -> _Listing | None:
         self.fs_calls += 1
+        problem = path_problem(folder)
+        if problem:  # os.stat would raise ValueError; the definition or config is at fault, not the disk
+            self.warnings.append(f"Cannot read folder {folder!r}: {problem}")
+            return None
         try:
             mtime = os.stat(folder).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
@@ -125,6 +131,18 @@ class DiskIndex:
         listing = self._listing(folder)
         return listing.subfolders(prefix) if listing else ()
 
+    def folder_problem(self, folder: str) -> str:
+        """Why ``folder`` cannot serve as a checkpoint root ("" when it is a readable folder)."""
+        if self._listing(folder) is not None:
+            return ""
+        if path_problem(folder):
+            return path_problem(folder)
+        if os.path.isfile(folder):
+            return "it is a file, not a folder"
+        if not os.path.lexists(folder):
+            return "it does not exist"
+        return "it cannot be read as a folder"
+
     def folder_exists(self, folder: str) -> bool:
         parent, name = os.path.split(os.path.normpath(folder))
         if not name or name in (".", ".."):
@@ -159,6 +177,8 @@ class DiskIndex:
         return self.file(folder or ".", name)
 
     def _lookup(self, folder: str, name: str) -> FileInfo | None:
+        if path_problem(name):
+            return None
         if not name or "/" in name or (os.sep != "/" and os.sep in name):
             sub, name = os.path.split(os.path.join(folder, name))
             return self.file(sub, name) if name else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import struct
 import threading
@@ -16,10 +15,17 @@ import time
 from datetime import datetime
 
 from .disk_index import DiskIndex, FileInfo
+from ..fileio import loads_json
 from ..records import IncompleteDownload
 
 # A safetensors header is a few hundred KB even for 20B models; anything far larger is corrupt.
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
+# A valid header is an object of tensor objects holding lists: three levels.
+_MAX_HEADER_DEPTH = 8
+# huggingface_hub's download cache is flat; Wan2GP's staging adds a level or two. Deeper trees
+# (or links that loop) are not download caches and are not walked further.
+_MAX_CACHE_DEPTH = 6
+_MAX_CACHE_FOLDERS = 256
 _GGUF_MAGIC = b"GGUF"
 # An .incomplete file written to within this many seconds is treated as a download in flight.
 IN_PROGRESS_SECONDS = 120
@@ -36,10 +42,10 @@ def safetensors_problem(path: str, size: int) -> str | None:
             (header_len,) = struct.unpack("<Q", head)
             if header_len > _MAX_HEADER_BYTES or header_len + 8 > size:
                 return "truncated or corrupt: the safetensors header is longer than the file"
-            header = json.loads(fh.read(header_len))
+            header = loads_json(fh.read(header_len), max_depth=_MAX_HEADER_DEPTH)
     except OSError as exc:
         return f"cannot read file: {exc.strerror or exc}"
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         return "unreadable safetensors header (not valid JSON)"
     if not isinstance(header, dict):
         return "unreadable safetensors header (not a JSON object)"
@@ -95,7 +101,7 @@ class HeaderCache:
 
 def _hub_short_hash(name: str) -> str:
     # huggingface_hub >= 0.25 names the partial file after a hash of "<file>.metadata".
-    return base64.urlsafe_b64encode(hashlib.sha1(name.encode()).digest()).decode()
+    return base64.urlsafe_b64encode(hashlib.sha1(name.encode("utf-8", "surrogatepass")).digest()).decode()
 
 
 def hub_incomplete_name(filename: str, etag: str) -> str:
@@ -109,14 +115,24 @@ def _download_caches(index: DiskIndex, root: str) -> list[str]:
     Files in a Hugging Face sub-folder are fetched into a temporary ``_temp...`` folder of the
     target directory and moved afterwards, so an interrupted one leaves its partial file there.
     """
-    pending = [os.path.join(root, HF_DOWNLOAD_CACHE)]
-    pending += [os.path.join(root, name, HF_DOWNLOAD_CACHE) for name in index.subfolders(root, "_temp")]
-    found = []
-    while pending:
-        folder = pending.pop()
+    pending = [(os.path.join(root, HF_DOWNLOAD_CACHE), 0)]
+    pending += [(os.path.join(root, name, HF_DOWNLOAD_CACHE), 0) for name in index.subfolders(root, "_temp")]
+    found: list[str] = []
+    visited: set[tuple[int, int]] = set()
+    while pending and len(found) < _MAX_CACHE_FOLDERS:
+        folder, depth = pending.pop()
+        try:
+            st = os.stat(folder)
+        except (OSError, ValueError):
+            continue
+        if (st.st_dev, st.st_ino) in visited:  # a link back to a folder already walked
+            continue
+        visited.add((st.st_dev, st.st_ino))
         if index.names(folder):
             found.append(folder)
-            pending += [os.path.join(folder, name) for name in index.subfolders(folder)]
+            if depth < _MAX_CACHE_DEPTH:
+                pending += [(os.path.join(folder, name), depth + 1) for name in index.subfolders(folder)
+                            if not os.path.islink(os.path.join(folder, name))]
     return found
 
 

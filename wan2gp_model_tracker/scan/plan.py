@@ -15,16 +15,19 @@ from typing import Any
 
 from ..catalog.base import CatalogState
 from ..catalog.families import FamilyInfo, family_info
+from ..fileio import path_problem
 from ..records import FileRole
 from .download_defs import AssetEntry, DownloadDefError, asset_entries
 from .resolution import (
     LORA_DIR_TOKEN,
     DefinitionError,
+    UnresolvableReference,
     as_list,
     local_name,
     model_filename,
     module_url_lists,
     pick_variant,
+    is_relative_down,
     recursive_prop,
     transformer_dtype,
     variant_label,
@@ -79,6 +82,8 @@ class ModelPlan:
     handler_files_known: bool = False
     # A failing family handler: an error on the model that, like Wan2GP's own rule, never changes its status.
     handler_error: str = ""
+    # Why Wan2GP cannot load this definition at all (an unresolvable reference); "" when it can.
+    fatal: str = ""
 
 
 class _Unknown(Exception):
@@ -98,11 +103,16 @@ class _PlanBuilder:
         self.errors: list[str] = []
         self.candidates: list[str] = []
         self.secondary_blocked = ""
+        self.fatal = ""
+        self.warnings: list[str] = []
         self._lora_dir: list[str | None] = []
 
     def attempt(self, slot: str, action: Callable[[], None]) -> None:
         try:
             action()
+        except UnresolvableReference as exc:
+            self.errors.append(f"{slot}: {exc}")
+            self.fatal = self.fatal or f"Wan2GP cannot load this definition: {slot}: {exc}"
         except DefinitionError as exc:
             self.errors.append(f"{slot}: {exc}")
 
@@ -137,6 +147,8 @@ class _PlanBuilder:
         for submodel, role, key in ((1, FileRole.TRANSFORMER, "URLs"), (2, FileRole.TRANSFORMER2, "URLs2")):
             if submodel == 2 and "URLs2" not in self.model_def:
                 continue
+            if key in self.model_def and self.model_def[key] is None:
+                self.warnings.append(f"{key} is null: the definition names no weights there")
             entries = recursive_prop(self.defs, self.model_type, key)
             if not isinstance(entries, list):
                 raise DefinitionError(f"{key} must be a list of URLs or a model id, not {type(entries).__name__}")
@@ -161,23 +173,31 @@ class _PlanBuilder:
             else:
                 raise DefinitionError(f"module {number} is neither a URL list, a module id nor a URLs/URLs2 pair")
             for urls in lists:
+                _require_text_list(f"module {number}", urls)
                 picked = pick_variant(urls, s.transformer_quantization, dtype)
                 if picked:
                     self.add(FileRole.MODULE, False, picked, urls)
 
     def text_encoder(self) -> None:
         s = self.state.settings
-        urls = as_list(recursive_prop(self.defs, self.model_type, "text_encoder_URLs"))
+        urls = _require_text_list("text_encoder_URLs", recursive_prop(self.defs, self.model_type, "text_encoder_URLs"))
         folder = self.model_def.get("text_encoder_folder")
+        if folder is not None and not isinstance(folder, str):
+            raise DefinitionError(f"text_encoder_folder must be a folder name, not {type(folder).__name__}")
+        if isinstance(folder, str) and path_problem(folder):
+            raise DefinitionError(f"text_encoder_folder {folder!r} cannot name a folder: {path_problem(folder)}")
+        if isinstance(folder, str) and folder and not is_relative_down(folder):
+            # Wan2GP joins it to each root as is, so it works, but it reaches outside the checkpoint folders.
+            self.warnings.append(f"text_encoder_folder {folder!r} leads outside the checkpoint folders")
         picked = model_filename(self.defs, self.model_type, s.text_encoder_quantization, s.transformer_dtype_policy,
                                 self.state.bf16_supported, urls=urls)
         if picked:
             extra = (folder,) if isinstance(folder, str) and folder else ()
             self.add(FileRole.TEXT_ENCODER, False, picked, urls, extra)
 
-    def listed(self, role: FileRole, values: Any) -> None:
-        for entry in as_list(values):
-            if isinstance(entry, str) and entry:
+    def listed(self, role: FileRole, key: str, values: Any) -> None:
+        for entry in _require_text_list(key, values):
+            if entry:
                 self.add(role, False, entry)
 
     def handler_files(self) -> None:
@@ -189,7 +209,7 @@ class _PlanBuilder:
             self.files.append(plan_asset(asset))
 
     def loras(self) -> None:
-        entries = [e for e in as_list(recursive_prop(self.defs, self.model_type, "loras")) if isinstance(e, str) and e]
+        entries = [e for e in _require_text_list("loras", recursive_prop(self.defs, self.model_type, "loras")) if e]
         if not entries:
             return
         folder = self.lora_dir()
@@ -197,6 +217,8 @@ class _PlanBuilder:
             raise DefinitionError("the model's LoRA folder is unknown")
         for entry in entries:
             # The host checks join(lora_dir, basename(entry)) verbatim, "|folder" suffix included.
+            if path_problem(entry):
+                raise DefinitionError(f"LoRA entry {entry!r} cannot name a file: {path_problem(entry)}")
             name = os.path.basename(entry)
             estimate = estimate_file_size(name, FileRole.LORA, variant_label(entry), self.params_b)
             self.files.append(PlannedFile(FileRole.LORA, False, entry, name, name, variant_label(entry), estimate,
@@ -207,15 +229,21 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     """The files Wan2GP would check for ``model_type`` under the catalog's settings."""
     model_def = state.defs[model_type]
     architecture = str(model_def.get("architecture", model_type))
-    params = (params_lookup(model_type, model_def) if params_lookup
-              else params_from_text(str(model_def.get("name", "")), architecture))
+    size_note = ""
+    try:
+        params = (params_lookup(model_type, model_def) if params_lookup
+                  else params_from_text(str(model_def.get("name", "")), architecture))
+    except Exception as exc:  # sizes of missing files are then unknown; the files themselves still count
+        params, size_note = None, f"parameters unknown, so sizes of missing files are not estimated ({exc})"
     builder = _PlanBuilder(state, model_type, params)
+    if size_note:
+        builder.warnings.append(size_note)
     builder.attempt("URLs", builder.main_files)
     builder.attempt("modules", builder.module_files)
     builder.attempt("text encoder", builder.text_encoder)
     builder.attempt("preload_URLs", lambda: builder.listed(
-        FileRole.PRELOAD, recursive_prop(state.defs, model_type, "preload_URLs")))
-    builder.attempt("VAE_URLs", lambda: builder.listed(FileRole.VAE, model_def.get("VAE_URLs")))
+        FileRole.PRELOAD, "preload_URLs", recursive_prop(state.defs, model_type, "preload_URLs")))
+    builder.attempt("VAE_URLs", lambda: builder.listed(FileRole.VAE, "VAE_URLs", model_def.get("VAE_URLs")))
     builder.attempt("loras", builder.loras)
     handler_error = ""
     known = state.handler_defs is not None
@@ -228,7 +256,7 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
             handler_error = f"family handler files: {exc}"
         except Exception as exc:  # the host's handler may raise anything; only its own files are lost
             handler_error = f"family handler files: query_model_files failed ({type(exc).__name__}: {exc})"
-    warnings = list(state.model_notes.get(model_type, ()))
+    warnings = list(state.model_notes.get(model_type, ())) + builder.warnings + _identity_warnings(model_def)
     warnings += [f"the definition sets {key!r}: Wan2GP builds these weights itself instead of downloading them"
                  for key in ("source", "source2") if model_def.get(key)]
     if builder.secondary_blocked:
@@ -238,7 +266,7 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
     return ModelPlan(model_type, model_def, family, parent, params, _dedupe(builder.files),
                      tuple(builder.candidates), tuple(builder.errors), tuple(warnings), builder.secondary_blocked,
                      handler_files_known=known and not handler_error,
-                     handler_error=handler_error)
+                     handler_error=handler_error, fatal=builder.fatal)
 
 
 def plan_asset(asset: AssetEntry) -> PlannedFile:
@@ -250,10 +278,31 @@ def plan_asset(asset: AssetEntry) -> PlannedFile:
 
 
 def failed_plan(state: CatalogState, model_type: str, message: str) -> ModelPlan:
-    model_def = state.defs[model_type]
-    architecture = str(model_def.get("architecture", model_type))
-    return ModelPlan(model_type, model_def, family_info(architecture, dict(model_def)), architecture, None,
-                     (), (), (message,), ())
+    """The plan of a definition that broke the planner itself: nothing about it can be trusted."""
+    model_def = state.defs.get(model_type)
+    model_def = model_def if isinstance(model_def, dict) else {}
+    try:
+        architecture = str(model_def.get("architecture", model_type))
+        family = family_info(architecture, dict(model_def))
+    except Exception:  # the definition is what failed; fall back to what needs none of it
+        architecture, family = model_type, family_info(model_type, {})
+    return ModelPlan(model_type, model_def, family, architecture, None, (), (), (message,), (), fatal=message)
+
+
+def _require_text_list(key: str, value: Any) -> list[str]:
+    """A URL-list slot as the host iterates it; anything but text entries is an error, not an empty slot."""
+    entries = as_list(value)
+    if isinstance(value, dict) or any(not isinstance(e, str) for e in entries):
+        kinds = sorted({type(e).__name__ for e in entries if not isinstance(e, str)} or {type(value).__name__})
+        raise DefinitionError(f"{key} must be a list of URLs or file names, but holds {', '.join(kinds)}")
+    return entries
+
+
+def _identity_warnings(model_def: Mapping[str, Any]) -> list[str]:
+    """Identity keys of the wrong type: the tracker shows the model type instead, and says so."""
+    return [f"{key!r} is {type(model_def[key]).__name__}, not text; Wan2GP expects text here"
+            for key in ("name", "architecture", "description")
+            if key in model_def and model_def[key] is not None and not isinstance(model_def[key], str)]
 
 
 def _dedupe(files: list[PlannedFile]) -> tuple[PlannedFile, ...]:

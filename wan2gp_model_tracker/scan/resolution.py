@@ -13,6 +13,8 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
+from ..fileio import path_problem
+
 MAX_REFERENCE_DEPTH = 10
 LORA_DIR_TOKEN = "%lora_dir"
 
@@ -21,18 +23,22 @@ class DefinitionError(Exception):
     """A definition Wan2GP could not resolve; the message is meant for the user."""
 
 
+class UnresolvableReference(DefinitionError):
+    """A circular, too long or dangling reference to another model: Wan2GP raises, so it cannot load the model."""
+
+
 def recursive_prop(
     defs: Mapping[str, dict], model_type: str, prop: str, sub_prop_name: str | None = None
 ) -> Any:
     """``get_model_recursive_prop``: a property, following string references to other models."""
-    stack: list[str] = [model_type]
+    chain: list[str] = [model_type]
     current = model_type
     while True:
         model_def = defs.get(current)
         if model_def is None:
             if current == model_type:
-                raise DefinitionError(f"unknown model type {current!r}")
-            raise DefinitionError(f"{prop} of {stack[-2]!r} refers to unknown model {current!r}")
+                raise UnresolvableReference(f"unknown model type {current!r}")
+            raise UnresolvableReference(f"{prop} of {chain[-2]!r} refers to unknown model {current!r}")
         value = model_def.get(prop)
         if value is None:
             return []
@@ -48,10 +54,28 @@ def recursive_prop(
             value = value[sub_prop_name]
         if not isinstance(value, str):
             return value
-        if len(stack) > MAX_REFERENCE_DEPTH:
-            raise DefinitionError(f"circular reference in {prop}: {' -> '.join(stack + [value])}")
-        stack.append(value)
+        _check_hop(prop, chain, value)
+        chain.append(value)
         current = value
+
+
+def _check_hop(prop: str, chain: list[str], target: str) -> None:
+    """Raise where Wan2GP raises before following one more string reference.
+
+    How the host counts (HOST.md section 5.1): ``get_model_recursive_prop`` and
+    ``get_model_filename`` each start with an empty ``stack``, test ``len(stack) > 10`` before
+    following a string, then recurse with ``stack + [target]``. After k hops the stack holds k
+    names, so hops 1 to 11 are followed and the 12th raises "Circular Reference": a chain of 12
+    definitions resolves, a chain of 13 does not. ``chain`` here also holds the starting model,
+    hence ``len(chain) - 1`` hops so far. A real cycle raises in the host too, after going round.
+    """
+    hops = len(chain) - 1
+    if target in chain:
+        raise UnresolvableReference(f"circular reference in {prop}: {' -> '.join(chain + [target])}")
+    if hops > MAX_REFERENCE_DEPTH:
+        raise UnresolvableReference(
+            f"{prop} reference chain is longer than the {MAX_REFERENCE_DEPTH + 1} hops Wan2GP follows "
+            f"(Wan2GP reports it as a circular reference): {' -> '.join(chain + [target])}")
 
 
 def transformer_dtype(defs: Mapping[str, dict], model_type: str, policy: str, bf16_supported: bool) -> str:
@@ -121,22 +145,22 @@ def model_filename(
 ) -> str:
     """``get_model_filename``: the entry picked for a submodel, or for an explicit URL list."""
     current = model_type
-    seen = [model_type]
+    chain = [model_type]
+    key = "URLs" if submodel_no <= 1 else f"URLs{submodel_no}"
     while urls is None:
         model_def = defs.get(current)
         if model_def is None:
             if current == model_type:
                 return ""
-            raise DefinitionError(f"URLs of {seen[-2]!r} refers to unknown model {current!r}")
-        key = "URLs" if submodel_no <= 1 else f"URLs{submodel_no}"
+            raise UnresolvableReference(f"{key} of {chain[-2]!r} refers to unknown model {current!r}")
         value = model_def.get(key, [])
         if isinstance(value, str):
-            if len(seen) > MAX_REFERENCE_DEPTH:
-                raise DefinitionError(f"circular reference in {key}: {' -> '.join(seen + [value])}")
-            seen.append(value)
+            _check_hop(key, chain, value)
+            chain.append(value)
             current = value
             continue
-        urls = value
+        # "URLs": null names no weights; without this the loop would wait forever for a value.
+        urls = [] if value is None else value
     choices = urls if isinstance(urls, list) else [urls]
     if not all(isinstance(c, str) for c in choices):
         raise DefinitionError(f"the URL list of {current!r} holds something other than text")
@@ -166,6 +190,9 @@ def is_relative_down(path: str) -> bool:
 
 def local_name(entry: str, lora_dir: str | None = None) -> str:
     """``extract_alternate_path``: the path of an entry relative to a checkpoint root (or absolute)."""
+    problem = path_problem(entry)
+    if problem:
+        raise DefinitionError(f"entry {entry!r} cannot name a file: {problem}")
     if not entry.startswith("http"):
         if "|" in entry:
             raise DefinitionError(f"local path {entry!r} may not contain '|'")

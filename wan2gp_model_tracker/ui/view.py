@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED
-from ..render.formatting import format_gb, status_cell, status_label
+from ..render.formatting import format_gb, printable, status_cell, status_label
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from ..downloads.hub import HubSizes
 from ..model_analyzer import ModelAnalyzer
@@ -229,6 +229,7 @@ def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
         download_cell(model),
         figures.get("best for", ""),
     ]
+    cells = [printable(cell) for cell in cells]  # lone surrogates would make Gradio's JSON reply fail
     data._cells[model.model_type] = (model, metrics, cells)
     return cells
 
@@ -251,7 +252,8 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
     hw = data.hardware
     lines = [
         f"**{summary.total} models** · ✓ {summary.downloaded} downloaded · ◐ {summary.partial} partial · "
-        f"✗ {summary.missing} missing" + (f" · ⚠ {summary.with_errors} with errors" if summary.with_errors else "")
+        f"✗ {summary.missing} missing" + (f" · ⚠ {summary.errors} error" if summary.errors else "")
+        + (f" · ⚠ {summary.with_errors} with errors" if summary.with_errors else "")
         + f" · showing {shown}",
         f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
         f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
@@ -268,7 +270,7 @@ def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = No
     lines += [f"⚠ {md_escape(w.message)}" for w in warnings[:3]]
     if len(warnings) > 3:
         lines.append(f"⚠ and {len(warnings) - 3} more notes (see the Markdown export)")
-    return "  \n".join(lines)
+    return printable("  \n".join(lines))
 
 
 def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
@@ -294,7 +296,7 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None,
     metrics = data.metrics.get(model_type)
     fit = data.fits(budget_gb, ram_gb).get(model_type)
     out = [f"Architecture {md_code(model.architecture)} · family {md_escape(model.family)} · output "
-           f"{model.output_type}" + (" · finetune" if model.is_finetune else "") +
+           f"{md_escape(model.output_type)}" + (" · finetune" if model.is_finetune else "") +
            (f" · defined in {md_code(model.definition_path)}" if model.definition_path else "")]
     if model.description:
         out += ["", md_escape(model.description)]
@@ -323,7 +325,7 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None,
         out += ["", "**Faster alternatives:**", "", *_alternatives(data, metrics.similar_faster)]
     if metrics is not None and metrics.similar_higher_quality:
         out += ["", "**Higher-quality alternatives:**", "", *_alternatives(data, metrics.similar_higher_quality)]
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def download_summary(model: ModelRecord) -> str:
