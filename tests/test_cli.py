@@ -90,7 +90,7 @@ def test_csv_has_a_row_per_model(capsys, wan):
 
 def test_table_ends_with_the_summary(capsys):
     _, out, _ = run(capsys, "inventory")
-    assert "16 models:" in out and "✓ downloaded" in out and "◐ partial" in out and "✗ missing" in out
+    assert "16 models:" in out and "🟦 downloaded" in out and "🟨 partial" in out and "⬛ missing" in out
 
 
 def test_markdown_escapes_names_from_definition_files(capsys, wan):

@@ -60,7 +60,9 @@ class ModelTrackerPlugin(WAN2GPPlugin):
 
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot)
             self._tab = build_tab(self._controller)
-            self.on_tab_outputs = self._tab.outputs
+            # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change
+            # event rescans with the session's own widgets (HOST.md 1.5: the return value goes to these outputs).
+            self.on_tab_outputs = [self._tab.opened]
         except Exception as exc:  # anything at all: the host must keep starting
             log.exception("Model Tracker: building the tab failed")
             self._tab = None
@@ -70,18 +72,16 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             except Exception:
                 log.exception("Model Tracker: even the error message could not be shown")
 
+    @property
+    def tab(self) -> Any:
+        """The tab's components (None when it could not be built)."""
+        return self._tab
+
     def on_tab_select(self, state: Any) -> Any:
+        """Tell this session's tab to rescan; ``state`` is the session's own, holding its ``model_type``."""
         if self._tab is None:
             return None
-        try:
-            return self._tab.render()
-        except Exception as exc:  # show the problem in the tab instead of breaking the host's event
-            log.exception("Model Tracker: refresh failed")
-            return self._tab.error_outputs(f"⚠ **Refresh failed:** `{type(exc).__name__}: {exc}`")
-
-    def on_model_change(self, state: Any, model_type: str) -> None:
-        if self._controller is not None:
-            self._controller.set_current_model(model_type)
+        return self._tab.opened_value(state)
 
     def post_ui_setup(self, components: dict) -> dict:
         # Called once per generator tab (twice in all); the tracker needs nothing from it.

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from ..records import ModelStatus
 
+# Wan2GP's own model-selector marks (HOST.md section 6), plus one of ours for definitions it cannot load.
 STATUS_MARKS = {
-    ModelStatus.DOWNLOADED: "✓",
-    ModelStatus.PARTIAL: "◐",
-    ModelStatus.MISSING: "✗",
-    ModelStatus.ERROR: "⚠",
+    ModelStatus.DOWNLOADED: "🟦",
+    ModelStatus.PARTIAL: "🟨",
+    ModelStatus.MISSING: "⬛",
+    ModelStatus.ERROR: "🟥",
 }
+DAMAGED_MARK = "⚠"
 
 
-def status_label(status: ModelStatus) -> str:
-    """A status readable without colour: mark and word."""
-    return f"{STATUS_MARKS[status]} {status.value}"
+def status_label(status: ModelStatus, damaged: bool = False) -> str:
+    """A status readable without colour: mark and word, and ⚠ when a present file looks damaged."""
+    return f"{STATUS_MARKS[status]} {status.value}" + (f" {DAMAGED_MARK}" if damaged else "")
 
 
 def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?") -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import html
 import os
+import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +24,7 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED
-from ..render.formatting import format_gb, status_label
+from ..render.formatting import STATUS_MARKS, format_gb, status_label
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from ..model_analyzer import ModelAnalyzer
 from ..performance_db import ModelMetrics, PerformanceDatabase
@@ -39,14 +41,21 @@ SORT_CHOICES = {
     "speed": "Speed (fastest first)",
     "vram": "VRAM (lightest first)",
     "quality": "Quality (best first)",
-    "size": "Size on disk",
-    "download": "Still to download",
+    "size": "On disk (largest first)",
+    "download": "To download (smallest first)",
+    "family": "Family → base model → finetunes",
 }
+# Status filter values beyond the statuses themselves.
+DAMAGED = "damaged"
 FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
 # Exports kept in the controller's folder (a download in flight may still read the previous one).
 KEPT_EXPORTS = 3
-TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "Download",
+TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "On disk", "To download",
                  "Best for", "Fit"]
+HIDDEN_NOTE = " (hidden in Wan2GP)"
+LEGEND = ("🟦 downloaded · 🟨 partial · ⬛ missing · 🟥 error (Wan2GP cannot load it) · ⚠ a file on disk looks damaged"
+          " · ▶ open in Wan2GP · ↳ finetune of the row above · ~ estimated size · * estimated tier"
+          " · ? size unknown · — none or not documented")
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,11 @@ class Filters:
     text: str = ""
     sort_by: str = "name"
     descending: bool = False
+    show_hidden: bool = False
+
+    @property
+    def grouped(self) -> bool:
+        return self.sort_by == "family"
 
     def describe(self) -> str:
         parts = [f"{name} {value}" for name, value in (
@@ -82,7 +96,6 @@ class TrackerData:
     inventory: Inventory
     metrics: Mapping[str, ModelMetrics]
     hardware: HardwareInfo
-    current_model: str = ""
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
@@ -117,7 +130,12 @@ def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
     for model in data.inventory.models:
         metrics = data.metrics.get(model.model_type)
         fit = fits.get(model.model_type)
-        if filters.status != ALL and model.status.value != filters.status:
+        if not (model.visible or filters.show_hidden):
+            continue
+        if filters.status == DAMAGED:
+            if not model.damaged_files:
+                continue
+        elif filters.status != ALL and model.status.value != filters.status:
             continue
         if filters.speed != ALL and (metrics is None or metrics.figure("speed_tier") != filters.speed):
             continue
@@ -162,8 +180,11 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
         "vram": lambda m: metric(m, lambda x: x.figure("vram_min_gb")),
         "quality": lambda m: metric(m, lambda x: QUALITY_ORDER.get(x.figure("quality_tier"))),
         "size": lambda m: -m.size_on_disk_bytes,
-        "download": lambda m: m.download_bytes,
+        # As the column shows it: "?" (nothing known) last, "5 GB + ?" with the 5 GB.
+        "download": lambda m: m.download_bytes if m.download_size_known or m.download_bytes else big,
     }
+    if sort_by == "family":
+        return family_tree_order(models, data)
     key = keys.get(sort_by, keys["name"])
     ordered = sorted(models, key=lambda m: (key(m), m.name.casefold()))
     if descending:
@@ -172,13 +193,39 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
     return ordered
 
 
-def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None) -> pd.DataFrame:
-    """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
+def family_tree_order(models: Sequence[ModelRecord], data: TrackerData) -> list[ModelRecord]:
+    """Wan2GP's grouping: family, then each base model followed by its finetunes."""
+    chosen = {m.model_type for m in models}
+
+    def base_of(model: ModelRecord) -> ModelRecord:
+        parent = data.inventory.get(model.parent_model_type) if model.parent_model_type else None
+        return parent if parent is not None and parent.model_type in chosen else model
+
+    def key(model: ModelRecord) -> tuple:
+        base = base_of(model)
+        return (model.family.casefold(), base.name.casefold(), base.model_type, base is not model,
+                model.name.casefold())
+
+    return sorted(models, key=key)
+
+
+def is_grouped_child(model: ModelRecord, shown: set[str]) -> bool:
+    return bool(model.parent_model_type) and model.parent_model_type != model.model_type \
+        and model.parent_model_type in shown
+
+
+def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None,
+                current_model: str = "", grouped: bool = False) -> pd.DataFrame:
+    """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP
+    (``current_model``: each browser session has its own), ``↳`` a finetune under its base when ``grouped``."""
     fits = data.fits(budget_gb)
+    shown = {m.model_type for m in models} if grouped else set()
     rows = []
     for model in models:
         row = list(_cells(data, model))
-        if model.model_type == data.current_model:
+        if grouped and is_grouped_child(model, shown):
+            row[1] = "↳ " + row[1]
+        if current_model and model.model_type == current_model:
             row[1] = "▶ " + row[1]
         fit = fits.get(model.model_type)
         rows.append(row + [fit.verdict if fit else "—"])
@@ -191,15 +238,17 @@ def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
     cached = data._cells.get(model.model_type)
     if cached is not None and cached[0] is model and cached[1] is metrics:
         return cached[2]
-    figures = metrics.table_cells() if metrics is not None else {}
+    figures = {k: "—" if v == NOT_DOCUMENTED else v
+               for k, v in (metrics.table_cells() if metrics is not None else {}).items()}
     cells = [
-        status_label(model.status),
-        model.name + (" (error)" if model.errors else ""),
+        status_label(model.status, bool(model.damaged_files)),
+        model.name + (" (error)" if model.errors and model.status is not ModelStatus.ERROR else "")
+        + ("" if model.visible else HIDDEN_NOTE),
         model.model_type,
-        figures.get("speed", NOT_DOCUMENTED),
-        figures.get("vram (GB)", NOT_DOCUMENTED),
-        figures.get("quality", NOT_DOCUMENTED),
-        format_gb(sum(f.size_bytes or 0 for f in model.files), any(f.size_is_estimate for f in model.files)),
+        figures.get("speed", "—"),
+        figures.get("vram (GB)", "—"),
+        figures.get("quality", "—"),
+        format_gb(model.size_on_disk_bytes) if model.size_on_disk_bytes else "—",
         download_cell(model),
         figures.get("best for", ""),
     ]
@@ -219,28 +268,57 @@ def download_cell(model: ModelRecord) -> str:
     return f"{text} + ?" if unknown else text
 
 
-def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None) -> str:
+def _chip(text: str, kind: str = "", title: str = "") -> str:
+    """One summary chip; every argument is escaped here, callers pass plain text."""
+    attrs = f' class="mt-chip{" mt-" + kind if kind else ""}"' + (f' title="{html.escape(title)}"' if title else "")
+    return f"<span{attrs}>{html.escape(text)}</span>"
+
+
+def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None) -> str:
+    """The summary as one line of chips; machine, catalog and notes sit in the chips' tooltips."""
     summary = data.inventory.summary()
+    damaged = sum(len(m.damaged_files) for m in data.inventory.models)
+    hidden = sum(1 for m in data.inventory.models if not m.visible)
     hw = data.hardware
-    lines = [
-        f"**{summary.total} models** · ✓ {summary.downloaded} downloaded · ◐ {summary.partial} partial · "
-        f"✗ {summary.missing} missing" + (f" · ⚠ {summary.with_errors} with errors" if summary.with_errors else "")
-        + f" · showing {shown}",
-        f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
-        f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
-        "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
-        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb)}"
-                       + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
-                       if data.budget(budget_gb) else "enter a VRAM budget to see which models fit"),
-        f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
-        f"{md_escape(data.inventory.settings.transformer_quantization or 'bf16')} · scanned "
-        f"{data.inventory.scanned_at:%H:%M:%S}",
+    settings = data.inventory.settings
+    chips = [
+        _chip(f"{summary.total} models", "total", f"Catalog: {settings.source_detail}; quantization "
+              f"{settings.transformer_quantization or 'bf16'}; scanned {data.inventory.scanned_at:%H:%M:%S}"),
+        _chip(f"{STATUS_MARKS[ModelStatus.DOWNLOADED]} {summary.downloaded} downloaded", "downloaded"),
+        _chip(f"{STATUS_MARKS[ModelStatus.PARTIAL]} {summary.partial} partial", "partial"),
+        _chip(f"{STATUS_MARKS[ModelStatus.MISSING]} {summary.missing} missing", "missing"),
     ]
-    warnings = data.inventory.warnings
-    lines += [f"⚠ {md_escape(w.message)}" for w in warnings[:3]]
-    if len(warnings) > 3:
-        lines.append(f"⚠ and {len(warnings) - 3} more notes (see the Markdown export)")
-    return "  \n".join(lines)
+    if summary.errors:
+        chips.append(_chip(f"{STATUS_MARKS[ModelStatus.ERROR]} {summary.errors} error", "error",
+                           "definitions Wan2GP cannot load; open one for the message"))
+    if damaged:
+        chips.append(_chip(f"⚠ {_plural(damaged, 'file')} {'looks' if damaged == 1 else 'look'} damaged",
+                           "damaged", "present on disk but shorter than their header promises or unreadable; "
+                           "Status → ⚠ Damaged files lists them"))
+    chips.append(_chip(f"showing {shown}", "shown",
+                       f"{hidden} hidden in Wan2GP: More filters → Show hidden models" if hidden else ""))
+    chips.append(_chip(f"{format_gb(summary.bytes_on_disk)} on disk", "disk", "each file once, however many "
+                       "models share it"))
+    chips.append(_chip(f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)} to get all",
+                       "download", "every missing file of every model, each once; ~ marks an estimate"))
+    budget = data.budget(budget_gb)
+    fit = (f"fit for {fit_budget_label(data, budget_gb)}" + (" (set below)" if budget_gb else "")) if budget \
+        else "fit: set a VRAM budget"
+    chips.append(_chip(fit, "fit", " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
+    notes = [w.message for w in data.inventory.warnings]
+    if notes:
+        chips.append(_chip(f"ⓘ {_plural(len(notes), 'note')}", "notes", "\n".join(notes[:20])))
+    return f'<div class="mt-chips">{"".join(chips)}</div>'
+
+
+def legend_markdown(shown: int, filters: Filters) -> str:
+    """The line under the table: the legend, or why the table is empty."""
+    if shown:
+        return LEGEND
+    why = filters.describe()
+    return (f"**No model matches** {md_escape(why)}: clear the search or set the filters back to All."
+            if why else "**No model to show**: this catalog is empty or every model is hidden in Wan2GP "
+            "(More filters → Show hidden models).")
 
 
 def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
@@ -323,11 +401,20 @@ def metrics_markdown(metrics: ModelMetrics) -> list[str]:
         f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
-        f"- **Figures:** {md_escape(metrics.source)} — {md_escape(metrics.basis)}",
+        f"- **Where the figures come from:** {md_escape(plain_words(metrics.basis))}",
     ]
     if metrics.notes:
         lines.append(f"- **Notes:** {md_escape(metrics.notes)}")
     return lines
+
+
+_DEF_REF = re.compile(r"\bDEF:(\S+?)(?=[\s,;:)]|$)")
+
+
+def plain_words(text: str) -> str:
+    """Internal shorthand in figure notes made readable: "DEF:t2v" is Wan2GP's t2v definition."""
+    text = _DEF_REF.sub(lambda m: f"Wan2GP's {m.group(1)} definition", text)
+    return re.sub(r"\bcurated\b", "published", text)
 
 
 def citations_markdown(metrics: ModelMetrics) -> list[str]:
@@ -335,7 +422,7 @@ def citations_markdown(metrics: ModelMetrics) -> list[str]:
     lines = []
     for name, citation in metrics.citations.items():
         where = f"[{md_escape(citation.source)}]({citation.url})" if citation.url else md_escape(citation.source)
-        extra = "; ".join(md_escape(part) for part in (citation.detail, citation.conditions) if part)
+        extra = "; ".join(md_escape(plain_words(part)) for part in (citation.detail, citation.conditions) if part)
         lines.append(f"- {FIGURE_LABELS.get(name, name)} = {md_escape(str(metrics.figure(name)))}: "
                      f"{citation.provenance}, {where}" + (f" ({extra})" if extra else ""))
     return lines
@@ -356,14 +443,10 @@ class TrackerController:
         self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b)
         self.hardware_probe = hardware_probe
         self.on_scan = on_scan
-        self.current_model = ""
-        # The tab's last filter values, reused when the host asks for a refresh without them.
-        self.last_filters = Filters()
-        self.last_export_details = False
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
-        # The tab rewrites its export whenever the table changes; old copies are pruned, the folder removed at exit.
+        # Exports are written when a user asks; Gradio copies each into its own cache, so a few are kept here.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
         atexit.register(shutil.rmtree, self._export_dir, True)
 
@@ -374,7 +457,7 @@ class TrackerController:
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
-            self._data = TrackerData(inventory, metrics, hardware, self.current_model, _cells=self._cells)
+            self._data = TrackerData(inventory, metrics, hardware, _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
@@ -382,11 +465,6 @@ class TrackerController:
     @property
     def data(self) -> TrackerData:
         return self._data or self.refresh()
-
-    def set_current_model(self, model_type: str) -> None:
-        self.current_model = model_type or ""
-        if self._data is not None:
-            self._data = replace(self._data, current_model=self.current_model)
 
     def export_markdown(self, filters: Filters, details: bool) -> str:
         """Write the filtered inventory to a .md file and return its path."""
