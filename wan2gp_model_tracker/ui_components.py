@@ -6,6 +6,7 @@ widgets and travel with each event; the controller only holds the scan, which ev
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,7 +44,7 @@ OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), (
 FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
 SORT_LABELS = [(f"Sort: {label}", key) for key, label in SORT_CHOICES.items()]
 # Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
-COLUMN_WIDTHS = ["136px", "220px", "124px", "66px", "90px", "72px", "74px", "104px", "auto", "104px"]
+COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
 DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
 # Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
 # tinted from transparent so they read on light and dark backgrounds alike.
@@ -68,12 +69,15 @@ TAB_CSS = """
 #model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
 #model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
-#model-tracker #model-tracker-table table { font-size: var(--text-sm); }
+#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
+#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
 #model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
   padding: var(--spacing-lg); scroll-margin-top: 8px; }
 #model-tracker #mt-details-head { align-items: center; }
 #model-tracker #mt-back { max-width: 180px; }
 """
+# Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
+NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
 OPENED_SEP = "\n"
 SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
              " if (el) el.scrollIntoView({{block: 'start'}}); }}")
@@ -180,8 +184,8 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
                                          elem_id="mt-export-details")
             export = gr.Button("Export the table as Markdown", elem_id="mt-export", scale=0, min_width=220)
             export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
-    table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=470,
-                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table")
+    table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
+                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
     legend = gr.Markdown(LEGEND, elem_id="mt-legend")
     with gr.Column(elem_id="mt-details"):
         with gr.Row(elem_id="mt-details-head", equal_height=True):

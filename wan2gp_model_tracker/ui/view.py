@@ -463,6 +463,11 @@ class TrackerController:
         return self._data
 
     @property
+    def export_dir(self) -> str:
+        """Where the exports a user asked for are written (removed at exit)."""
+        return self._export_dir
+
+    @property
     def data(self) -> TrackerData:
         return self._data or self.refresh()
 
