@@ -175,7 +175,8 @@ def choose(page, elem_id: str, option: str) -> None:
 def rows_in_view(page) -> int:
     """Table rows entirely inside the window, without scrolling anything."""
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('#model-tracker-table .virtual-row, #model-tracker-table tbody tr'))"
+        "() => Array.from(document.querySelectorAll("
+        "'#model-tracker-table .virtual-row, #model-tracker-table tbody tr'))"
         ".filter(row => { const box = row.getBoundingClientRect();"
         " return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight"
         " && /downloaded|partial|missing|error/.test(row.innerText); }).length")
