@@ -6,7 +6,10 @@ Nothing here imports Gradio except ``serve``: the inventory answers in a fractio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,7 +58,8 @@ def _scan(args: argparse.Namespace) -> _Scan:
     database = PerformanceDatabase.default()
     analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b)
     try:
-        inventory = analyzer.scan()
+        with _progress("Scanning the model definitions and their files…"):
+            inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
@@ -68,6 +72,24 @@ def _budget(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
     return args.vram if args.vram is not None else hardware.default_vram_budget_gb
 
 
+def _progress(message: str) -> contextlib.AbstractContextManager:
+    """A spinner on stderr while a scan runs, only when a person watches a terminal (pipes stay quiet)."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
+def _width(args: argparse.Namespace) -> int | None:
+    """The width tables must fit: $COLUMNS, else the terminal's; None (everything) with --wide or when piped."""
+    if getattr(args, "wide", False):
+        return None
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
 def _write(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -76,6 +98,8 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .render import renderers
     from .fit.hardware import assess_fit
 
+    if args.details and args.format == "csv":
+        raise CommandError("--details cannot fit in CSV (one row per model); use --format json, markdown or table")
     scan = _scan(args)
     inventory = scan.inventory
     budget = _budget(args, scan.hardware)
@@ -93,7 +117,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         text = renderers.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
                                          hardware_lines=scan.hardware.summary_lines(), **extras)
     else:
-        text = renderers.render_table(inventory, **extras)
+        text = renderers.render_table(inventory, width=_width(args), details=args.details, **extras)
     _write(text)
     return 0
 
@@ -124,7 +148,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         raise CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
     ram = args.ram if args.ram is not None else scan.hardware.ram_total_gb
     result = recommend(scan.inventory, scan.metrics, budget, ram)
-    _write(renderers.render_recommendations(result, args.format))
+    text = renderers.render_recommendations(result, args.format)
+    if args.format == "table":
+        from .render.terminal import wrap_text
+
+        width = _width(args)
+        text = "\n".join(part for line in text.splitlines() for part in wrap_text(line, width, "    "))
+    _write(text)
     return 0
 
 
@@ -174,12 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.set_defaults(subparsers=commands.choices)
 
     inventory = commands.add_parser("inventory", help="list every model with its download status")
     inventory.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     inventory.add_argument("--format", choices=FORMATS, default="table")
     inventory.add_argument("--status", choices=[s.value for s in ModelStatus], help="only models with this status")
-    inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
+    inventory.add_argument("--details", action="store_true",
+                           help="add each model's files (table, Markdown; JSON always has them; not CSV)")
+    inventory.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
     inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
                            "(default: the largest detected GPU)")
     inventory.set_defaults(handler=cmd_inventory)
@@ -194,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    rec.add_argument("--wide", action="store_true", help="do not wrap lines to the terminal's width")
     rec.set_defaults(handler=cmd_recommend)
 
     serve = commands.add_parser("serve", help="open the Model Tracker tab as a standalone web app")
@@ -213,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # a misspelt option: the sub-command's own usage says what it accepts
+        args.subparsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.handler(args)
     except CommandError as exc:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED
-from ..render.formatting import STATUS_MARKS, format_gb, status_label
+from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, download_cell, format_gb, status_label
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from ..model_analyzer import ModelAnalyzer
 from ..performance_db import ModelMetrics, PerformanceDatabase
@@ -53,9 +53,7 @@ KEPT_EXPORTS = 3
 TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "On disk", "To download",
                  "Best for", "Fit"]
 HIDDEN_NOTE = " (hidden in Wan2GP)"
-LEGEND = ("🟦 downloaded · 🟨 partial · ⬛ missing · 🟥 error (Wan2GP cannot load it) · ⚠ a file on disk looks damaged"
-          " · ▶ open in Wan2GP · ↳ finetune of the row above · ~ estimated size · * estimated tier"
-          " · ? size unknown · — none or not documented")
+LEGEND = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above"
 
 
 @dataclass(frozen=True)
@@ -254,18 +252,6 @@ def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
     ]
     data._cells[model.model_type] = (model, metrics, cells)
     return cells
-
-
-def download_cell(model: ModelRecord) -> str:
-    """What a generation would fetch first: "—" when nothing, "?" parts for sizes nobody can estimate."""
-    missing = model.missing_files
-    if not missing:
-        return "—"
-    unknown = sum(1 for f in missing if f.size_bytes is None)
-    if unknown == len(missing):
-        return f"? ({_plural(unknown, 'file')})"
-    text = format_gb(model.download_bytes, model.download_is_estimate)
-    return f"{text} + ?" if unknown else text
 
 
 def _chip(text: str, kind: str = "", title: str = "") -> str:
