@@ -59,3 +59,19 @@ def test_serve_stopped_by_sigterm_removes_its_temporary_folders(tmp_path: Path):
         if proc.poll() is None:
             proc.kill()
     assert list(tmp.glob("wan2gp-tracker-*")) == []
+
+
+def test_extra_panels_become_inner_tabs_after_models():
+    import gradio as gr
+
+    built = []
+
+    def build_disk_panel(controller: TrackerController) -> None:
+        built.append(controller)
+        gr.Markdown("disk panel", elem_id="disk-panel")
+
+    controller = TrackerController(DemoCatalog())
+    with gr.Blocks() as app:
+        build_tab(controller, extra_panels=[("Disk & cleanup", build_disk_panel)])
+    labels = [block.label for block in app.blocks.values() if isinstance(block, gr.Tab)]
+    assert labels == ["Models", "Disk & cleanup"] and built == [controller]

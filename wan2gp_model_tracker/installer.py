@@ -120,7 +120,9 @@ def plan_install(wan2gp_dir: str) -> Plan:
         if config is not None:
             steps.append(Step("back up config", config_path + CONFIG_BACKUP_SUFFIX))
         steps.append(Step(f"add {PLUGIN_ID!r} to enabled_plugins", config_path))
-    return Plan(tuple(steps), ("restart Wan2GP to load the Model Tracker tab",))
+    return Plan(tuple(steps), ("restart Wan2GP to load the Model Tracker tab",
+                               "this is a copy, not a git clone: Wan2GP's Update button cannot update it; to update, "
+                               "get the new version and run this install command again (the snapshot is kept)"))
 
 
 def install(wan2gp_dir: str) -> Plan:

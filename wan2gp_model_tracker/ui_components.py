@@ -132,12 +132,19 @@ def vram_budget(text: Any) -> float | None:
 Panel = tuple[str, Callable[[TrackerController], Any]]
 
 
-def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] = ()) -> TrackerTab:
+def default_panels() -> list[Panel]:
+    """The panels shown after "Models", one line each, e.g. ``("Disk & cleanup", build_disk_panel)``."""
+    return []
+
+
+def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | None = None) -> TrackerTab:
     """Create the tab inside the current Gradio context and wire its events.
 
-    ``extra_panels`` are ``(label, build_panel)`` pairs: each ``build_panel(controller)`` builds its widgets
-    inside an inner tab after "Models". Without any, the models view is the whole tab.
+    ``extra_panels`` (default: ``default_panels()``) are ``(label, build_panel)`` pairs: each
+    ``build_panel(controller)`` builds its widgets inside an inner tab after "Models". Without any,
+    the models view is the whole tab.
     """
+    extra_panels = default_panels() if extra_panels is None else extra_panels
     with gr.Column(elem_id="model-tracker"):
         gr.HTML(f"<style>{TAB_CSS}</style>", padding=False, elem_id="mt-style")
         if extra_panels:
