@@ -42,7 +42,10 @@ SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", 
 QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
 OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
 FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
-SORT_LABELS = [(f"Sort: {label}", key) for key, label in SORT_CHOICES.items()]
+# Short enough for the toolbar; the keys are view.SORT_CHOICES'.
+SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
+    "name": "name", "status": "status", "speed": "fastest", "vram": "least VRAM", "quality": "best quality",
+    "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
 # Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
 COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
 DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
@@ -62,7 +65,7 @@ TAB_CSS = """
 #model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
 #model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
 #model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
-#model-tracker #mt-filters > * { min-width: 0; }
+#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
 #model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
 #model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
   color: var(--body-text-color-subdued); }
@@ -176,7 +179,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB: auto", elem_id="mt-vram", scale=1,
                           min_width=110, max_lines=1, show_label=False)
         sort_by = gr.Dropdown(SORT_LABELS, value="name", label="Sort by", elem_id="mt-sort", scale=2,
-                              min_width=150, show_label=False)
+                              min_width=180, show_label=False)
         refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0, min_width=100)
     with gr.Accordion("More filters and export", open=False, elem_id="mt-more"):
         with gr.Row(equal_height=True):
@@ -189,7 +192,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         with gr.Row(equal_height=True):
             export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
                                          elem_id="mt-export-details")
-            export = gr.Button("Export the table as Markdown", elem_id="mt-export", scale=0, min_width=220)
+            export = gr.Button("Export Markdown", elem_id="mt-export", scale=0, min_width=180)
             export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
     table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
                          column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
