@@ -303,7 +303,7 @@ def test_export_writes_the_filtered_table_as_markdown(controller):
     path = controller.export_markdown(filters, details=False)
     text = Path(path).read_text(encoding="utf-8")
     assert path.endswith(".md")
-    exported = re.findall(r"^\| \S+ \w+ \| ([^|]+) \|", text, flags=re.M)
+    exported = re.findall(r"^\| \S+ \w+(?: ⚠)? \| ([^|]+) \|", text, flags=re.M)
     assert [t.strip().replace("\\_", "_") for t in exported] == types_of(select_models(controller.data, filters))
     assert "Table filtered: status downloaded" in text and "## Hardware" in text and "Test GPU" in text
 
