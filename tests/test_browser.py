@@ -294,3 +294,13 @@ def test_two_browser_sessions_keep_their_own_filters_and_current_model(laptop):
     assert first.locator("#mt-search input, #mt-search textarea").first.input_value() == ""
     third = laptop()
     assert showing(third) == "16" and marked_rows(third) == ["▶ Wan2.1 Text2video 14B"]
+
+
+def test_column_headers_explain_their_marks(laptop):
+    page = laptop()
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#model-tracker-table th'))"
+                           ".some(th => th.title.includes('output type'))")
+    titles = page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll('#model-tracker-table th'))"
+                           ".map(th => [th.innerText.trim(), th.title]))")
+    assert "🟦" in titles["Status"] and "⚠" in titles["Status"]
+    assert "? size unknown" in titles["To download"]

@@ -7,6 +7,7 @@ widgets and travel with each event; the controller only holds the scan, which ev
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from .render.formatting import STATUS_MARKS
 from .render.renderers import md_escape
 from .ui.view import (
     ALL,
+    COLUMN_HELP,
     DAMAGED,
     FIT_CHOICES,
     LEGEND,
@@ -81,6 +83,9 @@ TAB_CSS = """
 """
 # Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
 NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
+# Gradio's table has no header tooltips: set them in the browser after each render.
+HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
+                  ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
 OPENED_SEP = "\n"
 SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
              " if (el) el.scrollIntoView({{block: 'start'}}); }}")
@@ -281,6 +286,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
     model_pick.input(show_details, inputs | {model_pick}, [title, details])
     back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
+    table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
                      details=details, legend=legend, opened=opened, inputs=inputs,

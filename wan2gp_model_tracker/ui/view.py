@@ -53,6 +53,23 @@ KEPT_EXPORTS = 3
 TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "On disk", "To download",
                  "Best for", "Fit"]
 HIDDEN_NOTE = " (hidden in Wan2GP)"
+# Header tooltips: what each column means and how its marks read.
+COLUMN_HELP = {
+    "Status": "Wan2GP's own verdict for your quantization: 🟦 every file there, 🟨 some, ⬛ none; 🟥 Wan2GP cannot "
+              "load the definition. ⚠: a file on disk looks damaged (truncated or unreadable); the status ignores it.",
+    "Name": "▶ the model open in your generator tab; ↳ a finetune under its base model (Sort: family tree).",
+    "Model type": "Wan2GP's id for the definition (the JSON file's name).",
+    "Speed": "fast / medium / slow, judged within the model's own output type (video, image or audio), so an image "
+             "model is not ranked against video ones; the multiplier against Wan2.1 t2v 14B is in the details. "
+             "* marks an estimated tier.",
+    "VRAM (GB)": "minimum-recommended VRAM; ~ marks an estimate from the architecture.",
+    "Quality": "highest / high / medium / low from published comparisons; * marks an estimated tier.",
+    "On disk": "bytes the files Wan2GP would load take on disk now.",
+    "To download": "what a generation would fetch first; ~ estimated, ? size unknown (never counted as zero).",
+    "Best for": "what the model is known to do well; the details have the full text and sources.",
+    "Fit": "against the VRAM budget (or the largest GPU found): recommended, compatible (offloading or a lighter "
+           "profile), incompatible.",
+}
 LEGEND = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above"
 
 
