@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -43,30 +44,36 @@ def free_port() -> int:
 
 
 def started(command: list[str]):
-    """Run a Gradio app on a free port until the module's tests are done; yields its URL."""
-    port = free_port()
+    """Run a Gradio app on a free port until the module's tests are done; yields its URL.
+
+    Another process on this shared machine may take the port between our check and the app's bind: an app
+    that exits at once is started again on another port (three tries)."""
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([*command, str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
+    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe nobody reads, which could fill and block
+        for _ in range(3):
+            port = free_port()
+            proc = subprocess.Popen([*command, str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 90
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.3)
+            if proc.poll() is None and time.monotonic() < deadline:
+                break
             proc.kill()
-            pytest.fail(f"serve did not start:\n{proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        else:
+            log.seek(0)
+            pytest.fail(f"the app did not start:\n{log.read()}")
+        yield url
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and al
 # Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
 # tinted from transparent so they read on light and dark backgrounds alike.
 TAB_CSS = """
-#model-tracker #mt-style, #model-tracker .mt-hidden { display: none; }
+#model-tracker #mt-style { display: none; }
 #model-tracker .mt-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
 #model-tracker .mt-chip { padding: 1px 8px; border-radius: 999px; white-space: nowrap; font-size: var(--text-sm);
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
@@ -208,9 +208,9 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
         model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
         details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
-    # This session's "model open in Wan2GP", set when the host opens the tab. A textbox hidden by CSS rather than
-    # gr.State: Gradio 5.29 warns "Too many arguments provided for the endpoint" for every event with a State input.
-    opened = gr.Textbox("", visible=True, elem_classes=["mt-hidden"], elem_id="mt-opened", container=False)
+    # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
+    # on_tab_select, whose only output it is; its change event renders with the session's own filters.
+    opened = gr.State("")
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, text, sort_by, descending, show_hidden, opened}
