@@ -8,6 +8,7 @@ plugin is loaded from this checkout as the Plugin Manager would load a clone, an
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -44,7 +45,14 @@ def build(workdir: str):
     wan2gp = os.path.join(workdir, "Wan2GP")
     plugins = Path(wan2gp) / "plugins"
     plugins.mkdir(parents=True)
-    (plugins / PLUGIN_ID).symlink_to(REPO, target_is_directory=True)
+    # The clone's root files, and the package linked from this checkout: the plugin writes its snapshot into
+    # its own folder, which must not be the checkout.
+    folder = plugins / PLUGIN_ID
+    folder.mkdir()
+    for name in ("plugin.py", "plugin_info.json"):
+        shutil.copy(REPO / name, folder / name)
+    (folder / "__init__.py").write_text("")
+    (folder / "wan2gp_model_tracker").symlink_to(REPO / "wan2gp_model_tracker", target_is_directory=True)
     wgp = demo_wgp_module(wan2gp)
     os.chdir(wan2gp)
     patch = pytest.MonkeyPatch()

@@ -311,3 +311,27 @@ def test_column_headers_explain_their_marks(laptop):
                            ".map(th => [th.innerText.trim(), th.title]))")
     assert "🟦" in titles["Status"] and "⚠" in titles["Status"]
     assert "? size unknown" in titles["To download"]
+
+
+def test_status_and_fit_cells_are_not_cut_at_1280(laptop):
+    page = laptop()
+    set_budget(page, 12)
+    page.wait_for_function("() => document.querySelector('#model-tracker-table').innerText.includes('recommended')")
+    cut = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#model-tracker-table td, #model-tracker-table [role=gridcell]'))"
+        ".filter(cell => /downloaded|partial|missing|recommended|compatible/.test(cell.innerText))"
+        ".filter(cell => { const text = cell.querySelector('span') || cell;"
+        " return text.scrollWidth > cell.clientWidth + 1; }).map(cell => cell.innerText)")
+    assert cut == []
+
+
+def test_no_endpoint_warning_in_the_console_on_gradio_6(page):
+    import gradio
+
+    if int(gradio.__version__.split(".")[0]) < 6:
+        pytest.skip("Gradio 5.29's client warns for every event with inputs (gradio-app/gradio#9895)")
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    choose(page, "mt-status", "🟨 Partial")
+    wait_for_update(page, "16")
+    assert not [m for m in messages if "Too many arguments" in m]
