@@ -19,20 +19,17 @@ import gradio as gr
 from .records import ModelStatus
 from .render.formatting import STATUS_MARKS
 from .render.renderers import md_escape
+from .ui.presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
 from .ui.view import (
     ALL,
-    COLUMN_HELP,
     DAMAGED,
     FIT_CHOICES,
-    LEGEND,
     SORT_CHOICES,
     TABLE_COLUMNS,
     Filters,
     TrackerController,
     detail_markdown,
-    legend_markdown,
     select_models,
-    summary_html,
     table_frame,
 )
 
