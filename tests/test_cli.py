@@ -249,3 +249,29 @@ def test_piped_output_has_no_progress_and_every_column(tmp_path):
                             text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
     assert result.returncode == 0 and result.stderr == ""
     assert "BEST FOR" in result.stdout.splitlines()[0]
+
+
+def test_a_terminal_sees_progress_while_the_scan_runs():
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "wan2gp_model_tracker", "inventory", "--format", "json"],
+                                stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end is closed: everything has been read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    assert result.returncode == 0 and json.loads(result.stdout)["models"]
+    assert shown  # the spinner drew on the terminal; the piped test above shows nothing then
