@@ -129,15 +129,27 @@ class StandInHost:
             if name in wgp_globals:
                 setattr(plugin, name, wgp_globals[name])
 
-    def build_ui(self, plugin: WAN2GPPlugin) -> tuple[gr.Blocks, dict[str, Any]]:
-        """Wan2GP's page: a generator tab, the hidden edit tab, then the plugin's tabs."""
+    def build_ui(self, plugin: WAN2GPPlugin,
+                 model_types: tuple[str, ...] = ("t2v",)) -> tuple[gr.Blocks, dict[str, Any]]:
+        """Wan2GP's page: a header, the generator tab (whose model choice goes into the session's ``state``),
+        the hidden edit tab, the plugin's tabs, then the host's own closing tabs."""
         tabs: dict[str, Any] = {}
-        with gr.Blocks() as demo:
-            state = gr.State({})
+
+        def choose_model(model_type: str, state: dict) -> dict:
+            state = {**state, "model_type": model_type}
+            plugin.on_model_change(state, model_type)
+            return state
+
+        with gr.Blocks(title="WanGP (stand-in)") as demo:
+            gr.Markdown("## WanGP v12.60 <small>by DeepBeepMeep · stand-in host for tests</small>")
+            state = gr.State({"model_type": model_types[0]})
             with gr.Tabs(selected="video_gen"):
-                for tab_name in ("video_gen", "edit"):
-                    with gr.Tab(tab_name, id=tab_name):
-                        components = {"state": state, "model_choice": gr.Dropdown(["t2v"], value="t2v")}
+                for tab_name, label in (("video_gen", "Video Generator"), ("edit", "Edit")):
+                    with gr.Tab(label, id=tab_name, visible=tab_name == "video_gen"):
+                        model_choice = gr.Dropdown(list(model_types), value=model_types[0], label="Model",
+                                                   elem_id=f"host-model-{tab_name}")
+                        model_choice.change(choose_model, [model_choice, state], state)
+                        components = {"state": state, "model_choice": model_choice}
                         plugin.post_ui_setup(components)
                 for tab in plugin.tabs.values():
                     with gr.Tab(tab.label, id=f"plugin_{tab.id}") as gr_tab:
@@ -149,4 +161,7 @@ class StandInHost:
                     outputs = getattr(plugin, "on_tab_outputs", None)
                     gr_tab.select(plugin.on_tab_select, [state], outputs)
                     tabs[tab.id] = gr_tab
+                for label in ("Guides", "Configuration", "Plugins", "About"):
+                    with gr.Tab(label):
+                        gr.Markdown(f"({label}: host content)")
         return demo, tabs

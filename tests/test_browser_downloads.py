@@ -72,6 +72,7 @@ def test_a_demo_model_queued_from_the_tab_turns_downloaded(browser, server, hub)
                                ".includes('showing 1')")
         assert row_status(page, "flux_schnell") == "✗ missing"
 
+        page.get_by_role("tab", name="Downloads").click()
         page.locator("#mt-downloads .label-wrap").first.click()
         page.locator("#mt-dl-models input").click()
         page.get_by_role("option", name=re.compile(r"\(flux_schnell\)")).click()

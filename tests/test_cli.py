@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -30,8 +31,10 @@ def check_contract(data: dict) -> None:
     assert set(data["settings"]) >= {"source", "checkpoint_roots", "quantization", "dtype_policy"}
     for model in data["models"]:
         assert set(model) >= MODEL_KEYS
-        assert model["status"] in ("downloaded", "partial", "missing")
-        assert isinstance(model["download_bytes"], int)
+        assert model["status"] in ("downloaded", "partial", "missing", "error")
+        # unknown is null, never zero
+        assert (model["download_bytes"] is None) is (model["download_unknown_files"] > 0)
+        assert model["download_bytes"] is None or isinstance(model["download_bytes"], int)
         for f in model["files"]:
             assert set(f) >= FILE_KEYS
             assert f["status"] in ("downloaded", "missing")
@@ -90,7 +93,7 @@ def test_csv_has_a_row_per_model(capsys, wan):
 
 def test_table_ends_with_the_summary(capsys):
     _, out, _ = run(capsys, "inventory")
-    assert "16 models:" in out and "✓ downloaded" in out and "◐ partial" in out and "✗ missing" in out
+    assert "16 models:" in out and "🟦 downloaded" in out and "🟨 partial" in out and "⬛ missing" in out
 
 
 def test_markdown_escapes_names_from_definition_files(capsys, wan):
@@ -190,3 +193,101 @@ def test_a_ram_budget_changes_the_fit_and_the_json_names_profile_needs_and_limit
 def test_a_ram_budget_that_is_not_a_positive_number_is_refused(capsys, ram):
     code, _, err = run(capsys, "inventory", "--vram", "8", "--ram", ram)
     assert code == 2 and "--ram" in err
+
+
+# --- fitting the terminal, raw CSV, options --------------------------------------------------------
+
+def test_the_table_fits_the_terminal_width_and_says_what_it_hid(capsys, monkeypatch):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "100")
+    _, out, _ = run(capsys, "inventory")
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= 100
+    header = lines[0].split()
+    assert header[:3] == ["STATUS", "MODEL_TYPE", "NAME"] and "BEST" not in header
+    assert "(hidden to fit 100 columns:" in out and "--wide" in out
+    assert any(line.startswith("🟦 downloaded · 🟨 partial · ⬛ missing") for line in lines)  # the legend
+
+
+def test_a_very_narrow_terminal_cuts_names_instead_of_overflowing(capsys, monkeypatch):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "50")
+    _, out, _ = run(capsys, "inventory")
+    table = out.split("\n🟦 downloaded · ")[0].splitlines()
+    assert max(cell_len(line) for line in table) <= 50 and any("…" in line for line in table)
+
+
+def test_wide_shows_every_column(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    _, out, _ = run(capsys, "inventory", "--wide")
+    header = out.splitlines()[0]
+    assert "BEST FOR" in header and "FAMILY" in header and "--wide" not in out
+
+
+def test_csv_holds_raw_values(capsys):
+    _, out, _ = run(capsys, "inventory", "--format", "csv")
+    rows = {r["model_type"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["t2v"]["status"] == "downloaded" and rows["vace_14B"]["status"] == "partial"
+    assert int(rows["t2v"]["on_disk_bytes"]) == 22_030_000_000  # 15.3 GB of weights and the 6.7 GB encoder
+    assert rows["vace_14B"]["download_bytes"] == "" and rows["vace_14B"]["download_unknown_files"] == "1"
+    assert int(rows["qwen_image_20B"]["download_bytes"]) > 0
+    assert float(rows["t2v"]["vram_min_gb"]) == 8.0 and rows["flux"]["damaged_files"] == "1"
+    assert not any(mark in out for mark in ("🟦", "🟨", "⬛", "✓", " GB"))
+
+
+def test_details_are_refused_for_csv_and_listed_in_the_table(capsys):
+    code, _, err = run(capsys, "inventory", "--format", "csv", "--details")
+    assert code == 2 and "--details" in err and len(err.strip().splitlines()) == 1
+    _, out, _ = run(capsys, "inventory", "--details", "--wide")
+    assert "Vace 14B (vace_14B): 🟨 partial" in out and "✗ module: wan2.1_Vace_14B_module" in out
+
+
+def test_a_misspelt_option_shows_the_sub_commands_usage(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["inventory", "--staus", "partial"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "usage: wan2gp-model-tracker inventory" in err and "--staus" in err
+
+
+def test_unknown_download_sizes_are_null_in_json_and_question_marks_for_people(capsys):
+    _, out, _ = run(capsys, "inventory", "--format", "json")
+    vace = next(m for m in json.loads(out)["models"] if m["model_type"] == "vace_14B")
+    assert vace["download_bytes"] is None and vace["download_unknown_files"] == 1
+    _, out, _ = run(capsys, "inventory", "--format", "markdown")
+    assert "? (1 file)" in next(line for line in out.splitlines() if "vace\\_14B" in line)
+
+
+def test_piped_output_has_no_progress_and_every_column(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "wan2gp_model_tracker", "inventory"], capture_output=True,
+                            text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
+    assert result.returncode == 0 and result.stderr == ""
+    assert "BEST FOR" in result.stdout.splitlines()[0]
+
+
+def test_a_terminal_sees_progress_while_the_scan_runs():
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "wan2gp_model_tracker", "inventory", "--format", "json"],
+                                stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end is closed: everything has been read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    assert result.returncode == 0 and json.loads(result.stdout)["models"]
+    assert shown  # the spinner drew on the terminal; the piped test above shows nothing then

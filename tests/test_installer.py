@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from wan2gp_model_tracker.installer import (
     ROOT_REQUIREMENTS,
     InstallError,
     install,
+    plan_install,
     plan_uninstall,
     uninstall,
 )
@@ -136,3 +138,13 @@ def test_requirements_never_name_what_wan2gp_pins():
              for line in ROOT_REQUIREMENTS.splitlines() if line and not line.startswith("#")]
     assert names and not set(names) & {"gradio", "pydantic", "numpy", "torch", "transformers", "diffusers", "pandas"}
     assert all(name.isidentifier() or "-" in name for name in names)
+
+
+def test_plugin_info_names_a_github_repository_for_wan2gps_update_check():
+    url = json.loads((REPO / "plugin_info.json").read_text())["url"]
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), url
+
+
+def test_an_installed_copy_says_how_to_update_it(wan):
+    plan = plan_install(str(wan.root))
+    assert any("not a git clone" in note and "install command again" in note for note in plan.notes)

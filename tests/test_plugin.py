@@ -12,10 +12,10 @@ from standin_host import StandInHost, accepts_api
 from wan2gp_fixture import LIVE_T2V, WanFolder, url
 
 from wan2gp_model_tracker.catalog.offline import OfflineCatalog
+from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 from wan2gp_model_tracker.installer import PLUGIN_ID, install
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole
-from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,10 +69,18 @@ def test_the_globals_the_live_catalog_reads_are_requested(host, wgp):
         plugin.global_requests)
 
 
-def test_selecting_the_tab_scans_and_fills_every_output(host, wgp):
+def test_selecting_the_tab_tells_that_session_to_rescan_with_its_own_model(host, wgp):
     plugin, _, _ = loaded(host, wgp)
-    outputs = plugin.on_tab_select({})
-    assert len(outputs) == len(plugin.on_tab_outputs)
+    assert plugin.on_tab_outputs == [plugin.tab.opened]  # no shared output: each session renders its own filters
+    first, again = plugin.on_tab_select({"model_type": "t2v"}), plugin.on_tab_select({"model_type": "t2v"})
+    assert first != again  # a new value each time, so the change event always fires
+    assert first.split("\n")[0] == "t2v"
+
+
+def test_a_session_render_fills_every_output(host, wgp):
+    plugin, _, _ = loaded(host, wgp)
+    outputs = plugin.tab.render_for("t2v")
+    assert len(outputs) == len(plugin.tab.outputs)
     summary, table = outputs[0], outputs[1]
     assert "1 models" in summary
     assert list(table["Model type"]) == ["t2v"]
@@ -100,23 +108,24 @@ def test_an_error_while_building_the_tab_is_shown_and_never_raised(host, wgp, mo
 def test_an_older_wan2gp_without_the_globals_degrades_and_says_so(host, monkeypatch):
     monkeypatch.delitem(sys.modules, "wgp", raising=False)
     plugin, _, _ = loaded(host)
-    summary = plugin.on_tab_select({})[0]
-    assert "does not provide models\\_def, fl" in summary
+    summary = plugin.tab.render_for("")[0]
+    assert "does not provide models_def, fl" in summary
 
 
 def test_the_model_open_in_wan2gp_is_highlighted(host, wgp):
     wgp.models_def["t2v_1.3B"] = {"name": "Small", "architecture": "t2v_1.3B", "URLs": [url("small.safetensors")]}
     plugin, _, _ = loaded(host, wgp)
-    plugin.on_model_change({}, "t2v_1.3B")
-    table = plugin.on_tab_select({})[1]
+    opened = plugin.on_tab_select({"model_type": "t2v_1.3B"})
+    table = plugin.tab.render_for(opened.split("\n")[0])[1]
     names = dict(zip(table["Model type"], table["Name"], strict=True))
     assert names["t2v_1.3B"] == "▶ Small" and not names["t2v"].startswith("▶")
+    assert not any(name.startswith("▶") for name in plugin.tab.render_for("")[1]["Name"])
 
 
 def test_opening_the_tab_saves_a_snapshot_the_offline_command_line_uses(host, wgp, wan):
     wan.default("t2v", URLs=LIVE_T2V["URLs"])  # the JSON file does not know the text encoder
     plugin, _, _ = loaded(host, wgp)
-    plugin.on_tab_select({})
+    plugin.tab.refreshed({widget: widget.value for widget in plugin.tab.inputs})
     assert (wan.root / "plugins" / PLUGIN_ID / SNAPSHOT_FILENAME).is_file()
     offline = ModelAnalyzer(OfflineCatalog(str(wan.root), bf16_supported=True)).scan()
     assert [f.role for f in offline.get("t2v").files] == [FileRole.TRANSFORMER, FileRole.TEXT_ENCODER]
@@ -130,7 +139,7 @@ def test_the_folder_written_by_install_loads_the_same_way(wan, wgp, monkeypatch)
     try:
         plugin, _, _ = loaded(host, wgp)
         assert plugin.name == "Model Tracker"
-        assert list(plugin.on_tab_select({})[1]["Model type"]) == ["t2v"]
+        assert list(plugin.tab.render_for("")[1]["Model type"]) == ["t2v"]
     finally:
         host.close()
 

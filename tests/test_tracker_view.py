@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from datetime import datetime
@@ -9,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from wan2gp_model_tracker.ui import view as tracker_view
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.fit.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.renderers import md_escape
+from wan2gp_model_tracker.ui import view as tracker_view
+from wan2gp_model_tracker.ui.presentation import legend_markdown, summary_html
 from wan2gp_model_tracker.ui.view import (
     Filters,
     TrackerController,
     detail_markdown,
+    plain_words,
     select_models,
-    summary_markdown,
     table_frame,
 )
 
@@ -138,24 +140,94 @@ def test_sort_by_quality_puts_the_best_first(controller):
     assert tiers[len(known):] == [None] * (len(tiers) - len(known))
 
 
-def test_sort_by_size_and_download(controller):
-    by_size = select_models(controller.data, Filters(sort_by="size"))
-    assert [m.size_on_disk_bytes for m in by_size] == sorted((m.size_on_disk_bytes for m in by_size), reverse=True)
-    by_download = select_models(controller.data, Filters(sort_by="download"))
-    assert [m.download_bytes for m in by_download] == sorted(m.download_bytes for m in by_download)
+def gb(cell: str) -> float:
+    return 0.0 if cell == "—" else float(cell.strip("~").split()[0])
+
+
+def test_sort_by_on_disk_follows_the_on_disk_column(controller):
+    data = controller.data
+    frame = table_frame(select_models(data, Filters(sort_by="size")), data, None)
+    shown = [gb(cell) for cell in frame["On disk"]]
+    assert shown == sorted(shown, reverse=True) and shown[0] > 0
+
+
+def test_sort_by_download_follows_the_to_download_column_with_unknown_sizes_last(controller):
+    data = controller.data
+    frame = table_frame(select_models(data, Filters(sort_by="download")), data, None)
+    cells = list(frame["To download"])
+    known = [c for c in cells if not c.startswith("?")]
+    assert [gb(c) for c in known] == sorted(gb(c) for c in known)
+    assert cells[len(known):] and all(c.startswith("?") for c in cells[len(known):])
+
+
+def test_family_view_puts_finetunes_under_their_base_model(wan):
+    wan.default("base", name="Base", URLs=["https://h/base.safetensors"])
+    wan.finetune("tuned", {"model": {"name": "A tuned one", "architecture": "base", "URLs": "base"}})
+    wan.default("other", name="Other", URLs=["https://h/other.safetensors"])
+    controller = TrackerController(wan.catalog(), hardware_probe=machine())
+    data = controller.data
+    assert data.inventory.get("tuned").parent_model_type == "base"
+    filters = Filters(sort_by="family")
+    frame = table_frame(select_models(data, filters), data, None, grouped=filters.grouped)
+    names = list(frame["Name"])
+    assert names.index("↳ A tuned one") == names.index("Base") + 1
 
 
 # --- the table and the detail view -------------------------------------------------------------
 
-def test_table_rows_mark_status_without_colour_and_estimates(controller):
+def test_table_rows_use_wan2gps_status_marks_and_mark_estimates(controller):
     data = controller.data
     frame = table_frame(select_models(data, Filters()), data, None)
     rows = dict(zip(frame["Model type"], frame.to_dict("records"), strict=True))
-    assert rows["t2v"]["Status"] == "✓ downloaded"
-    assert rows["vace_14B"]["Status"] == "◐ partial"
-    assert rows["qwen_image_20B"]["Status"] == "✗ missing"
-    assert rows["qwen_image_20B"]["Size"].startswith("~")
-    assert rows["t2v"]["Download"] == "—"
+    assert rows["t2v"]["Status"] == "🟦 downloaded"
+    assert rows["vace_14B"]["Status"] == "🟨 partial"
+    assert rows["qwen_image_20B"]["Status"] == "⬛ missing"
+    assert rows["qwen_image_20B"]["To download"].startswith("~") and rows["qwen_image_20B"]["On disk"] == "—"
+    assert rows["t2v"]["To download"] == "—"
+    assert rows["vace_14B"]["To download"] == "? (1 file)"
+
+
+def test_a_downloaded_model_with_a_damaged_file_is_flagged_but_keeps_its_status(controller):
+    data = controller.data
+    frame = table_frame(select_models(data, Filters()), data, None)
+    status = dict(zip(frame["Model type"], frame["Status"], strict=True))
+    assert status["flux"] == "🟦 downloaded ⚠"
+    assert not any(s.endswith("⚠") for t, s in status.items() if t != "flux")
+    assert types_of(select_models(data, Filters(status="damaged"))) == ["flux"]
+    assert "1 file looks damaged" in summary_html(data, 16)
+
+
+def test_a_definition_wan2gp_cannot_load_has_its_own_mark_and_filter(wan):
+    wan.default("good", URLs=["https://h/good.safetensors"])
+    (wan.root / "defaults" / "broken.json").write_text("{not json")
+    data = TrackerController(wan.catalog(), hardware_probe=machine()).data
+    errors = select_models(data, Filters(status="error"))
+    assert types_of(errors) == ["broken"]
+    frame = table_frame(errors, data, None)
+    assert frame["Status"].item() == "🟥 error"
+    assert "🟥 1 error" in summary_html(data, 2)
+
+
+def test_models_hidden_in_wan2gp_are_shown_only_on_request(wan):
+    wan.default("seen", URLs=["https://h/seen.safetensors"])
+    wan.default("unseen", visible=False, URLs=["https://h/unseen.safetensors"])
+    data = TrackerController(wan.catalog(), hardware_probe=machine()).data
+    assert types_of(select_models(data, Filters())) == ["seen"]
+    shown = select_models(data, Filters(show_hidden=True))
+    assert types_of(shown) == ["seen", "unseen"]
+    assert table_frame(shown, data, None)["Name"].iloc[1] == "unseen (hidden in Wan2GP)"
+    assert "1 hidden in Wan2GP" in summary_html(data, 1)
+
+
+def test_an_empty_result_says_why(controller):
+    assert legend_markdown(0, Filters(text="no such model")).startswith("**No model matches** text")
+    assert "🟦 downloaded" in legend_markdown(3, Filters())
+
+
+def test_figure_notes_are_free_of_internal_shorthand(controller):
+    text = detail_markdown(controller.data, "vace_14B", None)
+    assert "DEF:" not in text and "curated — curated" not in text
+    assert plain_words("no settings in DEF:t2v, so") == "no settings in Wan2GP's t2v definition, so"
 
 
 def test_details_list_every_file_with_its_status_and_path(controller):
@@ -177,7 +249,7 @@ def test_details_hint_at_another_quantization_on_disk(controller):
 def test_details_show_alternatives_with_their_own_status(controller):
     text = detail_markdown(controller.data, "t2v", None)
     assert "**Faster alternatives:**" in text
-    assert "✓ downloaded Wan2.1 Text2video 1.3B" in text
+    assert "🟦 downloaded Wan2.1 Text2video 1.3B" in text
 
 
 def test_details_cite_the_source_of_curated_figures(controller):
@@ -189,10 +261,19 @@ def test_details_of_an_unknown_model_ask_for_a_selection(controller):
     assert "Select a model" in detail_markdown(controller.data, "", None)
 
 
-def test_summary_counts_models_and_names_the_machine(controller):
-    text = summary_markdown(controller.data, 16)
-    assert "**16 models** · ✓ 6 downloaded · ◐ 4 partial · ✗ 6 missing" in text
-    assert "Test GPU" in text
+def test_summary_is_one_line_of_chips_counting_models_and_naming_the_machine(controller):
+    text = summary_html(controller.data, 16)
+    chips = re.findall(r"<span[^>]*>([^<]*)</span>", text)
+    assert chips[:4] == ["16 models", "🟦 6 downloaded", "🟨 4 partial", "⬛ 6 missing"]
+    assert "showing 16" in chips and "Test GPU" in text and "<br" not in text
+
+
+def test_summary_escapes_what_it_shows(controller):
+    data = controller.data
+    settings = dataclasses.replace(data.inventory.settings, source_detail='folder "<img src=x onerror=alert(1)>"')
+    hostile = dataclasses.replace(data, inventory=dataclasses.replace(data.inventory, settings=settings))
+    text = summary_html(hostile, 16)
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
 
 
 def test_a_refresh_shows_files_that_arrived_since_the_last_one(wan):
@@ -201,15 +282,17 @@ def test_a_refresh_shows_files_that_arrived_since_the_last_one(wan):
     before = table_frame(select_models(controller.refresh(), Filters()), controller.data, None)
     wan.weight("ckpts/m.safetensors", size=3_000_000_000)
     after = table_frame(select_models(controller.refresh(), Filters()), controller.data, None)
-    assert (before["Status"].item(), after["Status"].item()) == ("✗ missing", "✓ downloaded")
-    assert after["Size"].item() == "3.0 GB"
+    assert (before["Status"].item(), after["Status"].item()) == ("⬛ missing", "🟦 downloaded")
+    assert after["On disk"].item() == "3.0 GB"
 
 
-def test_the_model_open_in_wan2gp_is_marked(controller):
-    controller.set_current_model("t2v")
+def test_the_model_open_in_wan2gp_is_marked_for_the_session_that_has_it_open(controller):
     data = controller.data
-    frame = table_frame(select_models(data, Filters()), data, None)
+    models = select_models(data, Filters())
+    frame = table_frame(models, data, None, current_model="t2v")
     assert frame[frame["Model type"] == "t2v"]["Name"].item().startswith("▶ ")
+    other_session = table_frame(models, data, None, current_model="flux")
+    assert not other_session[other_session["Model type"] == "t2v"]["Name"].item().startswith("▶ ")
 
 
 # --- export --------------------------------------------------------------------------------
@@ -219,7 +302,7 @@ def test_export_writes_the_filtered_table_as_markdown(controller):
     path = controller.export_markdown(filters, details=False)
     text = Path(path).read_text(encoding="utf-8")
     assert path.endswith(".md")
-    exported = re.findall(r"^\| [✓◐✗] \w+ \| ([^|]+) \|", text, flags=re.M)
+    exported = re.findall(r"^\| \S+ \w+(?: ⚠)? \| ([^|]+) \|", text, flags=re.M)
     assert [t.strip().replace("\\_", "_") for t in exported] == types_of(select_models(controller.data, filters))
     assert "Table filtered: status downloaded" in text and "## Hardware" in text and "Test GPU" in text
 

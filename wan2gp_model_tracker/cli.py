@@ -6,9 +6,11 @@ Nothing here imports Gradio except ``serve``: the inventory answers in a fractio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,9 +65,10 @@ def _scan(args: argparse.Namespace) -> _Scan:
     sizes = HubSizes(network=not getattr(args, "no_network", False))
     analyzer = ModelAnalyzer(_catalog(args.wan2gp), params_lookup=database.model_params_b, hub_sizes=sizes)
     try:
-        inventory = analyzer.scan()
-        if not sizes.wait(0) and sizes.wait(HUB_WAIT_SECONDS):  # exact sizes arrived in time: use them
+        with _progress("Scanning the model definitions and their files…"):
             inventory = analyzer.scan()
+            if not sizes.wait(0) and sizes.wait(HUB_WAIT_SECONDS):  # exact sizes arrived in time: use them
+                inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
@@ -96,6 +99,24 @@ def _check_finite(args: argparse.Namespace) -> None:
             raise CommandError(f"--{option} must be a finite number of GB, not {value}")
 
 
+def _progress(message: str) -> contextlib.AbstractContextManager:
+    """A spinner on stderr while a scan runs, only when a person watches a terminal (pipes stay quiet)."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
+def _width(args: argparse.Namespace) -> int | None:
+    """The width tables must fit: $COLUMNS, else the terminal's; None (everything) with --wide or when piped."""
+    if getattr(args, "wide", False):
+        return None
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
 def _write(text: str, stream: Any = None) -> None:
     """Write text that survives any terminal encoding: what cannot be encoded is shown as an escape."""
     stream = stream or sys.stdout
@@ -108,6 +129,8 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .fit.hardware import assess_fit
     from .render import renderers
 
+    if args.details and args.format == "csv":
+        raise CommandError("--details cannot fit in CSV (one row per model); use --format json, markdown or table")
     scan = _scan(args)
     inventory = scan.inventory
     budget = _budget(args, scan.hardware)
@@ -128,7 +151,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         text = renderers.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
                                          hardware_lines=scan.hardware.summary_lines(), **extras)
     else:
-        text = renderers.render_table(inventory, **extras)
+        text = renderers.render_table(inventory, width=_width(args), details=args.details, **extras)
     _write(text)
     return 0
 
@@ -162,7 +185,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
-    _write(renderers.render_recommendations(result, args.format))
+    text = renderers.render_recommendations(result, args.format)
+    if args.format == "table":
+        from .render.terminal import wrap_text
+
+        width = _width(args)
+        text = "\n".join(part for line in text.splitlines() for part in wrap_text(line, width, "    "))
+    _write(text)
     return 0
 
 
@@ -228,12 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.set_defaults(subparsers=commands.choices)
 
     inventory = commands.add_parser("inventory", help="list every model with its download status")
     inventory.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     inventory.add_argument("--format", choices=FORMATS, default="table")
     inventory.add_argument("--status", choices=[s.value for s in ModelStatus], help="only models with this status")
-    inventory.add_argument("--details", action="store_true", help="Markdown: add each model's files")
+    inventory.add_argument("--details", action="store_true",
+                           help="add each model's files (table, Markdown; JSON always has them; not CSV)")
+    inventory.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
     inventory.add_argument("--vram", type=float, metavar="GB", help="judge fit for this VRAM budget "
                            "(default: the largest detected GPU)")
     inventory.add_argument("--ram", type=float, metavar="GB", help="judge fit for this much system RAM "
@@ -253,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
+    rec.add_argument("--wide", action="store_true", help="do not wrap lines to the terminal's width")
     rec.set_defaults(handler=cmd_recommend)
 
     serve = commands.add_parser("serve", help="open the Model Tracker tab as a standalone web app")
@@ -291,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # a misspelt option: the sub-command's own usage says what it accepts
+        args.subparsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         _check_finite(args)
         return args.handler(args)

@@ -203,7 +203,10 @@ def plan_install(wan2gp_dir: str) -> Plan:
     package = str(resources.files(PACKAGE))
     steps = [Step("replace plugin files" if os.path.exists(target) else "copy plugin files", target,
                   _folder_size(package))]
-    return Plan(tuple(steps + _config_steps(edit, "add")), ("restart Wan2GP to load the Model Tracker tab",))
+    notes = ("restart Wan2GP to load the Model Tracker tab",
+             "this is a copy, not a git clone: Wan2GP's Update button cannot update it; to update, get the new "
+             "version and run this install command again (the snapshot is kept)")
+    return Plan(tuple(steps + _config_steps(edit, "add")), notes)
 
 
 def install(wan2gp_dir: str) -> Plan:

@@ -61,7 +61,9 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
                                                  usage_scanner=self._usage_scanner(), generating=self._generating)
             self._tab = build_tab(self._controller)
-            self.on_tab_outputs = self._tab.outputs
+            # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change
+            # event rescans with the session's own widgets (HOST.md 1.5: the return value goes to these outputs).
+            self.on_tab_outputs = [self._tab.opened]
         except Exception as exc:  # anything at all: the host must keep starting
             log.exception("Model Tracker: building the tab failed")
             self._tab = None
@@ -93,18 +95,20 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             raise RuntimeError("this Wan2GP cannot say whether it is generating")
         return bool(is_generating())
 
+    @property
+    def tab(self) -> Any:
+        """The tab's components (None when it could not be built)."""
+        return self._tab
+
     def on_tab_select(self, state: Any) -> Any:
+        """Tell this session's tab to rescan; ``state`` is the session's own, holding its ``model_type``."""
         if self._tab is None:
             return None
         try:
-            return self._tab.render()
-        except Exception as exc:  # show the problem in the tab instead of breaking the host's event
-            log.exception("Model Tracker: refresh failed")
-            return self._tab.error_outputs(f"⚠ **Refresh failed:** {_code(exc)}")
-
-    def on_model_change(self, state: Any, model_type: str) -> None:
-        if self._controller is not None:
-            self._controller.set_current_model(model_type)
+            return self._tab.opened_value(state)
+        except Exception:  # the host's state is its own business; the tab then opens without a ▶ mark
+            log.exception("Model Tracker: reading the host's state failed")
+            return self._tab.opened_value(None)
 
     def post_ui_setup(self, components: dict) -> dict:
         # Called once per generator tab (twice in all); the tracker needs nothing from it.

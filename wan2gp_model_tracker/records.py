@@ -166,6 +166,16 @@ class ModelRecord:
     def other_variants_on_disk(self) -> tuple[OtherVariant, ...]:
         return tuple(v for f in self.files for v in f.other_variants)
 
+    @property
+    def damaged_files(self) -> tuple[FileRecord, ...]:
+        """Present files that look damaged (truncated, unreadable header): Wan2GP's status ignores them."""
+        return tuple(f for f in self.files if f.present and f.warnings)
+
+    @property
+    def download_size_known(self) -> bool:
+        """False when some missing file has no size anybody can tell: the total is then unknown, not zero."""
+        return all(f.size_bytes is not None for f in self.files if not f.present)
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogWarning:

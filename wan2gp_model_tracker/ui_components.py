@@ -1,21 +1,32 @@
-"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py."""
+"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py.
+
+Per-browser-session values (filters, search text, the model open in Wan2GP) live in the session's own
+widgets and travel with each event; the controller only holds the scan, which every session shares.
+"""
 
 from __future__ import annotations
 
 import functools
+import html
+import inspect
+import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from .render.formatting import printable
-from .render.renderers import md_code
+from .records import ModelStatus
+from .render.formatting import STATUS_MARKS, printable
+from .render.renderers import md_code, md_escape
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
+from .ui.presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
 from .ui.view import (
     ALL,
+    DAMAGED,
     FIT_CHOICES,
     SORT_CHOICES,
     TABLE_COLUMNS,
@@ -23,196 +34,296 @@ from .ui.view import (
     TrackerController,
     detail_markdown,
     select_models,
-    summary_markdown,
     table_frame,
 )
 
-HELP_TEXT = """
-**Status** follows Wan2GP's own rule for the current quantization settings:
-✓ **downloaded** — every file a generation loads is on disk;
-◐ **partial** — some are (or only another quantization of the main weights is);
-✗ **missing** — none of the main weights are; ⚠ **error** — Wan2GP cannot load the definition (the details
-say why). Opening a row lists each file with its path and size.
+log = logging.getLogger(__name__)
 
-**Figures**: speed, VRAM and quality come from a curated table with cited sources for the popular models.
-Figures marked `*` are *estimated* from the architecture (parameters × bytes per parameter, default resolution
-and steps). Sizes marked `~` are estimates for files not downloaded yet.
-
-**Fit** compares a model's VRAM need with the budget (the largest detected GPU unless you set one):
-*recommended* runs the model's default workload on the fastest Wan2GP memory profile that fits both VRAM and RAM
-(the RAM field, else this machine's); *compatible* runs only with a change the details name (a leaner profile, a
-shorter clip, a lower resolution, int8 weights); *incompatible* names the constraint that fails, with both figures.
-Speed multipliers marked *theoretical* are derived from parameters and workload, not measured. Speed tiers follow
-them per output type: video *fast* from 4×, *medium* from 0.75× Wan2.1 t2v 14B; images (one image against an
-81-frame clip) *fast* from 60×, *medium* from 20×; audio by model size.
-
-**⏱ Measured** speeds come from your own outputs: seconds per step scaled to Wan2GP's default workload (832×480,
-81 frames for video; 1024×1024 for images), median over the runs counted in brackets.
-"""
-STATUS_CHOICES = [("All", ALL), ("✓ Downloaded", "downloaded"), ("◐ Partial", "partial"), ("✗ Missing", "missing"),
-                  ("⚠ Error", "error")]
+STATUS_CHOICES = [("Any status", ALL)] + [(f"{STATUS_MARKS[s]} {s.value.capitalize()}", s.value) for s in ModelStatus] \
+    + [("⚠ Damaged files", DAMAGED)]
 SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
 QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
-# Fixed widths for the short columns keep "✓ downloaded" on one line; "Best for" takes the rest.
-COLUMN_WIDTHS = ["10%", "16%", "12%", "6%", "8%", "7%", "7%", "8%", "17%", "9%"]
-OUTPUT_CHOICES = [("All", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
-log = logging.getLogger(__name__)
+OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
+FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
+# Short enough for the toolbar; the keys are view.SORT_CHOICES'.
+SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
+    "name": "name", "status": "status", "speed": "fastest", "vram": "least VRAM", "quality": "best quality",
+    "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
+# Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
+COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
+DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
+# Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
+# tinted from transparent so they read on light and dark backgrounds alike.
+TAB_CSS = """
+#model-tracker #mt-style { display: none; }
+#model-tracker .mt-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+#model-tracker .mt-chip { padding: 1px 8px; border-radius: 999px; white-space: nowrap; font-size: var(--text-sm);
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
+  color: var(--body-text-color); }
+#model-tracker .mt-chip[title] { cursor: help; }
+#model-tracker .mt-total { font-weight: 600; }
+#model-tracker .mt-downloaded { border-color: #3b82f6; background: color-mix(in srgb, #3b82f6 16%, transparent); }
+#model-tracker .mt-partial { border-color: #eab308; background: color-mix(in srgb, #eab308 16%, transparent); }
+#model-tracker .mt-missing { border-color: #6b7280; background: color-mix(in srgb, #6b7280 16%, transparent); }
+#model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
+#model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
+#model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
+#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
+#model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
+#model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
+  color: var(--body-text-color-subdued); }
+#model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+#model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
+#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
+#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
+#model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+  padding: var(--spacing-lg); scroll-margin-top: 8px; }
+#model-tracker #mt-details-head { align-items: center; }
+#model-tracker #mt-back { max-width: 180px; }
+"""
+# Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
+NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
+# Gradio's table has no header tooltips: set them in the browser after each render.
+HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
+                  ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
+OPENED_SEP = "\n"
+SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
+             " if (el) el.scrollIntoView({{block: 'start'}}); }}")
 
 
 @dataclass
 class TrackerTab:
     """The tab's components, kept so the plugin (or the standalone app) can route events to them.
 
-    ``refreshed({widget: value})`` rescans with the widgets' values; ``render()`` rescans with
-    the values last used, for host events that carry no widget values.
+    ``refreshed({widget: value})`` rescans with one session's widget values. The host's tab-select
+    event carries no widget values, so the plugin sets ``opened`` instead (``opened_value``); its
+    change event then rescans with that session's own filters and marks its current model.
     """
 
     summary: Any
     table: Any
-    shown: Any
     family: Any
     model_pick: Any
     details: Any
-    accordion: Any
-    export: Any
+    legend: Any
+    opened: Any
     inputs: set[Any]
     refreshed: Callable[..., tuple]
-    render: Callable[..., tuple]
+    render_for: Callable[..., tuple]
 
     @property
     def outputs(self) -> list[Any]:
-        """What a full refresh updates, in the order ``render`` returns it."""
-        return [self.summary, self.table, self.shown, self.family, self.model_pick, self.export]
+        """What a full refresh updates, in the order ``refreshed`` returns it."""
+        return [self.summary, self.table, self.family, self.model_pick, self.legend]
+
+    @staticmethod
+    def opened_value(host_state: Any) -> str:
+        """What the host's tab-select event writes to ``opened``: the session's model, and a stamp that makes
+        every value new so the change event fires."""
+        model_type = host_state.get("model_type") if isinstance(host_state, Mapping) else None
+        return f"{model_type if isinstance(model_type, str) else ''}{OPENED_SEP}{time.time_ns()}"
 
     def error_outputs(self, message: str) -> tuple:
         """A message in the summary, everything else left as it was."""
         return (message, *(gr.update() for _ in self.outputs[1:]))
 
 
-def _guarded(handler: Callable[..., tuple], count: int, message_at: int) -> Callable[..., tuple]:
-    """A handler that shows its failure as a message in the tab instead of raising into Gradio."""
+def budget_gb(text: Any, largest: float = 1024) -> float | None:
+    """A memory budget typed in the tab; empty, zero or not a usable number means "this machine's"."""
+    try:
+        value = float(str(text or "").replace(",", ".").lower().removesuffix("gb").strip() or 0)
+    except ValueError:
+        return None
+    return value if 0 < value <= largest else None  # also refuses nan and inf
+
+
+def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
+    """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
+    raising into Gradio."""
 
     @functools.wraps(handler)
-    def run(*args: Any) -> tuple:
+    def run(*args: Any) -> Any:
         try:
             return handler(*args)
         except Exception as exc:
             log.exception("Model Tracker: a tab event failed")
+            problem = printable(f"{type(exc).__name__}: {exc}")
+            message = (f'<div class="mt-chips"><span class="mt-chip mt-error">⚠ Model Tracker: '
+                       f"{html.escape(problem)}</span></div>" if as_html
+                       else f"⚠ **Model Tracker:** {md_code(problem)}")
+            if count == 1:
+                return gr.update()
             outputs: list[Any] = [gr.update() for _ in range(count)]
-            outputs[message_at] = printable(f"⚠ **Model Tracker:** {md_code(f'{type(exc).__name__}: {exc}')}")
+            outputs[message_at] = message
             return tuple(outputs)
 
     return run
 
 
-def build_tab(controller: TrackerController) -> TrackerTab:
-    """Create the tab's components inside the current Gradio context and wire their events."""
+Panel = tuple[str, Callable[[TrackerController], Any]]
+
+
+def default_panels() -> list[Panel]:
+    """The panels shown after "Models", one line each."""
+    return [("Downloads", build_downloads_panel), ("Disk & cleanup", build_disk_panel)]
+
+
+def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | None = None) -> TrackerTab:
+    """Create the tab inside the current Gradio context and wire its events.
+
+    ``extra_panels`` (default: ``default_panels()``) are ``(label, build_panel)`` pairs: each
+    ``build_panel(controller)`` builds its widgets inside an inner tab after "Models". Without any,
+    the models view is the whole tab.
+    """
+    extra_panels = default_panels() if extra_panels is None else extra_panels
     with gr.Column(elem_id="model-tracker"):
-        with gr.Accordion("How to read this table", open=False):
-            gr.Markdown(HELP_TEXT)
-        summary = gr.Markdown("Scanning models…", elem_id="model-tracker-summary")
-        with gr.Row():
-            status = gr.Dropdown(STATUS_CHOICES, value=ALL, label="Status", elem_id="mt-status")
-            speed = gr.Dropdown(SPEED_CHOICES, value=ALL, label="Speed", elem_id="mt-speed")
-            quality = gr.Dropdown(QUALITY_CHOICES, value=ALL, label="Quality", elem_id="mt-quality")
-            output = gr.Dropdown(OUTPUT_CHOICES, value=ALL, label="Output", elem_id="mt-output")
-            family = gr.Dropdown([("All", ALL)], value=ALL, label="Family", elem_id="mt-family")
-        with gr.Row():
-            text = gr.Textbox(label="Search", placeholder="name, model type, family, description…",
-                              elem_id="mt-search", scale=2)
-            vram = gr.Number(value=0, minimum=0, maximum=256, step=1, label="VRAM budget in GB (0 = detected GPU)",
-                             elem_id="mt-vram")
-            ram = gr.Number(value=0, minimum=0, maximum=4096, step=1, label="RAM in GB (0 = this machine)",
-                            elem_id="mt-ram")
-            fit = gr.Dropdown([(label, key) for key, label in FIT_CHOICES.items()], value=ALL, label="Fit",
-                              elem_id="mt-fit")
-            sort_by = gr.Dropdown([(label, key) for key, label in SORT_CHOICES.items()], value="name",
-                                  label="Sort by", elem_id="mt-sort")
-            descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
-        with gr.Row():
-            refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0)
+        gr.HTML(f"<style>{TAB_CSS}</style>", padding=False, elem_id="mt-style")
+        if extra_panels:
+            with gr.Tabs(elem_id="mt-panels"):
+                with gr.Tab("Models", id="mt-models"):
+                    tab = _models_panel(controller)
+                for label, build_panel in extra_panels:
+                    with gr.Tab(label):
+                        panel = build_panel(controller)
+                    # A panel that changes models on disk (a finished download) says so: the table rescans.
+                    models_changed = getattr(panel, "models_ready", None)
+                    if models_changed is not None:
+                        models_changed.change(tab.refreshed, tab.inputs, tab.outputs)
+        else:
+            tab = _models_panel(controller)
+    return tab
+
+
+def _models_panel(controller: TrackerController) -> TrackerTab:
+    summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
+                      elem_id="model-tracker-summary")
+    # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
+    # for a dozen rows at 1280x800.
+    with gr.Row(elem_id="mt-filters", equal_height=True):
+        text = gr.Textbox(label="Search", placeholder="🔍 Search name, type, family, use…", elem_id="mt-search",
+                          scale=3, min_width=160, max_lines=1, show_label=False)
+        status = gr.Dropdown(STATUS_CHOICES, value=ALL, label="Status", elem_id="mt-status", scale=2, min_width=130,
+                             show_label=False)
+        output = gr.Dropdown(OUTPUT_CHOICES, value=ALL, label="Output", elem_id="mt-output", scale=2,
+                             min_width=120, show_label=False)
+        fit = gr.Dropdown(FIT_LABELS, value=ALL, label="Fit", elem_id="mt-fit", scale=2, min_width=130,
+                          show_label=False)
+        vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB: auto", elem_id="mt-vram", scale=1,
+                          min_width=110, max_lines=1, show_label=False)
+        ram = gr.Textbox(label="RAM (GB)", placeholder="RAM GB: auto", elem_id="mt-ram", scale=1,
+                         min_width=105, max_lines=1, show_label=False)
+        sort_by = gr.Dropdown(SORT_LABELS, value="name", label="Sort by", elem_id="mt-sort", scale=2,
+                              min_width=180, show_label=False)
+        refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0, min_width=100)
+    with gr.Accordion("More filters and export", open=False, elem_id="mt-more"):
+        with gr.Row(equal_height=True):
+            speed = gr.Dropdown(SPEED_CHOICES, value=ALL, label="Speed", elem_id="mt-speed", min_width=100)
+            quality = gr.Dropdown(QUALITY_CHOICES, value=ALL, label="Quality", elem_id="mt-quality", min_width=100)
+            family = gr.Dropdown([("All", ALL)], value=ALL, label="Family", elem_id="mt-family", min_width=140)
+            with gr.Column(min_width=180):
+                descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
+                show_hidden = gr.Checkbox(value=False, label="Show models hidden in Wan2GP", elem_id="mt-hidden")
+        with gr.Row(equal_height=True):
             export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
                                          elem_id="mt-export-details")
-            export = gr.DownloadButton("Export Markdown", value=None, elem_id="mt-export", scale=0)
-        table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=True, max_height=640,
-                             column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table")
-        shown = gr.State([])
-        with gr.Accordion("Model details", open=False, elem_id="mt-details") as accordion:
-            model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
-            details = gr.Markdown("Select a model in the table to see its files and alternatives.",
-                                  elem_id="mt-detail-text")
-        downloads = build_downloads_panel(controller)
-        with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"):
-            build_disk_panel(controller)
+            export = gr.Button("Export Markdown", elem_id="mt-export", scale=0, min_width=180)
+            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
+    table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
+                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
+    legend = gr.Markdown(LEGEND, elem_id="mt-legend")
+    with gr.Column(elem_id="mt-details"):
+        with gr.Row(elem_id="mt-details-head", equal_height=True):
+            title = gr.Markdown("### Model details", elem_id="mt-details-title")
+            back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
+        model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
+        details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
+    # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
+    # on_tab_select, whose only output it is; its change event renders with the session's own filters.
+    opened = gr.State("")
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
-    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, export_details}
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened}
 
     def filters_from(values: dict) -> Filters:
-        budget = values[vram]
+        budget = budget_gb(values[vram])
         return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
                        output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
-                       vram_budget_gb=float(budget) if budget else None, text=values[text] or "",
+                       vram_budget_gb=budget, text=values[text] or "",
                        sort_by=values[sort_by] or "name", descending=bool(values[descending]),
-                       ram_budget_gb=float(values[ram]) if values[ram] else None)
+                       show_hidden=bool(values[show_hidden]), ram_budget_gb=budget_gb(values[ram], 65536))
 
-    def render_filters(filters: Filters, include_details: bool) -> tuple:
+    def render_for(current_model: str = "", filters: Filters | None = None) -> tuple:
+        """The tab's outputs for one session's filters and current model."""
+        filters = filters or Filters()
         data = controller.data
-        controller.last_filters, controller.last_export_details = filters, include_details
         models = select_models(data, filters)
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
         pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
         return (
-            summary_markdown(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
-            table_frame(models, data, filters.vram_budget_gb, filters.ram_budget_gb),
-            [m.model_type for m in models],
+            summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
+            table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
             gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
             gr.update(choices=pick_choices),
-            controller.export_markdown(filters, include_details),
+            legend_markdown(len(models), filters),
         )
 
+    def current_of(values: dict) -> str:
+        return (values[opened] or "").split(OPENED_SEP)[0]
+
     def render(values: dict) -> tuple:
-        return render_filters(filters_from(values), bool(values[export_details]))
+        return render_for(current_of(values), filters_from(values))
 
     def refreshed(values: dict) -> tuple:
         controller.refresh()
         return render(values)
 
+    def on_open(values: dict) -> tuple:
+        """The host opened the tab: rescan, and mark the model this session's generator has open."""
+        try:
+            return refreshed(values)
+        except Exception as exc:  # a message in the tab, never an exception into the host's event
+            log.exception("Model Tracker: refresh failed")
+            return tab.error_outputs(f"⚠ <b>Refresh failed:</b> {type(exc).__name__}")
+
+    def export_table(values: dict) -> Any:
+        path = controller.export_markdown(filters_from(values), bool(values[export_details]))
+        return gr.update(value=path, visible=True)
+
     def details_of(model_type: str | None, values: dict) -> tuple:
-        # Choices carry printable model types; map one back to the model it stands for.
+        # The table and the picker show printable model types; map one back to the model it stands for.
         model_type = next((m.model_type for m in controller.data.inventory.models
                            if printable(m.model_type) == model_type), model_type)
         model = controller.data.inventory.get(model_type or "")
-        label = f"Model details — {model.name}" if model else "Model details"
+        heading = "### " + (f"{STATUS_MARKS[model.status]} {md_escape(model.name)}" if model else "Model details")
         filters = filters_from(values)
         text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
-        return gr.update(open=model is not None, label=label), text
+        return printable(heading), text
 
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
 
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        shown_types = values[shown]
-        model_type = shown_types[row] if isinstance(row, int) and 0 <= row < len(shown_types) else None
-        return (gr.update(value=printable(model_type) if model_type else None), *details_of(model_type, values))
+        row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
+        column = TABLE_COLUMNS.index("Model type")
+        model_type = str(row[column]) if len(row) > column else None
+        return (gr.update(value=model_type), *details_of(model_type, values))
 
-    outputs = [summary, table, shown, family, model_pick, export]
-    refresh.click(_guarded(refreshed, len(outputs), 0), inputs, outputs)
-    for widget in inputs:
-        widget.change(_guarded(render, len(outputs), 0), inputs, outputs, trigger_mode="always_last")
-    table.select(_guarded(select_row, 3, 2), inputs | {shown}, [model_pick, accordion, details])
-    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [accordion, details])
+    outputs = [summary, table, family, model_pick, legend]
+    refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
+    for widget in inputs - {opened}:
+        widget.change(_guarded(render, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    opened.change(on_open, inputs, outputs)
+    export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
+    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details])
+    back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
+    table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
-    def render_current() -> tuple:
-        """A rescan shown with the filters last used (host events carry no widget values)."""
-        controller.refresh()
-        return render_filters(controller.last_filters, controller.last_export_details)
+    tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
+                     details=details, legend=legend, opened=opened, inputs=inputs,
+                     refreshed=refreshed, render_for=render_for)
+    return tab
 
-    # When a queued model's files are all in place, its row turns downloaded.
-    downloads.models_ready.change(render_current, None, outputs)
-
-    return TrackerTab(summary=summary, table=table, shown=shown, family=family, model_pick=model_pick,
-                      details=details, accordion=accordion, export=export, inputs=inputs,
-                      refreshed=refreshed, render=render_current)

@@ -5,22 +5,27 @@ from __future__ import annotations
 from ..fileio import printable as printable  # re-exported: renderers and the UI escape with it
 from ..records import ModelRecord, ModelStatus
 
+# Wan2GP's own model-selector marks (HOST.md section 6), plus one of ours for definitions it cannot load.
 STATUS_MARKS = {
-    ModelStatus.DOWNLOADED: "✓",
-    ModelStatus.PARTIAL: "◐",
-    ModelStatus.MISSING: "✗",
-    ModelStatus.ERROR: "⚠",
+    ModelStatus.DOWNLOADED: "🟦",
+    ModelStatus.PARTIAL: "🟨",
+    ModelStatus.MISSING: "⬛",
+    ModelStatus.ERROR: "🟥",
 }
+DAMAGED_MARK = "⚠"
+LEGEND_MARKS = ("🟦 downloaded · 🟨 partial · ⬛ missing · 🟥 error (Wan2GP cannot load it) · ⚠ a file on disk looks"
+                " damaged · ~ estimated · * estimated tier · ? size unknown · — none or not documented")
 
 
-def status_label(status: ModelStatus) -> str:
-    """A status readable without colour: mark and word."""
-    return f"{STATUS_MARKS[status]} {status.value}"
+def status_label(status: ModelStatus, damaged: bool = False) -> str:
+    """A status readable without colour: mark and word, and ⚠ when a present file looks damaged."""
+    return f"{STATUS_MARKS[status]} {status.value}" + (f" {DAMAGED_MARK}" if damaged else "")
 
 
 def status_cell(model: ModelRecord) -> str:
-    """The status as the table shows it: Wan2GP's verdict, flagged when it may claim too much."""
-    label = status_label(model.status)
+    """The status as the table shows it: Wan2GP's verdict, flagged when a file looks damaged or it may claim
+    too much."""
+    label = status_label(model.status, bool(model.damaged_files))
     return f"{label} (may be incomplete)" if model.completeness_note else label
 
 
@@ -76,3 +81,15 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return text.strip() == text
+
+
+def download_cell(model: ModelRecord) -> str:
+    """What a generation would fetch first: "—" when nothing, "?" for sizes nobody can tell (never zero)."""
+    missing = model.missing_files
+    if not missing:
+        return "?" if model.completeness_note else "—"
+    unknown = sum(1 for f in missing if f.size_bytes is None)
+    if unknown == len(missing):
+        return f"? ({unknown} file{'' if unknown == 1 else 's'})"
+    text = format_gb(model.download_bytes, model.download_is_estimate)
+    return f"{text} + ?" if unknown else text

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from .formatting import csv_cell, format_gb, printable, status_cell, status_label, terminal_text
+from .formatting import LEGEND_MARKS, csv_cell, download_cell, format_gb, printable, status_cell, status_label, terminal_text
+from .terminal import fit_table, wrap_text
 from ..records import FileRecord, Inventory, ModelRecord, ModelStatus, ScanSettings, Summary
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
@@ -75,11 +76,14 @@ def model_dict(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict
         "visible": model.visible,
         "definition_path": model.definition_path,
         "size_on_disk_bytes": model.size_on_disk_bytes,
-        "download_bytes": model.download_bytes,
+        # null, never 0, when some file's size is unknown; download_unknown_files says how many.
+        "download_bytes": model.download_bytes if model.download_size_known else None,
         "download_is_estimate": model.download_is_estimate,
         "complete": model.complete,
         "completeness_note": model.completeness_note,
         "handler_files_known": model.handler_files_known,
+        "download_unknown_files": sum(1 for f in model.missing_files if f.size_bytes is None),
+        "damaged_files": len(model.damaged_files),
         "files": [_file_dict(f) for f in model.files],
         "errors": list(model.errors),
         "warnings": list(model.warnings),
@@ -162,9 +166,8 @@ def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
         "name": model.name,
         "family": model.family,
         "output": model.output_type,
-        "on disk": format_gb(model.size_on_disk_bytes),
-        "to download": format_gb(model.download_bytes, model.download_is_estimate) if model.download_bytes
-        else "?" if model.completeness_note else "-",
+        "on disk": format_gb(model.size_on_disk_bytes) if model.size_on_disk_bytes else "—",
+        "to download": download_cell(model),
     }
     if metrics is not None:
         row.update(metrics.table_cells())
@@ -185,35 +188,94 @@ def table_rows(models: Sequence[ModelRecord], metrics: Mapping[str, Any] | None 
     return [row if len(row) == len(columns) else {c: row.get(c, "-") for c in columns} for row in rows]
 
 
-def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None, **extras: Any) -> str:
-    rows = table_rows(inventory.models if models is None else models, **extras)
+# Raw CSV columns: figures as numbers (empty when unknown), never glyphs or units.
+CSV_METRICS = ("speed_tier", "speed_multiplier", "vram_min_gb", "vram_recommended_gb", "ram_gb", "quality_tier",
+               "best_for")
+
+
+def csv_row(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "status": model.status.value,
+        "damaged_files": len(model.damaged_files),
+        "model_type": model.model_type,
+        "name": model.name,
+        "family": model.family,
+        "output": model.output_type,
+        "visible": model.visible,
+        "on_disk_bytes": model.size_on_disk_bytes,
+        "download_bytes": model.download_bytes if model.download_size_known else "",
+        "download_is_estimate": model.download_is_estimate,
+        "download_unknown_files": sum(1 for f in model.missing_files if f.size_bytes is None),
+        "complete": "" if model.complete is None else model.complete,
+    }
+    if metrics is not None:
+        row.update({name: "" if metrics.figure(name) is None else metrics.figure(name) for name in CSV_METRICS})
+        row["figures_source"] = metrics.source
+    row["fit"] = fit.verdict if fit is not None else ""
+    return row
+
+
+def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None,
+               metrics: Mapping[str, Any] | None = None, fits: Mapping[str, Any] | None = None) -> str:
+    """One row per model with raw values (status word, bytes as integers, GB as numbers)."""
+    metrics, fits = metrics or {}, fits or {}
+    rows = [csv_row(m, metrics.get(m.model_type), fits.get(m.model_type))
+            for m in (inventory.models if models is None else models)]
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        fields = max((list(r) for r in rows), key=len)  # models without metrics have fewer keys
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
-def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = None, **extras: Any) -> str:
-    """A plain aligned table for terminals, followed by the summary line."""
-    rows = [{k: terminal_text(v) for k, v in row.items()}
-            for row in table_rows(inventory.models if models is None else models, **extras)]
+# Terminal columns by value, least first: what goes when the terminal is too narrow.
+DROP_ORDER = ("figures", "ram (GB)", "best for", "family", "output", "quality", "speed", "on disk", "fit",
+              "vram (GB)", "to download")
+KEEP = ("status", "model_type", "name")
+
+
+def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = None, width: int | None = None,
+                 details: bool = False, **extras: Any) -> str:
+    """An aligned table for terminals fitting ``width`` cells (None: every column), a legend, the summary
+    line, and with ``details`` each model's files."""
+    chosen = list(inventory.models if models is None else models)
+    rows = [{k: terminal_text(v) for k, v in row.items()} for row in table_rows(chosen, **extras)]
     lines: list[str] = []
     if rows:
-        columns = list(rows[0])
-        widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-        lines.append("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-        lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
+        fitted = fit_table(rows, list(rows[0]), width, DROP_ORDER, KEEP)
+        lines += fitted.lines
+        lines += wrap_text(LEGEND_MARKS, width)
+        if fitted.hidden:
+            lines += wrap_text(f"(hidden to fit {width} columns: {', '.join(fitted.hidden)}; --wide shows them)",
+                               width)
     else:
         lines.append("No model matches.")
+    if details:
+        for model in chosen:
+            lines += ["", *model_detail_text(model)]
     lines.append("")
-    lines.append(summary_line(inventory.summary()))
+    lines += wrap_text(summary_line(inventory.summary()), width)
     if inventory.shared_files is not None:
-        lines.append(shared_tools_line(inventory))
+        lines += wrap_text(shared_tools_line(inventory), width)
     for warning in inventory.warnings:
-        lines.append(f"note: {terminal_text(warning.message)}")
+        lines += wrap_text(f"note: {terminal_text(warning.message)}", width, indent="  ")
     return "\n".join(lines) + "\n"
+
+
+def model_detail_text(model: ModelRecord) -> list[str]:
+    """One model's files for a terminal: what is there, what is missing, where."""
+    t = terminal_text
+    lines = [f"{t(model.name)} ({t(model.model_type)}): {status_cell(model)}, {t(model.status_reason)}"]
+    for f in model.files:
+        mark = "✓" if f.present else "✗"
+        lines.append(f"  {mark} {f.role.label}: {t(f.filename)} ({format_gb(f.size_bytes, f.size_is_estimate)}) "
+                     f"{t(f.path)}")
+        lines += [f"      ⚠ {t(w)}" for w in f.warnings]
+    lines += [f"  error: {t(e)}" for e in model.errors]
+    lines += [f"  note: {t(w)}" for w in model.warnings]
+    return lines
 
 
 def summary_line(summary: Summary) -> str:
@@ -287,6 +349,7 @@ def render_markdown(
         out.append("| " + " | ".join(columns) + " |")
         out.append("|" + "|".join("---" for _ in columns) + "|")
         out += ["| " + " | ".join(md_escape(r[c]) for c in columns) + " |" for r in rows]
+        out += ["", md_escape(LEGEND_MARKS)]
     else:
         out.append("No model matches the filters.")
     if details:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from typing import Any
+
 import gradio as gr
 
 from .. import __version__
 from ..catalog.base import CatalogProvider
-from .view import TrackerController
 from ..ui_components import build_tab
+from .view import TrackerController
 
 
 def build_app(catalog: CatalogProvider) -> gr.Blocks:
@@ -20,13 +24,20 @@ def build_app(catalog: CatalogProvider) -> gr.Blocks:
 
         usage_scanner = partial(scan_usage, store=UsageStore())
     controller = TrackerController(catalog, usage_scanner=usage_scanner)
-    with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False) as app:
-        gr.Markdown(f"# Wan2GP Model Tracker <small>{__version__}</small>")
+    # delete_cache: Gradio's copies of the exports a user asked for go when the server stops.
+    with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        gr.Markdown(f"## Wan2GP Model Tracker <small>{__version__}</small>")
         tab = build_tab(controller)
         app.load(tab.refreshed, tab.inputs, tab.outputs)
     return app
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # SystemExit unwinds through Gradio's wait loop, so the atexit handlers remove the demo and export folders.
+    sys.exit(128 + signum)
+
+
 def serve(catalog: CatalogProvider, host: str, port: int | None) -> None:
     app = build_app(catalog)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     app.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False)

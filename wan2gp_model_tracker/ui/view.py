@@ -11,11 +11,12 @@ import atexit
 import contextlib
 import math
 import os
+import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED
-from ..render.formatting import format_gb, printable, status_cell, status_label
+from ..render.formatting import download_cell, format_gb, printable, status_cell, status_label
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from ..downloads.hub import HubSizes
 from ..model_analyzer import ModelAnalyzer
@@ -43,15 +44,19 @@ SORT_CHOICES = {
     "speed": "Speed (fastest first)",
     "vram": "VRAM (lightest first)",
     "quality": "Quality (best first)",
-    "size": "Size on disk",
-    "download": "Still to download",
+    "size": "On disk (largest first)",
+    "download": "To download (smallest first)",
+    "family": "Family → base model → finetunes",
     "measured": "Fastest on my machine",
 }
+# Status filter values beyond the statuses themselves.
+DAMAGED = "damaged"
 FIT_CHOICES = {ALL: "Any", "fits": "Fits the budget", "recommended": "Recommended for the budget"}
 # Exports kept in the controller's folder (a download in flight may still read the previous one).
 KEPT_EXPORTS = 3
-TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "Size", "Download",
+TABLE_COLUMNS = ["Status", "Name", "Model type", "Speed", "VRAM (GB)", "Quality", "On disk", "To download",
                  "Best for", "Fit"]
+HIDDEN_NOTE = " (hidden in Wan2GP)"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,11 @@ class Filters:
     sort_by: str = "name"
     descending: bool = False
     ram_budget_gb: float | None = None
+    show_hidden: bool = False
+
+    @property
+    def grouped(self) -> bool:
+        return self.sort_by == "family"
 
     def describe(self) -> str:
         parts = [f"{name} {value}" for name, value in (
@@ -90,7 +100,6 @@ class TrackerData:
     inventory: Inventory
     metrics: Mapping[str, ModelMetrics]
     hardware: HardwareInfo
-    current_model: str = ""
     # Per model type: generations, last use and measured speed read from the outputs (empty when not scanned).
     usage: Mapping[str, ModelUsage] = field(default_factory=dict)
     # The memory profile Wan2GP is set to per output type, when the catalog knows it.
@@ -133,7 +142,12 @@ def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
     for model in data.inventory.models:
         metrics = data.metrics.get(model.model_type)
         fit = fits.get(model.model_type)
-        if filters.status != ALL and model.status.value != filters.status:
+        if not (model.visible or filters.show_hidden):
+            continue
+        if filters.status == DAMAGED:
+            if not model.damaged_files:
+                continue
+        elif filters.status != ALL and model.status.value != filters.status:
             continue
         if filters.speed != ALL and (metrics is None or metrics.figure("speed_tier") != filters.speed):
             continue
@@ -178,9 +192,12 @@ def sort_models(models: list[ModelRecord], data: TrackerData, sort_by: str,
         "vram": lambda m: metric(m, lambda x: x.figure("vram_min_gb")),
         "quality": lambda m: metric(m, lambda x: QUALITY_ORDER.get(x.figure("quality_tier"))),
         "size": lambda m: -m.size_on_disk_bytes,
-        "download": lambda m: m.download_bytes,
+        # As the column shows it: "?" (nothing known) last, "5 GB + ?" with the 5 GB.
+        "download": lambda m: m.download_bytes if m.download_size_known or m.download_bytes else big,
         "measured": lambda m: _measured_rank(data, m.model_type, big),
     }
+    if sort_by == "family":
+        return family_tree_order(models, data)
     key = keys.get(sort_by, keys["name"])
     ordered = sorted(models, key=lambda m: (key(m), m.name.casefold()))
     if descending:
@@ -194,17 +211,42 @@ def _measured_rank(data: TrackerData, model_type: str, missing: float) -> float:
     return used.speed.rank_value if used is not None and used.speed is not None else missing
 
 
+def family_tree_order(models: Sequence[ModelRecord], data: TrackerData) -> list[ModelRecord]:
+    """Wan2GP's grouping: family, then each base model followed by its finetunes."""
+    chosen = {m.model_type for m in models}
+
+    def base_of(model: ModelRecord) -> ModelRecord:
+        parent = data.inventory.get(model.parent_model_type) if model.parent_model_type else None
+        return parent if parent is not None and parent.model_type in chosen else model
+
+    def key(model: ModelRecord) -> tuple:
+        base = base_of(model)
+        return (model.family.casefold(), base.name.casefold(), base.model_type, base is not model,
+                model.name.casefold())
+
+    return sorted(models, key=key)
+
+
+def is_grouped_child(model: ModelRecord, shown: set[str]) -> bool:
+    return bool(model.parent_model_type) and model.parent_model_type != model.model_type \
+        and model.parent_model_type in shown
+
+
 def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: float | None,
-                ram_gb: float | None = None) -> pd.DataFrame:
-    """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP."""
+                current_model: str = "", grouped: bool = False, ram_gb: float | None = None) -> pd.DataFrame:
+    """The table's rows; ``*`` marks estimated tiers, ``~`` estimated sizes, ``▶`` the model open in Wan2GP
+    (``current_model``: each browser session has its own), ``↳`` a finetune under its base when ``grouped``."""
     fits = data.fits(budget_gb, ram_gb)
+    shown = {m.model_type for m in models} if grouped else set()
     rows = []
     for model in models:
         row = list(_cells(data, model))
         used = data.usage.get(model.model_type)
         if used is not None and used.speed is not None:
             row[3] = f"{row[3]} · ⏱ {used.speed.short()}"
-        if model.model_type == data.current_model:
+        if grouped and is_grouped_child(model, shown):
+            row[1] = "↳ " + row[1]
+        if current_model and model.model_type == current_model:
             row[1] = "▶ " + row[1]
         fit = fits.get(model.model_type)
         rows.append(row + [fit.verdict if fit else "—"])
@@ -217,60 +259,23 @@ def _cells(data: TrackerData, model: ModelRecord) -> list[str]:
     cached = data._cells.get(model.model_type)
     if cached is not None and cached[0] is model and cached[1] is metrics:
         return cached[2]
-    figures = metrics.table_cells() if metrics is not None else {}
+    figures = {k: "—" if v == NOT_DOCUMENTED else v
+               for k, v in (metrics.table_cells() if metrics is not None else {}).items()}
     cells = [
         status_cell(model),
-        model.name + (" (error)" if model.errors else ""),
+        model.name + (" (error)" if model.errors and model.status is not ModelStatus.ERROR else "")
+        + ("" if model.visible else HIDDEN_NOTE),
         model.model_type,
-        figures.get("speed", NOT_DOCUMENTED),
-        figures.get("vram (GB)", NOT_DOCUMENTED),
-        figures.get("quality", NOT_DOCUMENTED),
-        format_gb(sum(f.size_bytes or 0 for f in model.files), any(f.size_is_estimate for f in model.files)),
+        figures.get("speed", "—"),
+        figures.get("vram (GB)", "—"),
+        figures.get("quality", "—"),
+        format_gb(model.size_on_disk_bytes) if model.size_on_disk_bytes else "—",
         download_cell(model),
         figures.get("best for", ""),
     ]
     cells = [printable(cell) for cell in cells]  # lone surrogates would make Gradio's JSON reply fail
     data._cells[model.model_type] = (model, metrics, cells)
     return cells
-
-
-def download_cell(model: ModelRecord) -> str:
-    """What a generation would fetch first: "—" when nothing, "?" parts for sizes nobody can estimate."""
-    missing = model.missing_files
-    if not missing:
-        return "?" if model.completeness_note else "—"
-    unknown = sum(1 for f in missing if f.size_bytes is None)
-    if unknown == len(missing):
-        return f"? ({_plural(unknown, 'file')})"
-    text = format_gb(model.download_bytes, model.download_is_estimate)
-    return f"{text} + ?" if unknown else text
-
-
-def summary_markdown(data: TrackerData, shown: int, budget_gb: float | None = None,
-                     ram_gb: float | None = None) -> str:
-    summary = data.inventory.summary()
-    hw = data.hardware
-    lines = [
-        f"**{summary.total} models** · ✓ {summary.downloaded} downloaded · ◐ {summary.partial} partial · "
-        f"✗ {summary.missing} missing" + (f" · ⚠ {summary.errors} error" if summary.errors else "")
-        + (f" · ⚠ {summary.with_errors} with errors" if summary.with_errors else "")
-        + f" · showing {shown}",
-        f"**Disk used by tracked files:** {format_gb(summary.bytes_on_disk)} · **still to download for all:** "
-        f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)}",
-        *([md_escape(shared_tools_line(data.inventory))] if data.inventory.shared_files is not None else []),
-        "**Machine:** " + md_escape(" · ".join(hw.summary_lines())),
-        "**Fit:** " + (f"judged for {fit_budget_label(data, budget_gb, ram_gb)}"
-                       + (" (set in the tab)" if budget_gb else " (the largest GPU detected)")
-                       if data.budget(budget_gb) else "enter a VRAM budget to see which models fit"),
-        f"**Catalog:** {md_escape(data.inventory.settings.source_detail)} · quantization "
-        f"{md_escape(data.inventory.settings.transformer_quantization or 'bf16')} · scanned "
-        f"{data.inventory.scanned_at:%H:%M:%S}",
-    ]
-    warnings = data.inventory.warnings
-    lines += [f"⚠ {md_escape(w.message)}" for w in warnings[:3]]
-    if len(warnings) > 3:
-        lines.append(f"⚠ and {len(warnings) - 3} more notes (see the Markdown export)")
-    return printable("  \n".join(lines))
 
 
 def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
@@ -360,11 +365,20 @@ def metrics_markdown(metrics: ModelMetrics) -> list[str]:
         f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
-        f"- **Figures:** {md_escape(metrics.source)} — {md_escape(metrics.basis)}",
+        f"- **Where the figures come from:** {md_escape(plain_words(metrics.basis))}",
     ]
     if metrics.notes:
         lines.append(f"- **Notes:** {md_escape(metrics.notes)}")
     return lines
+
+
+_DEF_REF = re.compile(r"\bDEF:(\S+?)(?=[\s,;:)]|$)")
+
+
+def plain_words(text: str) -> str:
+    """Internal shorthand in figure notes made readable: "DEF:t2v" is Wan2GP's t2v definition."""
+    text = _DEF_REF.sub(lambda m: f"Wan2GP's {m.group(1)} definition", text)
+    return re.sub(r"\bcurated\b", "published", text)
 
 
 def citations_markdown(metrics: ModelMetrics) -> list[str]:
@@ -372,7 +386,7 @@ def citations_markdown(metrics: ModelMetrics) -> list[str]:
     lines = []
     for name, citation in metrics.citations.items():
         where = f"[{md_escape(citation.source)}]({citation.url})" if citation.url else md_escape(citation.source)
-        extra = "; ".join(md_escape(part) for part in (citation.detail, citation.conditions) if part)
+        extra = "; ".join(md_escape(plain_words(part)) for part in (citation.detail, citation.conditions) if part)
         lines.append(f"- {FIGURE_LABELS.get(name, name)} = {md_escape(str(metrics.figure(name)))}: "
                      f"{citation.provenance}, {where}" + (f" ({extra})" if extra else ""))
     return lines
@@ -423,14 +437,10 @@ class TrackerController:
         self.usage_error = ""
         # Asks Wan2GP whether a generation is running (cleanup waits for it); None outside Wan2GP.
         self.generating = generating
-        self.current_model = ""
-        # The tab's last filter values, reused when the host asks for a refresh without them.
-        self.last_filters = Filters()
-        self.last_export_details = False
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
-        # The tab rewrites its export whenever the table changes; old copies are pruned, the folder removed at exit.
+        # Exports are written when a user asks; Gradio copies each into its own cache, so a few are kept here.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
         atexit.register(shutil.rmtree, self._export_dir, True)
 
@@ -442,7 +452,7 @@ class TrackerController:
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
             usage = self._scan_usage(inventory.settings.wan2gp_dir)
-            self._data = TrackerData(inventory, metrics, hardware, self.current_model, usage=usage,
+            self._data = TrackerData(inventory, metrics, hardware, usage=usage,
                                      memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells)
         if self.on_scan is not None:
             self.on_scan(self._data)
@@ -461,13 +471,13 @@ class TrackerController:
         return self.usage_report.by_model()
 
     @property
+    def export_dir(self) -> str:
+        """Where the exports a user asked for are written (removed at exit)."""
+        return self._export_dir
+
+    @property
     def data(self) -> TrackerData:
         return self._data or self.refresh()
-
-    def set_current_model(self, model_type: str) -> None:
-        self.current_model = model_type or ""
-        if self._data is not None:
-            self._data = replace(self._data, current_model=self.current_model)
 
     def export_markdown(self, filters: Filters, details: bool) -> str:
         """Write the filtered inventory to a .md file and return its path."""

@@ -1,0 +1,89 @@
+"""What the tab shows around the table: the summary chips, the legend line, the header tooltips."""
+
+from __future__ import annotations
+
+import html
+
+from ..records import ModelStatus
+from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
+from ..render.renderers import md_escape, shared_tools_line
+from .view import Filters, TrackerData, _plural, fit_budget_label
+
+LEGEND = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above · ⏱ measured on this machine"
+# Header tooltips: what each column means and how its marks read.
+COLUMN_HELP = {
+    "Status": "Wan2GP's own verdict for your quantization: 🟦 every file there, 🟨 some, ⬛ none; 🟥 Wan2GP cannot "
+              "load the definition. ⚠: a file on disk looks damaged (truncated or unreadable); the status ignores it.",
+    "Name": "▶ the model open in your generator tab; ↳ a finetune under its base model (Sort: family tree).",
+    "Model type": "Wan2GP's id for the definition (the JSON file's name).",
+    "Speed": "fast / medium / slow, judged within the model's own output type (video, image or audio), so an image "
+             "model is not ranked against video ones; the multiplier against Wan2.1 t2v 14B is in the details "
+             "(theoretical unless measured). * marks an estimated tier; ⏱ your own measured seconds per step.",
+    "VRAM (GB)": "minimum-recommended VRAM; ~ marks an estimate from the architecture.",
+    "Quality": "highest / high / medium / low from published comparisons; * marks an estimated tier.",
+    "On disk": "bytes the files Wan2GP would load take on disk now.",
+    "To download": "what a generation would fetch first; ~ estimated, ? size unknown (never counted as zero).",
+    "Best for": "what the model is known to do well; the details have the full text and sources.",
+    "Fit": "against the VRAM and RAM budgets (or this machine's): recommended = the default workload runs on the "
+           "fastest Wan2GP memory profile that fits both; compatible = only with a change the details name (a "
+           "leaner profile, a shorter clip, a lower resolution, int8 weights); incompatible = the details say "
+           "whether VRAM or RAM fails, with both figures.",
+}
+
+
+def _chip(text: str, kind: str = "", title: str = "") -> str:
+    """One summary chip; every argument is escaped here, callers pass plain text."""
+    attrs = f' class="mt-chip{" mt-" + kind if kind else ""}"' + (f' title="{html.escape(title)}"' if title else "")
+    return f"<span{attrs}>{html.escape(text)}</span>"
+
+
+def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, ram_gb: float | None = None) -> str:
+    """The summary as one line of chips; machine, catalog and notes sit in the chips' tooltips."""
+    summary = data.inventory.summary()
+    damaged = sum(len(m.damaged_files) for m in data.inventory.models)
+    hidden = sum(1 for m in data.inventory.models if not m.visible)
+    hw = data.hardware
+    settings = data.inventory.settings
+    chips = [
+        _chip(f"{summary.total} models", "total", f"Catalog: {settings.source_detail}; quantization "
+              f"{settings.transformer_quantization or 'bf16'}; scanned {data.inventory.scanned_at:%H:%M:%S}"),
+        _chip(f"{STATUS_MARKS[ModelStatus.DOWNLOADED]} {summary.downloaded} downloaded", "downloaded"),
+        _chip(f"{STATUS_MARKS[ModelStatus.PARTIAL]} {summary.partial} partial", "partial"),
+        _chip(f"{STATUS_MARKS[ModelStatus.MISSING]} {summary.missing} missing", "missing"),
+    ]
+    if summary.errors:
+        chips.append(_chip(f"{STATUS_MARKS[ModelStatus.ERROR]} {summary.errors} error", "error",
+                           "definitions Wan2GP cannot load; open one for the message"))
+    if damaged:
+        chips.append(_chip(f"⚠ {_plural(damaged, 'file')} {'looks' if damaged == 1 else 'look'} damaged",
+                           "damaged", "present on disk but shorter than their header promises or unreadable; "
+                           "Status → ⚠ Damaged files lists them"))
+    chips.append(_chip(f"showing {shown}", "shown",
+                       f"{hidden} hidden in Wan2GP: More filters → Show hidden models" if hidden else ""))
+    chips.append(_chip(f"{format_gb(summary.bytes_on_disk)} on disk", "disk", "each file once, however many "
+                       "models share it"))
+    chips.append(_chip(f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)} to get all",
+                       "download", "every missing file of every model, each once; ~ marks an estimate"))
+    budget = data.budget(budget_gb)
+    fit = (f"fit for {fit_budget_label(data, budget_gb, ram_gb)}" + (" (set above)" if budget_gb else "")) if budget \
+        else "fit: set a VRAM budget"
+    chips.append(_chip(fit, "fit", " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
+    if data.inventory.shared_files is not None:
+        missing_tools = [f for f in data.inventory.shared_files if not f.present]
+        chips.append(_chip(f"first generation also fetches {_plural(len(missing_tools), 'shared tool')}"
+                           if missing_tools else "shared tools all here", "download" if missing_tools else "",
+                           shared_tools_line(data.inventory)))
+    notes = [w.message for w in data.inventory.warnings]
+    if notes:
+        chips.append(_chip(f"ⓘ {_plural(len(notes), 'note')}", "notes", "\n".join(notes[:20])))
+    return printable(f'<div class="mt-chips">{"".join(chips)}</div>')
+
+
+def legend_markdown(shown: int, filters: Filters) -> str:
+    """The line under the table: the legend, or why the table is empty."""
+    if shown:
+        return LEGEND
+    why = filters.describe()
+    return (f"**No model matches** {md_escape(why)}: clear the search or set the filters back to All."
+            if why else "**No model to show**: this catalog is empty or every model is hidden in Wan2GP "
+            "(More filters → Show hidden models).")
