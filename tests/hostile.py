@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,11 @@ def raw_html(markdown: str) -> list[str]:
             found.append(token.content)
         stack.extend(token.children or ())
     return found
+
+
+def foreign_tags(html_text: str) -> list[str]:
+    """Tags in HTML the tab writes (its summary chips are ``div``/``span``) that it did not write itself."""
+    return re.findall(r"<(?!/?(?:div|span)[\s>])[^>]*>", html_text)
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:

@@ -165,3 +165,14 @@ class StandInHost:
                     with gr.Tab(label):
                         gr.Markdown(f"({label}: host content)")
         return demo, tabs
+
+
+def open_tab(plugin: Any, state: Any) -> Any:
+    """What selecting the tab does in one browser session: the host calls ``on_tab_select`` with the session's
+    state, then the tab's own change event rescans with that session's widgets (here all left at their defaults)."""
+    opened = plugin.on_tab_select(state)
+    if opened is None:
+        return None
+    values = {widget: None for widget in plugin.tab.inputs}
+    values[plugin.tab.opened] = opened
+    return plugin.tab.open(values)

@@ -63,7 +63,7 @@ def test_a_plan_is_confirmed_in_the_tab_and_goes_to_the_trash(browser, server, i
     page.set_default_timeout(30_000)
     try:
         page.goto(server)
-        page.get_by_role("tab", name="Disk & cleanup").click()
+        page.locator("#mt-disk").get_by_text("Disk & cleanup").first.click()
         page.locator("#mt-disk-scan").click()
         page.locator("#mt-disk-summary").get_by_text("Orphaned weight files", exact=False).wait_for()
         assert "3 MB (i2v)" in page.locator("#mt-disk-summary").inner_text()

@@ -70,9 +70,8 @@ def test_a_demo_model_queued_from_the_tab_turns_downloaded(browser, server, hub)
         page.locator("#mt-search input, #mt-search textarea").first.fill("flux_schnell")
         page.wait_for_function("() => document.querySelector('#model-tracker-summary').innerText"
                                ".includes('showing 1')")
-        assert row_status(page, "flux_schnell") == "✗ missing"
+        assert row_status(page, "flux_schnell") == "⬛ missing"
 
-        page.get_by_role("tab", name="Downloads").click()
         page.locator("#mt-downloads .label-wrap").first.click()
         page.locator("#mt-dl-models input").click()
         page.get_by_role("option", name=re.compile(r"\(flux_schnell\)")).click()
@@ -90,8 +89,8 @@ def test_a_demo_model_queued_from_the_tab_turns_downloaded(browser, server, hub)
 
         page.wait_for_function(
             "() => [...document.querySelectorAll('#model-tracker-table [role=gridcell], #model-tracker-table td')]"
-            ".some(c => c.innerText.includes('✓ downloaded'))", timeout=30_000)
-        assert row_status(page, "flux_schnell") == "✓ downloaded"
+            ".some(c => c.innerText.includes('🟦 downloaded'))", timeout=30_000)
+        assert row_status(page, "flux_schnell") == "🟦 downloaded"
         assert hub.gets[FLUX_SCHNELL] == 1
     finally:
         context.close()

@@ -244,7 +244,7 @@ def test_the_download_command_fetches_and_rescans(wan, model, hub, capsys):
 
     out = capsys.readouterr().out
     assert code == EXIT_OK
-    assert "done" in out and "demo: ✓ downloaded" in out
+    assert "done" in out and "demo: 🟦 downloaded" in out
 
 
 def test_the_download_command_dry_run_changes_nothing(wan, model, hub, capsys):

@@ -49,7 +49,7 @@ def test_only_models_with_something_to_fetch_are_offered(folder):
     choices = downloadable_choices(folder.scan())
 
     assert [value for _, value in choices] == ["a"]
-    assert "✗ missing" in choices[0][0]
+    assert "⬛ missing" in choices[0][0]
 
 
 def test_the_plan_shows_exact_sizes_from_the_server_and_reuse_offers(folder, tmp_path):

@@ -248,7 +248,7 @@ def test_offline_without_a_snapshot_a_model_whose_handler_adds_a_text_encoder_ma
     model = wan.scan().get("m")
     assert model.status is ModelStatus.DOWNLOADED  # Wan2GP's rule on what the JSON names
     assert model.completeness_note == MAY_BE_INCOMPLETE and model.complete is None
-    assert status_cell(model) == "✓ downloaded (may be incomplete)"
+    assert status_cell(model) == "🟦 downloaded (may be incomplete)"
     assert inventory_dict(wan.scan())["models"][0]["completeness_note"].startswith("may be incomplete")
 
 

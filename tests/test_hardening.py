@@ -155,7 +155,8 @@ def test_a_lone_surrogate_in_a_name_prints_as_valid_utf8(wan, monkeypatch, fmt):
     add_t2v(wan)
     wan.finetune("bad", '{"model": {"name": "bad \\ud800", "architecture": "t2v", "URLs": "t2v"}}')
     buffer = utf8_stdout(monkeypatch)
-    assert main(["inventory", "--wan2gp", str(wan.root), "--format", fmt, "--details", "--vram", "24"]) == 0
+    details = ["--details"] if fmt != "csv" else []  # CSV holds one raw row per model, no file lists
+    assert main(["inventory", "--wan2gp", str(wan.root), "--format", fmt, *details, "--vram", "24"]) == 0
     sys.stdout.flush()
     text = buffer.getvalue().decode("utf-8")  # strict: raises on invalid UTF-8
     assert "bad \\ud800" in text
@@ -265,7 +266,7 @@ def test_an_unresolvable_reference_has_the_error_status_and_no_figures(wan, urls
 
 
 def test_the_tab_offers_an_error_status_filter():
-    assert ("⚠ Error", "error") in STATUS_CHOICES
+    assert ("🟥 Error", "error") in STATUS_CHOICES
 
 
 def chain(wan: WanFolder, length: int) -> None:
@@ -413,7 +414,7 @@ def test_the_tab_shows_a_message_instead_of_raising_into_gradio(monkeypatch):
     controller = TrackerController(DemoCatalog())
     with gr.Blocks() as demo:
         tab = build_tab(controller)
-    handlers = {fn.fn.__name__: fn.fn for fn in demo.fns.values()}
+    handlers = {fn.fn.__name__: fn.fn for fn in demo.fns.values() if fn.fn is not None}
 
     def broken():
         raise RuntimeError("scan exploded ``<img src=x>``")
@@ -421,7 +422,8 @@ def test_the_tab_shows_a_message_instead_of_raising_into_gradio(monkeypatch):
     monkeypatch.setattr(controller, "refresh", broken)
     values = {widget: None for widget in tab.inputs}
     outputs = handlers["refreshed"](values)
-    assert "RuntimeError" in outputs[0] and raw_html(outputs[0]) == []
+    # The summary is HTML the tab writes; what the exception says stays text inside it.
+    assert "RuntimeError" in outputs[0] and "<img" not in outputs[0] and "&lt;img src=x&gt;" in outputs[0]
     assert len(outputs) == len(tab.outputs)
 
 
@@ -435,7 +437,7 @@ def test_a_model_without_figures_still_gets_every_column(wan):
     metrics = PerformanceDatabase.default().metrics_for_inventory(inventory, analyzer.state.defs)
     assert "a" not in metrics and "t2v" in metrics
     rows = list(csv.DictReader(io.StringIO(render_csv(inventory, metrics=metrics))))
-    assert [r["model_type"] for r in rows] == ["a", "t2v"] and rows[0]["speed"] == "-"
+    assert [r["model_type"] for r in rows] == ["a", "t2v"] and rows[0]["speed_tier"] == ""
     assert "SPEED" in render_table(inventory, metrics=metrics)
 
 
@@ -450,7 +452,8 @@ def test_a_url_naming_a_file_no_disk_can_hold_is_an_error_on_that_model(wan):
 def test_the_tab_and_its_export_show_a_lone_surrogate_as_an_escape(wan):
     import orjson
 
-    from wan2gp_model_tracker.ui.view import Filters, TrackerController, detail_markdown, summary_markdown, table_frame
+    from wan2gp_model_tracker.ui.presentation import summary_html
+    from wan2gp_model_tracker.ui.view import Filters, TrackerController, detail_markdown, table_frame
 
     add_t2v(wan)
     wan.finetune("bad", '{"model": {"name": "bad \\ud800", "architecture": "t2v", "URLs": "t2v"}}')
@@ -458,14 +461,14 @@ def test_the_tab_and_its_export_show_a_lone_surrogate_as_an_escape(wan):
     data = controller.data
     models = list(data.inventory.models)
     orjson.dumps(table_frame(models, data, None).values.tolist())
-    orjson.dumps(summary_markdown(data, len(models)))
+    orjson.dumps(summary_html(data, len(models)))
     orjson.dumps(detail_markdown(data, "bad", None))
     export = Path(controller.export_markdown(Filters(), details=True))
     assert "bad \\ud800" in export.read_text(encoding="utf-8")
 
 
 def test_the_plugin_tab_opens_with_a_warning_when_the_host_globals_are_broken(wan, wgp, monkeypatch):
-    from standin_host import StandInHost
+    from standin_host import StandInHost, open_tab
     from test_plugin import clone_repository
 
     from wan2gp_model_tracker.installer import PLUGIN_ID
@@ -481,8 +484,8 @@ def test_the_plugin_tab_opens_with_a_warning_when_the_host_globals_are_broken(wa
                                                                                      "URLs": None}}
         wgp.server_config = ["not", "a", "dict"]
         wgp.fl = types.SimpleNamespace(_checkpoints_paths="ckpts")
-        summary, table = within(20, plugin.on_tab_select, {})[:2]
-        assert "Refresh failed" not in summary and "server\\_config" in summary
+        summary, table = within(20, open_tab, plugin, {})[:2]
+        assert "Refresh failed" not in summary and "server_config" in summary
         assert {"t2v", "odd", "nulls", "3"} <= set(table["Model type"])
     finally:
         host.close()

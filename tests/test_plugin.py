@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from standin_host import StandInHost, accepts_api
+from standin_host import StandInHost, accepts_api, open_tab
 from wan2gp_fixture import LIVE_T2V, WanFolder, url
 
 from wan2gp_model_tracker.catalog.offline import OfflineCatalog
@@ -164,10 +164,10 @@ def test_the_tab_shows_what_the_handler_would_still_fetch_for_a_downloaded_model
         wan.weight(name)
     (wan.root / "ckpts" / "Qwen3" / "tokenizer.json").write_text("{}")
     plugin, _, _ = loaded(host, wgp)
-    table = plugin.on_tab_select({})[1]
+    table = open_tab(plugin, {})[1]
     row = table[table["Model type"] == "z_image"]
-    assert row["Status"].item() == "✓ downloaded"  # Wan2GP's own mark, unchanged
-    assert row["Download"].item() == "? (2 files)"
+    assert row["Status"].item() == "🟦 downloaded"  # Wan2GP's own mark, unchanged
+    assert row["To download"].item() == "? (2 files)"
     from wan2gp_model_tracker.ui.view import detail_markdown
 
     details = detail_markdown(plugin._controller.data, "z_image", None)

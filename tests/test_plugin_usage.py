@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from outputs_fixture import settings, write_mp4
+from standin_host import open_tab
 from test_plugin import PLUGIN_ID, host, loaded  # noqa: F401  (the host fixture is shared)
 
 from wan2gp_model_tracker.usage.store import DB_FILENAME
@@ -15,7 +16,7 @@ def test_the_tab_shows_measured_speed_from_the_live_save_path(host, wgp, wan):  
     wgp.server_config["save_path"] = "my_videos"  # the live config wins over wgp_config.json
     write_mp4(wan.root / "my_videos" / "a.mp4", settings("t2v", seconds=90, steps=30, created=datetime(2026, 11, 1)))
     plugin, _, _ = loaded(host, wgp)
-    table = plugin.on_tab_select({})[1]
+    table = open_tab(plugin, {})[1]
     assert table["Speed"].iloc[0].endswith(" · ⏱ 3 s/step (1 run)")
     assert (wan.root / "plugins" / PLUGIN_ID / DB_FILENAME).is_file()
 

@@ -61,17 +61,17 @@ def test_serve_stopped_by_sigterm_removes_its_temporary_folders(tmp_path: Path):
     assert list(tmp.glob("wan2gp-tracker-*")) == []
 
 
-def test_extra_panels_become_inner_tabs_after_models():
+def test_extra_panels_come_below_the_models_view_each_built_once():
     import gradio as gr
 
     built = []
 
-    def build_disk_panel(controller: TrackerController) -> None:
+    def build_panel(controller: TrackerController) -> None:
         built.append(controller)
-        gr.Markdown("disk panel", elem_id="disk-panel")
+        gr.Markdown("a panel", elem_id="a-panel")
 
     controller = TrackerController(DemoCatalog())
     with gr.Blocks() as app:
-        build_tab(controller, extra_panels=[("Disk & cleanup", build_disk_panel)])
-    labels = [block.label for block in app.blocks.values() if isinstance(block, gr.Tab)]
-    assert labels == ["Models", "Disk & cleanup"] and built == [controller]
+        build_tab(controller, extra_panels=[build_panel])
+    ids = [block.elem_id for block in app.blocks.values() if block.elem_id in ("model-tracker-table", "a-panel")]
+    assert ids == ["model-tracker-table", "a-panel"] and built == [controller]

@@ -111,6 +111,8 @@ class TrackerTab:
     inputs: set[Any]
     refreshed: Callable[..., tuple]
     render_for: Callable[..., tuple]
+    # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
+    open: Callable[..., tuple]
 
     @property
     def outputs(self) -> list[Any]:
@@ -161,37 +163,30 @@ def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: 
     return run
 
 
-Panel = tuple[str, Callable[[TrackerController], Any]]
+# A panel builds its own collapsible section below the models view; it may expose ``models_ready``, a component
+# that changes when models on disk changed (a finished download), so the table rescans.
+Panel = Callable[[TrackerController], Any]
 
 
 def default_panels() -> list[Panel]:
-    """The panels shown after "Models", one line each."""
-    return [("Downloads", build_downloads_panel), ("Disk & cleanup", build_disk_panel)]
+    """The panels shown below the models view, one line each."""
+    return [build_downloads_panel, build_disk_panel]
 
 
 def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | None = None) -> TrackerTab:
     """Create the tab inside the current Gradio context and wire its events.
 
-    ``extra_panels`` (default: ``default_panels()``) are ``(label, build_panel)`` pairs: each
-    ``build_panel(controller)`` builds its widgets inside an inner tab after "Models". Without any,
-    the models view is the whole tab.
+    ``extra_panels`` (default: ``default_panels()``) each build a collapsed section below the models
+    view, so the table keeps the top of the page.
     """
     extra_panels = default_panels() if extra_panels is None else extra_panels
     with gr.Column(elem_id="model-tracker"):
         gr.HTML(f"<style>{TAB_CSS}</style>", padding=False, elem_id="mt-style")
-        if extra_panels:
-            with gr.Tabs(elem_id="mt-panels"):
-                with gr.Tab("Models", id="mt-models"):
-                    tab = _models_panel(controller)
-                for label, build_panel in extra_panels:
-                    with gr.Tab(label):
-                        panel = build_panel(controller)
-                    # A panel that changes models on disk (a finished download) says so: the table rescans.
-                    models_changed = getattr(panel, "models_ready", None)
-                    if models_changed is not None:
-                        models_changed.change(tab.refreshed, tab.inputs, tab.outputs)
-        else:
-            tab = _models_panel(controller)
+        tab = _models_panel(controller)
+        for build_panel in extra_panels:
+            models_changed = getattr(build_panel(controller), "models_ready", None)
+            if models_changed is not None:
+                models_changed.change(tab.open, tab.inputs, tab.outputs)
     return tab
 
 
@@ -324,6 +319,6 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
                      details=details, legend=legend, opened=opened, inputs=inputs,
-                     refreshed=refreshed, render_for=render_for)
+                     refreshed=refreshed, render_for=render_for, open=on_open)
     return tab
 

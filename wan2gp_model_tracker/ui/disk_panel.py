@@ -134,7 +134,7 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
     """Create the panel inside the current Gradio context and wire its events."""
     import gradio as gr
 
-    with gr.Column(elem_id="mt-disk-panel"):
+    with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"), gr.Column(elem_id="mt-disk-panel"):
         summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary")
         scan_button = gr.Button("Scan disk", elem_id="mt-disk-scan", scale=0)
         with gr.Row():
