@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from fake_hub_downloads import FakeHubServer
+from fake_hub import FakeHub
 from test_browser import CELL, GRID, ROW, browser, free_port  # noqa: F401  (browser is a fixture)
 from test_downloads import weights
 
@@ -21,9 +21,9 @@ FLUX_SCHNELL = "DeepBeepMeep/Flux/resolve/main/flux1-schnell_quanto_bf16_int8.sa
 
 @pytest.fixture(scope="module")
 def hub():
-    with FakeHubServer() as fake:
+    with FakeHub() as fake:
         # Big enough for huggingface_hub to report progress (it does so per 10 MB), slow enough to watch.
-        fake.add(FLUX_SCHNELL, weights(24_000_000), delay=0.01)
+        fake.add(FLUX_SCHNELL, weights(24_000_000), chunk_delay=0.01)
         yield fake
 
 

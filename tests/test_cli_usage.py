@@ -10,25 +10,21 @@ from datetime import datetime
 
 import pytest
 from outputs_fixture import settings, write_mp4
-from usage_fixture import SIZES, build_tree
+from usage_fixture import SIZES
 
 from wan2gp_model_tracker.cli import main
 
-
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path / "tracker-data"))
-    return tmp_path / "tracker-data"
+pytestmark = pytest.mark.usefixtures("data_folder")
 
 
 @pytest.fixture
-def tree(wan):
-    build_tree(wan)
-    write_mp4(wan.root / "outputs" / "a.mp4", settings("t2v", seconds=60, steps=30, created=datetime(2026, 1, 2),
-                                                         seed=1))
-    write_mp4(wan.root / "outputs" / "b.mp4", settings("t2v", seconds=90, steps=30, created=datetime(2026, 1, 3),
-                                                         seed=2))
-    return wan
+def tree(tree):
+    """The shared tree with two t2v generations in its outputs."""
+    write_mp4(tree.root / "outputs" / "a.mp4", settings("t2v", seconds=60, steps=30, created=datetime(2026, 1, 2),
+                                                          seed=1))
+    write_mp4(tree.root / "outputs" / "b.mp4", settings("t2v", seconds=90, steps=30, created=datetime(2026, 1, 3),
+                                                          seed=2))
+    return tree
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -72,9 +68,7 @@ def test_terminal_output_escapes_control_characters_in_names(capsys, tree):
     assert "\x1b" not in out and "evil\\x1b[31mred" in out
 
 
-def test_cleanup_plan_then_yes_removes_exactly_the_saved_plan(capsys, tree, tmp_path, monkeypatch):
-    trashed: list[str] = []
-    monkeypatch.setattr("send2trash.send2trash", lambda p: (trashed.append(p), os.unlink(p)))
+def test_cleanup_plan_then_yes_removes_exactly_the_saved_plan(capsys, tree, tmp_path, trashed):
     plan_file = tmp_path / "plan.json"
     code, out, _ = run(capsys, "cleanup", "--wan2gp", str(tree.root), "--models", "t2v", "--plan",
                        "--save-plan", str(plan_file))

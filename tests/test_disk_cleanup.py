@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from usage_fixture import SIZES, build_tree
+from usage_fixture import SIZES
 
 from wan2gp_model_tracker.usage.cleanup import (
     CleanupPlan,
@@ -29,16 +29,7 @@ from wan2gp_model_tracker.usage.cleanup import (
 from wan2gp_model_tracker.usage.disk import disk_report
 from wan2gp_model_tracker.usage.report import ModelUsage
 
-
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path / "tracker-data"))
-    return tmp_path / "tracker-data"
-
-
-@pytest.fixture
-def tree(wan):
-    return build_tree(wan)
+pytestmark = pytest.mark.usefixtures("data_folder")
 
 
 def report_of(wan):

@@ -7,7 +7,7 @@ import os
 import gradio as gr
 import pytest
 from test_tracker_view import machine
-from usage_fixture import SIZES, build_tree
+from usage_fixture import SIZES
 
 from wan2gp_model_tracker.ui.disk_panel import (
     build_disk_panel,
@@ -19,23 +19,12 @@ from wan2gp_model_tracker.ui.disk_panel import (
 )
 from wan2gp_model_tracker.ui.view import TrackerController
 
-
-@pytest.fixture(autouse=True)
-def data_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path / "tracker-data"))
+pytestmark = pytest.mark.usefixtures("data_folder")
 
 
 @pytest.fixture
-def trashed(monkeypatch):
-    calls: list[str] = []
-    monkeypatch.setattr("send2trash.send2trash", lambda p: (calls.append(p), os.unlink(p)))
-    return calls
-
-
-@pytest.fixture
-def controller(wan):
-    build_tree(wan)
-    return TrackerController(wan.catalog(), hardware_probe=machine())
+def controller(tree):
+    return TrackerController(tree.catalog(), hardware_probe=machine())
 
 
 def test_the_disk_view_lists_unique_shared_and_orphan_bytes(controller):

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from fake_hub_downloads import FakeHubServer
+from fake_hub import dead_endpoint
 from wan2gp_fixture import WanFolder
 
 from wan2gp_model_tracker import cli
@@ -43,14 +43,6 @@ def weights(size: int) -> bytes:
     # Vary the payload so a wrong file cannot pass a checksum by accident.
     data[-64:] = os.urandom(64)
     return bytes(data)
-
-
-@pytest.fixture
-def hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    with FakeHubServer() as fake:
-        monkeypatch.setenv("HF_ENDPOINT", fake.url)
-        yield fake
 
 
 @pytest.fixture
@@ -122,7 +114,7 @@ def test_a_wrong_checksum_is_caught_and_the_file_removed(wan, model, hub):
 
 
 def test_cancel_leaves_no_partial_file_under_the_final_name(wan, model, hub):
-    hub.add(f"{REPO}/resolve/main/main_bf16.safetensors", weights(3_000_000), delay=0.05)
+    hub.add(f"{REPO}/resolve/main/main_bf16.safetensors", weights(3_000_000), chunk_delay=0.05)
     queue = DownloadQueue(options=FetchOptions(timeout=10))
     queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
     for _ in range(200):  # up to 10 s for the transfer to start
@@ -205,7 +197,7 @@ def test_a_missing_file_on_the_hub_is_a_404_on_that_file_only(wan, model, hub):
 
 
 def test_a_dead_endpoint_is_a_network_error_not_a_hang(wan, model, hub, monkeypatch):
-    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("HF_ENDPOINT", dead_endpoint())
 
     queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
 
@@ -399,7 +391,7 @@ def test_a_file_another_program_wrote_is_checked_but_never_removed(wan, model, h
 
 def test_clearing_finished_jobs_keeps_the_active_ones(wan, model, hub):
     queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
-    hub.add(f"{REPO}/resolve/main/enc/enc_bf16.safetensors", weights(3_000_000), delay=0.05)
+    hub.add(f"{REPO}/resolve/main/enc/enc_bf16.safetensors", weights(3_000_000), chunk_delay=0.05)
     queue.submit(build_plan(wan.scan(), ["demo"], only_files={"enc_bf16.safetensors"}))
 
     queue.clear_finished()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_hub_downloads import FakeHubServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_downloads import HF, REPO, WAIT, weights
@@ -24,14 +23,6 @@ from wan2gp_model_tracker.ui.downloads_view import (
     progress_markdown,
 )
 from wan2gp_model_tracker.ui.view import TrackerController
-
-
-@pytest.fixture
-def hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    with FakeHubServer() as fake:
-        monkeypatch.setenv("HF_ENDPOINT", fake.url)
-        yield fake
 
 
 @pytest.fixture

@@ -314,7 +314,7 @@ def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog
 
 
 def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, monkeypatch, tmp_path):
-    from fake_hub import FakeHub
+    from fake_hub import FakeHub, in_repo
 
     from wan2gp_model_tracker.downloads.hub import HubSizes
 
@@ -324,7 +324,7 @@ def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, mon
     files = {"Wan2.1_VAE.safetensors": 507_609_880, "umt5-xxl/special_tokens_map.json": 2_000,
              "umt5-xxl/spiece.model": 4_548_313, "xlm-roberta-large/model.bin": 1_000_000,
              "xlm-roberta-large/tokenizer.json": 9_000}
-    with FakeHub({VAE_REPO: files}) as server:
+    with FakeHub(in_repo(VAE_REPO, files)) as server:
         sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url)
         analyzer = ModelAnalyzer(LiveCatalog(HostGlobals({})), hub_sizes=sizes)
         analyzer.scan()

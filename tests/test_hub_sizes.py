@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from fake_hub import FakeHub, dead_endpoint
+from fake_hub import FakeHub, dead_endpoint, in_repo, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wan2gp_fixture import url
@@ -29,9 +29,10 @@ def network(monkeypatch):
 
 
 @pytest.fixture
-def hub(network):
-    with FakeHub({REPO: {"t2v.safetensors": SIZE, "vae/Wan2.1_VAE.safetensors": 507_000_000}}) as server:
-        yield server
+def hub(network, hub):
+    for path, size in {"t2v.safetensors": SIZE, "vae/Wan2.1_VAE.safetensors": 507_000_000}.items():
+        hub.add(resolve(REPO, path), size)
+    return hub
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ def test_the_cache_file_names_the_repository_revision_and_date(model, hub, tmp_p
     data = json.loads((tmp_path / "cache" / "hub-sizes" / name).read_text())
     assert (data["repo_id"], data["revision"]) == (REPO, "main")
     entry = data["files"]["t2v.safetensors"]
-    assert entry["size"] == SIZE and entry["checked_at"][:4].isdigit() and entry["sha256"] == FakeHub.sha(
-        "t2v.safetensors")
+    assert entry["size"] == SIZE and entry["checked_at"][:4].isdigit()
+    assert entry["sha256"] == hub.files[resolve(REPO, "t2v.safetensors")].sha256
 
 
 def test_hf_endpoint_chooses_the_hub_when_each_fetch_starts(model, hub, tmp_path, monkeypatch):
@@ -94,7 +95,7 @@ def test_hf_endpoint_chooses_the_hub_when_each_fetch_starts(model, hub, tmp_path
 
 
 def test_file_metadata_is_used_where_the_paths_info_api_is_missing(model, network, tmp_path):
-    with FakeHub({REPO: {"t2v.safetensors": SIZE}}, paths_info=False) as server:
+    with FakeHub(in_repo(REPO, {"t2v.safetensors": SIZE}), paths_info=False) as server:
         sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url)
         analyzer = scan_with(model, sizes)
         analyzer.scan()
@@ -127,7 +128,7 @@ def test_a_dead_endpoint_never_blocks_or_breaks_a_scan(model, network, tmp_path)
 
 
 def test_a_slow_endpoint_times_out_in_the_background(model, network, tmp_path):
-    with FakeHub({REPO: {"t2v.safetensors": SIZE}}, delay=3) as server:
+    with FakeHub(in_repo(REPO, {"t2v.safetensors": SIZE}), delay=3) as server:
         sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url, timeout=0.5)
         analyzer = scan_with(model, sizes)
         started = time.monotonic()
@@ -196,7 +197,7 @@ def test_a_whole_folder_a_handler_fetches_gets_the_size_of_everything_in_it(netw
     folder = AssetEntry(REPO, "xlm-roberta-large", "xlm-roberta-large", "")
     files = {"xlm-roberta-large/a.json": 10, "xlm-roberta-large/b.bin": 200, "xlm-roberta-large/c/d.bin": 3000,
              "other/e.bin": 7}
-    with FakeHub({REPO: files}) as server:
+    with FakeHub(in_repo(REPO, files)) as server:
         sizes = HubSizes(str(tmp_path / "cache"), endpoint=server.url)
         sizes.request([parse_hub_url(folder.url)])
         assert sizes.wait(5)
@@ -235,7 +236,7 @@ def test_the_tab_never_waits_and_shows_exact_sizes_on_the_next_refresh(model, ne
 
     from wan2gp_model_tracker.ui.view import TrackerController, download_cell
 
-    with FakeHub({REPO: {"t2v.safetensors": SIZE}}, delay=1.5) as server:
+    with FakeHub(in_repo(REPO, {"t2v.safetensors": SIZE}), delay=1.5) as server:
         monkeypatch.setenv("HF_ENDPOINT", server.url)
         controller = TrackerController(model.catalog(), hardware_probe=machine())
         started = time.monotonic()
