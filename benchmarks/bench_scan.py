@@ -36,8 +36,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from wan2gp_model_tracker.catalog.offline import OfflineCatalog  # noqa: E402
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors  # noqa: E402
+from wan2gp_model_tracker.catalog.offline import OfflineCatalog  # noqa: E402
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer  # noqa: E402
 from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame  # noqa: E402
 

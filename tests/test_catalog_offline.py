@@ -8,8 +8,8 @@ import pytest
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker.catalog.offline import NotAWan2GPFolder, OfflineCatalog
-from wan2gp_model_tracker.records import FileRole, ModelStatus
 from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME, build_snapshot, save_snapshot
+from wan2gp_model_tracker.records import FileRole, ModelStatus
 
 
 def test_a_folder_without_defaults_is_not_a_wan2gp_install(tmp_path):

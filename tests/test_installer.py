@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 from wan2gp_model_tracker.cli import main
 from wan2gp_model_tracker.installer import (
     CONFIG_BACKUP_SUFFIX,
@@ -20,7 +21,6 @@ from wan2gp_model_tracker.installer import (
     plan_uninstall,
     uninstall,
 )
-from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 
 REPO = Path(__file__).resolve().parents[1]
 HOST_CONFIG = {"transformer_quantization": "int8", "enabled_plugins": ["motion_designer"], "profile": 4,

@@ -10,8 +10,8 @@ import pytest
 
 from wan2gp_model_tracker.fit.estimator import ModelMetrics
 from wan2gp_model_tracker.fit.hardware import assess_fit
-from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.fit.recommendations import optimization_suggestions, recommend
+from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import (
     FileRecord,
     FileRole,

@@ -7,8 +7,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from wan2gp_model_tracker.catalog.offline import OfflineCatalog
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors
+from wan2gp_model_tracker.catalog.offline import OfflineCatalog
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import Inventory
 

@@ -15,9 +15,9 @@ from importlib import resources
 
 from .catalog.base import CONFIG_FILENAME
 from .catalog.offline import NotAWan2GPFolder, is_wan2gp_folder
+from .catalog.snapshot import SNAPSHOT_FILENAME
 from .config_text import ConfigEditError, set_plugin_enabled
 from .fileio import read_json_file, replace_text
-from .catalog.snapshot import SNAPSHOT_FILENAME
 
 PLUGIN_ID = "wan2gp-model-tracker"
 PACKAGE = "wan2gp_model_tracker"
@@ -32,8 +32,9 @@ from .wan2gp_model_tracker.plugin import ModelTrackerPlugin
 __all__ = ["ModelTrackerPlugin"]
 '''
 # Wan2GP installs this into its own environment: nothing it pins (gradio, pydantic, ...) is named.
-ROOT_REQUIREMENTS = """# Wan2GP already provides gradio, pandas, pydantic, huggingface_hub, mutagen and Pillow. These are listed
-# without versions so that installing never upgrades anything Wan2GP pins; Send2Trash is the only one it lacks.
+ROOT_REQUIREMENTS = """# Wan2GP already provides gradio, pandas, pydantic, huggingface_hub, mutagen and Pillow.
+# These are listed without versions so that installing never upgrades anything Wan2GP
+# pins; Send2Trash is the only one it lacks.
 psutil
 nvidia-ml-py
 Send2Trash

@@ -17,11 +17,6 @@ from typing import TYPE_CHECKING, Any
 from .catalog.base import CatalogProvider, CatalogState
 from .downloads.hub_urls import parse_hub_url
 from .fileio import path_problem, printable
-from .scan.disk_index import DiskIndex, FileInfo, ListingCache
-from .scan.file_checks import HeaderCache, incomplete_downloads
-from .scan.download_defs import asset_entries
-from .scan.assets import folder_info, host_missing_assets
-from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
 from .records import (
     CatalogWarning,
     FileRecord,
@@ -34,6 +29,11 @@ from .records import (
     OtherVariant,
     ScanSettings,
 )
+from .scan.assets import folder_info, host_missing_assets
+from .scan.disk_index import DiskIndex, FileInfo, ListingCache
+from .scan.download_defs import asset_entries
+from .scan.file_checks import HeaderCache, incomplete_downloads
+from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
 from .scan.resolution import DefinitionError, local_name
 from .scan.sizing import estimate_file_size
 

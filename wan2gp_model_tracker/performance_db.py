@@ -28,7 +28,6 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .fit.memory import MemoryInputs
 from .fit.estimator import (
     NOT_DOCUMENTED,
     QUALITY_TIERS,
@@ -43,6 +42,7 @@ from .fit.estimator import (
     read_definition,
     speed_tier_for,
 )
+from .fit.memory import MemoryInputs
 from .records import FileRole, Inventory, ModelRecord, ModelStatus
 from .scan.sizing import BYTES_PER_PARAM
 
@@ -468,7 +468,8 @@ def _with_resident_floor(memory: MemoryInputs | None, entry: CuratedEntry,
     if memory is None or figure.value is None:
         return memory
     cited = data.citation(figure)
-    return replace(memory, resident_floor_gb=figure.value, resident_floor_basis=f"{cited.source} {figure.detail}".strip())
+    return replace(memory, resident_floor_gb=figure.value,
+                   resident_floor_basis=f"{cited.source} {figure.detail}".strip())
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .families import FamilyInfo, family_info
 from ..fileio import path_problem, read_json_file
 from ..records import CatalogWarning, ScanSettings
+from .families import FamilyInfo, family_info
 
 CONFIG_FILENAME = "wgp_config.json"
 DEFAULT_CHECKPOINT_PATHS = ("ckpts", ".")

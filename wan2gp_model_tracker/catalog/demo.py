@@ -15,9 +15,9 @@ import struct
 import tempfile
 from dataclasses import replace
 
+from ..scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 from .base import CatalogState
 from .offline import OfflineCatalog
-from ..scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 
 _HF = "https://huggingface.co/DeepBeepMeep"
 

@@ -13,6 +13,9 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..fileio import path_problem
+from ..records import CatalogWarning, ScanSettings
+from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -23,9 +26,6 @@ from .base import (
     host_profiles,
 )
 from .families import FAMILY_LABELS, FamilyInfo, family_info
-from ..fileio import path_problem
-from ..records import CatalogWarning, ScanSettings
-from ..scan.download_defs import entries_as_defs, core_shared_fallback
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
 REQUESTED_GLOBALS = (

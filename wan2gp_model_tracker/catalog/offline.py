@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ..fileio import JSONFileError, path_problem, read_json_file
+from ..records import CatalogWarning, ScanSettings
+from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from . import snapshot as snapshot_mod
 from .base import (
     CONFIG_FILENAME,
@@ -16,9 +19,6 @@ from .base import (
     read_config,
 )
 from .families import family_info, handler_adds_text_encoder
-from ..fileio import JSONFileError, path_problem, read_json_file
-from ..scan.download_defs import core_shared_fallback, entries_as_defs
-from ..records import CatalogWarning, ScanSettings
 
 
 class NotAWan2GPFolder(Exception):

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 import psutil
 
+from ..scan.sizing import bytes_per_param
 from .estimator import ModelMetrics
 from .memory import PROFILE_NAMES, RAM_SLACK
 from .verdict import WhatFits, host_profile_note, judge
-from ..scan.sizing import bytes_per_param
 
 NO_GPU = "no NVIDIA GPU detected"
 GIB = 1024**3

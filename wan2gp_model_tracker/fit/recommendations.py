@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..records import Inventory, ModelRecord, ModelStatus, ScanSettings
 from .estimator import QUALITY_TIERS, ModelMetrics
 from .hardware import FitVerdict, assess_fit
-from ..records import Inventory, ModelRecord, ModelStatus, ScanSettings
 
 _VERDICT_ORDER = {"recommended": 0, "compatible": 1}
 _STATUS_ORDER = {ModelStatus.DOWNLOADED: 0, ModelStatus.PARTIAL: 1, ModelStatus.MISSING: 2, ModelStatus.ERROR: 3}

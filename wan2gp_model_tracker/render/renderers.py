@@ -15,9 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from .formatting import LEGEND_MARKS, csv_cell, download_cell, format_gb, printable, status_cell, status_label, terminal_text
-from .terminal import fit_table, wrap_text
 from ..records import FileRecord, Inventory, ModelRecord, ModelStatus, ScanSettings, Summary
+from .formatting import (
+    LEGEND_MARKS,
+    csv_cell,
+    download_cell,
+    format_gb,
+    printable,
+    status_cell,
+    status_label,
+    terminal_text,
+)
+from .terminal import fit_table, wrap_text
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
 

@@ -14,9 +14,9 @@ import threading
 import time
 from datetime import datetime
 
-from .disk_index import DiskIndex, FileInfo
 from ..fileio import loads_json
 from ..records import IncompleteDownload
+from .disk_index import DiskIndex, FileInfo
 
 # A safetensors header is a few hundred KB even for 20B models; anything far larger is corrupt.
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
