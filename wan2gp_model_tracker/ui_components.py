@@ -204,9 +204,9 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
                              min_width=120, show_label=False)
         fit = gr.Dropdown(FIT_LABELS, value=ALL, label="Fit", elem_id="mt-fit", scale=2, min_width=130,
                           show_label=False)
-        vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB: auto", elem_id="mt-vram", scale=1,
+        vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB", elem_id="mt-vram", scale=1,
                           min_width=110, max_lines=1, show_label=False)
-        ram = gr.Textbox(label="RAM (GB)", placeholder="RAM GB: auto", elem_id="mt-ram", scale=1,
+        ram = gr.Textbox(label="RAM (GB)", placeholder="RAM GB", elem_id="mt-ram", scale=1,
                          min_width=105, max_lines=1, show_label=False)
         sort_by = gr.Dropdown(SORT_LABELS, value="name", label="Sort by", elem_id="mt-sort", scale=2,
                               min_width=180, show_label=False)

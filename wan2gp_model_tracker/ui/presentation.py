@@ -70,7 +70,7 @@ def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, 
     chips.append(_chip(fit, "fit", " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
     if data.inventory.shared_files is not None:
         missing_tools = [f for f in data.inventory.shared_files if not f.present]
-        chips.append(_chip(f"first generation also fetches {_plural(len(missing_tools), 'shared tool')}"
+        chips.append(_chip(f"+{_plural(len(missing_tools), 'shared tool')} on 1st run"
                            if missing_tools else "shared tools all here", "download" if missing_tools else "",
                            shared_tools_line(data.inventory)))
     notes = [w.message for w in data.inventory.warnings]
