@@ -43,12 +43,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def started(command: list[str]):
-    """Run a Gradio app on a free port until the module's tests are done; yields its URL.
+def started(command: list[str], **environment: str):
+    """Run a Gradio app (``command`` + a free port) until the module's tests are done; yields its URL.
 
     Another process on this shared machine may take the port between our check and the app's bind: an app
     that exits at once is started again on another port (three tries)."""
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **environment}
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe nobody reads, which could fill and block
         for _ in range(3):
             port = free_port()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
-from test_browser import browser, free_port  # noqa: F401  (the browser fixture is shared)
+from test_browser import browser, free_port, started  # noqa: F401  (the browser fixture is shared)
 from usage_fixture import build_tree
 from wan2gp_fixture import WanFolder
 
@@ -28,31 +24,8 @@ def install(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(install):
     wan, root = install
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "XDG_DATA_HOME": str(root / "xdg"),
-           "WAN2GP_TRACKER_DATA": str(root / "data")}
-    proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--port", str(port),
-                             "--wan2gp", str(wan.root)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"serve did not start:\n{proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from started([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(wan.root), "--port"],
+                       XDG_DATA_HOME=str(root / "xdg"), WAN2GP_TRACKER_DATA=str(root / "data"))
 
 
 def test_a_plan_is_confirmed_in_the_tab_and_goes_to_the_trash(browser, server, install):  # noqa: F811

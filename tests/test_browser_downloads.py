@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from fake_hub import FakeHub
-from test_browser import CELL, GRID, ROW, browser, free_port  # noqa: F401  (browser is a fixture)
+from test_browser import CELL, GRID, ROW, browser, free_port, started  # noqa: F401  (browser is a fixture)
 from test_downloads import weights
 
 pytestmark = pytest.mark.browser
@@ -29,30 +25,8 @@ def hub():
 
 @pytest.fixture(scope="module")
 def server(hub, tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_ENDPOINT": hub.url,
-           "HF_HUB_CACHE": str(tmp_path_factory.mktemp("hf-cache"))}
-    proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"serve did not start:\n{proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from started([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--port"], HF_ENDPOINT=hub.url,
+                       HF_HUB_CACHE=str(tmp_path_factory.mktemp("hf-cache")))
 
 
 def row_status(page, model_type: str) -> str:

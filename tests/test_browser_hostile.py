@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import GRID, ROW, browser, free_port  # noqa: F401  # browser is a fixture
+from test_browser import GRID, ROW, browser, free_port, started  # noqa: F401  # browser is a fixture
 from wan2gp_fixture import WanFolder, url
 
 from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
@@ -37,30 +33,7 @@ def hostile_folder(root: Path) -> WanFolder:
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
     wan = hostile_folder(tmp_path_factory.mktemp("hostile") / "Wan2GP")
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(wan.root),
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    address = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(address, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"serve did not start:\n{proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
-    yield address
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from started([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(wan.root), "--port"])
 
 
 def test_planted_html_in_names_files_and_snapshot_labels_stays_text(browser, hostile_server):  # noqa: F811
