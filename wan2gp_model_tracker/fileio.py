@@ -77,7 +77,8 @@ def read_json_file(path: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise JSONFileError("not a regular file")
     with open(path, "rb") as fh:
-        raw = fh.read(MAX_JSON_BYTES + 1)
+        # Ask for what the file holds (plus one byte, to see it grow past the cap): read(n) allocates n bytes.
+        raw = fh.read(min(os.fstat(fh.fileno()).st_size, MAX_JSON_BYTES) + 1)
     if len(raw) > MAX_JSON_BYTES:
         raise JSONFileError(f"too large to be a Wan2GP file (over {MAX_JSON_BYTES // 2**20} MB)")
     try:
