@@ -10,30 +10,18 @@ from ..downloads.hub_urls import parse_hub_url
 from ..records import CatalogWarning
 from .disk_index import FileInfo
 from .plan import ModelPlan, PlannedFile
+from .walk import walk_files
 
-# A folder asset's size is summed over at most this many entries (a runaway folder must not stall a scan).
+# A folder asset's size is summed over at most this many files, this deep (a runaway folder must not stall a scan).
 _FOLDER_WALK_LIMIT = 20_000
+_FOLDER_WALK_DEPTH = 16
 
 
 def folder_info(path: str) -> FileInfo:
     """A folder as a FileInfo: its path, the bytes of the files below it, its own modification time."""
-    total = 0
-    seen = 0
-    stack = [path]
-    while stack and seen < _FOLDER_WALK_LIMIT:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    seen += 1
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif entry.is_file():
-                            total += entry.stat().st_size
-                    except OSError:
-                        continue
-        except OSError:
-            continue
+    # Files linked into the folder (a reused copy) count at their target's size; unreadable parts count nothing.
+    total = sum(found.stat.st_size for found in walk_files([path], [], max_depth=_FOLDER_WALK_DEPTH,
+                                                          max_files=_FOLDER_WALK_LIMIT, file_links=True))
     try:
         mtime = os.stat(path).st_mtime_ns
     except OSError:

@@ -16,7 +16,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 from ..records import FileRole, Inventory, ModelRecord
 from ..scan.file_checks import HF_DOWNLOAD_CACHE, IN_PROGRESS_SECONDS
 from ..scan.resolution import entry_basename
+from ..scan.walk import list_folder, walk_files
 
 WEIGHT_EXTENSIONS = (".safetensors", ".sft", ".gguf", ".bin", ".pt", ".pth", ".ckpt")
 # Names of assets the family handlers fetch through query_model_files, which no definition lists.
@@ -278,61 +279,24 @@ def _orphans(roots: tuple[str, ...], te_folders: set[str], lora_folders: tuple[s
                          "an unfinished Hugging Face download", in_progress=now - st.st_mtime < IN_PROGRESS_SECONDS)
 
 
-def _scandir(folder: str, warnings: list[str]) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as it:
-            return list(it)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError as exc:
-        warnings.append(f"cannot read folder {folder}: {exc.strerror or exc}")
-        return []
-
-
-def _walk(folder: str, max_depth: int, warnings: list[str],
-          keep: Any) -> Iterable[tuple[str, os.stat_result]]:
-    """Regular files (never links) under ``folder`` whose name ``keep`` accepts; bounded, each folder once."""
-    pending = [(os.path.abspath(folder), 0)]
-    seen: set[tuple[int, int]] = set()
-    count = 0
-    while pending:
-        current, depth = pending.pop()
-        try:
-            st = os.stat(current)
-        except OSError:
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        for entry in _scandir(current, warnings):
-            try:
-                if entry.is_symlink():
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    if depth < max_depth:
-                        pending.append((entry.path, depth + 1))
-                    continue
-                if not keep(entry.name) or not entry.is_file(follow_symlinks=False):
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            count += 1
-            if count > _MAX_WALK_FILES:
-                warnings.append(f"stopped listing {folder} after {_MAX_WALK_FILES:,} files")
-                return
-            yield entry.path, info
-
-
 def _weight_files(folder: str, max_depth: int, warnings: list[str]) -> Iterable[tuple[str, os.stat_result]]:
-    return _walk(folder, max_depth, warnings, lambda name: name.lower().endswith(WEIGHT_EXTENSIONS))
+    return _files(folder, max_depth, warnings, lambda name: name.lower().endswith(WEIGHT_EXTENSIONS))
 
 
 def _partials(root: str, warnings: list[str]) -> Iterable[tuple[str, os.stat_result]]:
-    bases = [root] + [e.path for e in _scandir(root, warnings)
+    bases = [root] + [e.path for e in list_folder(root, warnings)
                       if e.name.startswith("_temp") and e.is_dir(follow_symlinks=False)]
     for base in bases:
-        yield from _walk(os.path.join(base, HF_DOWNLOAD_CACHE), 6, warnings, lambda name: name.endswith(".incomplete"))
+        yield from _files(os.path.join(base, HF_DOWNLOAD_CACHE), 6, warnings, lambda name: name.endswith(".incomplete"))
+
+
+def _files(folder: str, max_depth: int, warnings: list[str],
+           keep: Callable[[str], bool]) -> Iterable[tuple[str, os.stat_result]]:
+    """Regular files (never links) under ``folder`` whose name ``keep`` accepts; bounded, each folder once."""
+    folder = os.path.abspath(folder)
+    for found in walk_files([folder], warnings, max_depth=max_depth, max_files=_MAX_WALK_FILES, keep=keep,
+                            stopped=f"stopped listing {folder} after {_MAX_WALK_FILES:,} files"):
+        yield found.path, found.stat
 
 
 def _inside(path: str, folder: str) -> bool:

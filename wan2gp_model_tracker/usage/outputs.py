@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalog.base import CONFIG_FILENAME
+from ..scan.walk import walk_files
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
@@ -101,46 +102,14 @@ def output_folders(wan2gp_dir: str, config: Mapping[str, Any] | None = None) -> 
 
 def walk_outputs(folders: tuple[str, ...], warnings: list[str]) -> Iterator[OutputFile]:
     """Media files under the folders, each once; links are not followed, depth and count are bounded."""
-    seen: set[tuple[int, int]] = set()
-    count = 0
-    pending = [(f, 0) for f in folders]
-    while pending:
-        folder, depth = pending.pop()
-        try:
-            st = os.stat(folder)
-            if (st.st_dev, st.st_ino) in seen:
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            warnings.append(f"cannot read output folder {folder}: {exc.strerror or exc}")
-            continue
-        names = {e.name for e in entries}
-        for entry in entries:
-            try:
-                if entry.is_symlink():
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    if depth < MAX_DEPTH:
-                        pending.append((entry.path, depth + 1))
-                    continue
-                if not entry.name.lower().endswith(MEDIA_EXTENSIONS) or not entry.is_file(follow_symlinks=False):
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            count += 1
-            if count > MAX_FILES:
-                warnings.append(f"stopped after {MAX_FILES:,} output files")
-                return
-            sidecar, sidecar_mtime = _sidecar(folder, entry.name, names)
-            yield OutputFile(entry.path, info.st_size, info.st_mtime_ns, sidecar, sidecar_mtime)
+    for found in walk_files(folders, warnings, max_depth=MAX_DEPTH, max_files=MAX_FILES,
+                            keep=lambda name: name.lower().endswith(MEDIA_EXTENSIONS), noun="output folder",
+                            stopped=f"stopped after {MAX_FILES:,} output files"):
+        sidecar, sidecar_mtime = _sidecar(found.folder, found.name, found.siblings)
+        yield OutputFile(found.path, found.stat.st_size, found.stat.st_mtime_ns, sidecar, sidecar_mtime)
 
 
-def _sidecar(folder: str, name: str, names: set[str]) -> tuple[str, int]:
+def _sidecar(folder: str, name: str, names: frozenset[str]) -> tuple[str, int]:
     for candidate in (os.path.splitext(name)[0] + ".json", name + ".json"):
         if candidate in names:
             path = os.path.join(folder, candidate)
