@@ -11,7 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
+from wan2gp_model_tracker.ui.serve import _exit_on_sigterm
 from wan2gp_model_tracker.ui.view import TrackerController
 from wan2gp_model_tracker.ui_components import build_tab
 
@@ -36,13 +39,15 @@ def test_filter_changes_write_no_export_until_one_is_asked_for():
     assert os.listdir(controller.export_dir) == []
 
 
-def test_serve_stopped_by_sigterm_removes_its_temporary_folders(tmp_path: Path):
+def test_serve_stopped_by_sigterm_removes_its_temporary_folders_quietly(tmp_path: Path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "TMPDIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--port", str(port)],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
@@ -59,6 +64,17 @@ def test_serve_stopped_by_sigterm_removes_its_temporary_folders(tmp_path: Path):
         if proc.poll() is None:
             proc.kill()
     assert list(tmp.glob("wan2gp-tracker-*")) == []
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_second_sigterm_cannot_interrupt_the_cleanup_of_the_first():
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit):
+            _exit_on_sigterm(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_extra_panels_come_below_the_models_view_each_built_once():

@@ -34,6 +34,8 @@ def build_app(catalog: CatalogProvider) -> gr.Blocks:
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     # SystemExit unwinds through Gradio's wait loop, so the atexit handlers remove the demo and export folders.
+    # A second SIGTERM (a supervisor repeating itself) must not interrupt that cleanup.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(128 + signum)
 
 
