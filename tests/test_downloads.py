@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_hub import dead_endpoint
@@ -253,14 +254,20 @@ def test_the_download_command_exit_codes_say_what_failed(wan, model, hub, capsys
     assert "not_found" not in capsys.readouterr().err
 
 
-def test_a_file_wan2gp_is_downloading_is_waited_for_not_fetched_twice(wan, model, hub):
+def another_writer_holds_the_lock(wan: WanFolder, filename: str) -> Any:
+    """The lock huggingface_hub (so Wan2GP) holds in ``local_dir`` while it downloads ``filename``."""
     from filelock import FileLock
 
-    target = wan.root / "ckpts" / "main_bf16.safetensors"
-    lock_path = wan.root / "ckpts" / ".cache" / "huggingface" / "download" / "main_bf16.safetensors.lock"
+    lock_path = wan.root / "ckpts" / ".cache" / "huggingface" / "download" / f"{filename}.lock"
     lock_path.parent.mkdir(parents=True)
-    wan2gp = FileLock(str(lock_path))
-    wan2gp.acquire()
+    lock = FileLock(str(lock_path))
+    lock.acquire()
+    return lock
+
+
+def test_a_file_wan2gp_is_downloading_is_waited_for_not_fetched_twice(wan, model, hub):
+    target = wan.root / "ckpts" / "main_bf16.safetensors"
+    wan2gp = another_writer_holds_the_lock(wan, "main_bf16.safetensors")
     queue = DownloadQueue(options=FetchOptions(timeout=10))
     queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
     try:
@@ -367,13 +374,8 @@ def test_nested_search_folders_list_each_copy_once(wan, tmp_path):
 
 
 def test_a_file_another_program_wrote_is_checked_but_never_removed(wan, model, hub):
-    from filelock import FileLock
-
     target = wan.root / "ckpts" / "main_bf16.safetensors"
-    lock_path = wan.root / "ckpts" / ".cache" / "huggingface" / "download" / "main_bf16.safetensors.lock"
-    lock_path.parent.mkdir(parents=True)
-    other = FileLock(str(lock_path))
-    other.acquire()
+    other = another_writer_holds_the_lock(wan, "main_bf16.safetensors")
     queue = DownloadQueue(options=FetchOptions(timeout=10))
     queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
     try:

@@ -138,28 +138,24 @@ FreeSpaceProbe = Callable[[str], int | None]
 
 def free_space(folder: str) -> int | None:
     """Free bytes on the drive that holds ``folder`` (or its nearest existing parent); None if unknown."""
-    path = os.path.abspath(folder)
-    while not os.path.isdir(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
     try:
-        return shutil.disk_usage(path).free
+        return shutil.disk_usage(existing_folder(folder)).free
     except OSError:
         return None
 
 
-def _existing_parent(path: str) -> str:
-    path = os.path.dirname(os.path.abspath(path))
+def existing_folder(path: str) -> str:
+    """``path`` if it is a folder, else its nearest existing parent folder: where a file there would land."""
+    path = os.path.abspath(path)
     while not os.path.isdir(path) and os.path.dirname(path) != path:
         path = os.path.dirname(path)
     return path
 
 
-def _device(path: str) -> int | None:
+def device_of(path: str) -> int | None:
+    """The filesystem ``path`` is (or would be) on; None if unknown."""
     try:
-        return os.stat(_existing_parent(path)).st_dev
+        return os.stat(existing_folder(path)).st_dev
     except OSError:
         return None
 
@@ -245,8 +241,8 @@ def _choose(planned: PlannedFile, link: str | None) -> PlannedFile:
 def _drives(files: tuple[PlannedFile, ...], probe: FreeSpaceProbe) -> tuple[DriveSpace, ...]:
     needed: dict[object, tuple[str, int]] = {}
     for f in files:
-        key = _device(f.target) or _existing_parent(f.target)
-        folder, total = needed.get(key, (_existing_parent(f.target), 0))
+        key = device_of(f.target) or existing_folder(f.target)
+        folder, total = needed.get(key, (existing_folder(f.target), 0))
         # Unknown sizes count as nothing here; the fetch itself stops on a full disk.
         needed[key] = (folder, total + f.disk_bytes)
     return tuple(DriveSpace(folder, probe(folder), total) for folder, total in needed.values())

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .plan import ReuseCandidate
+from .plan import ReuseCandidate, device_of
 
 # Bounds on the walk: a user may point at a whole disk.
 MAX_DEPTH = 6
@@ -86,7 +86,7 @@ class ReuseIndex:
         """Copies named like ``filename``; their size must match when the size is known exactly."""
         found = []
         target_real = os.path.realpath(target)
-        target_dev = _device(os.path.dirname(target))
+        target_dev = device_of(os.path.dirname(target))
         for path, found_size, label in self._by_name.get(filename, []):
             if os.path.realpath(path) == target_real:
                 continue
@@ -94,22 +94,10 @@ class ReuseIndex:
             if size_is_exact and not confirmed:
                 continue
             found.append(ReuseCandidate(path=path, size_bytes=found_size, source=label,
-                                        same_filesystem=target_dev is not None and _device(path) == target_dev,
+                                        same_filesystem=target_dev is not None and device_of(path) == target_dev,
                                         size_confirmed=confirmed))
         # Same filesystem first: those can be hard-linked at no cost.
         return tuple(sorted(found, key=lambda c: (not c.same_filesystem, c.path)))
-
-
-def _device(path: str) -> int | None:
-    while path and not os.path.exists(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
-    try:
-        return os.stat(path).st_dev
-    except OSError:
-        return None
 
 
 class ReuseError(Exception):
