@@ -24,10 +24,10 @@ import pandas as pd
 
 from ..catalog.base import CatalogProvider
 from ..downloads.hub import HubSizes
-from ..fit.estimator import NOT_DOCUMENTED
+from ..fit.estimator import NOT_DOCUMENTED, ModelMetrics
 from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
 from ..model_analyzer import ModelAnalyzer
-from ..performance_db import ModelMetrics, PerformanceDatabase
+from ..performance_db import PerformanceDatabase
 from ..records import Inventory, ModelRecord, ModelStatus
 from ..render.formatting import download_cell, format_gb, printable, status_cell, status_label
 from ..render.renderers import md_code, md_escape, model_detail_markdown, render_markdown, shared_tools_line
