@@ -18,14 +18,13 @@ from functools import lru_cache
 from typing import Any
 
 from .fit.curated import VRAM_CHAIN, CuratedEntry, PerformanceData, load_performance_data
+from .fit.definition_facts import DefinitionFacts, read_definition
 from .fit.estimator import (
     NOT_DOCUMENTED,
     QUALITY_TIERS,
     SPEED_TIERS,
-    DefinitionFacts,
     ModelMetrics,
     estimate,
-    read_definition,
 )
 from .fit.inheritance import SCALED_FIGURES, inherited_metrics
 from .fit.memory import MemoryInputs

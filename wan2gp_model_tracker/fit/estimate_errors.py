@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .curated import PerformanceData, SizeFigure, load_performance_data
-from .estimator import estimate, read_definition
+from .definition_facts import read_definition
+from .estimator import estimate
 
 
 @dataclass(frozen=True, slots=True)

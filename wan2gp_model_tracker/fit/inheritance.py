@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from .curated import CuratedEntry, PerformanceData
-from .estimator import Citation, DefinitionFacts, ModelMetrics, lower_quality, speed_tier_for
+from .definition_facts import DefinitionFacts
+from .estimator import Citation, ModelMetrics, lower_quality, speed_tier_for
 
 # Estimator ratios closer to 1 than this leave an inherited figure as published.
 _UNCHANGED_RATIO = 0.05
