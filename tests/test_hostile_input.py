@@ -45,7 +45,8 @@ from wan2gp_model_tracker.render.renderers import (
     render_recommendations,
     render_table,
 )
-from wan2gp_model_tracker.ui.view import TrackerData, detail_markdown
+from wan2gp_model_tracker.ui.details import detail_markdown
+from wan2gp_model_tracker.ui.view import TrackerData
 
 # --- generators -----------------------------------------------------------------------------------
 
