@@ -24,7 +24,8 @@ from wan2gp_model_tracker.cli import main
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import ModelStatus
-from wan2gp_model_tracker.render.renderers import md_code, model_detail_markdown, render_csv, render_table
+from wan2gp_model_tracker.render.markdown import md_code, model_detail_markdown
+from wan2gp_model_tracker.render.renderers import render_csv, render_table
 from wan2gp_model_tracker.ui_components import STATUS_CHOICES
 
 DEEP = "[" * 100_000

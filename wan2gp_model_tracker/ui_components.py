@@ -20,7 +20,7 @@ import gradio as gr
 
 from .records import ModelStatus
 from .render.formatting import STATUS_MARKS, printable
-from .render.renderers import md_code, md_escape
+from .render.markdown import md_code, md_escape
 from .ui.details import detail_markdown
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel

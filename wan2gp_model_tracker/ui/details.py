@@ -9,7 +9,8 @@ from ..fit.estimator import ModelMetrics
 from ..fit.hardware import FitVerdict
 from ..records import ModelRecord, ModelStatus
 from ..render.formatting import format_gb, printable, status_label
-from ..render.renderers import md_code, md_escape, model_detail_markdown, shared_tools_line
+from ..render.markdown import md_code, md_escape, model_detail_markdown
+from ..render.renderers import shared_tools_line
 from ..render.usage import measured_text
 from .view import TrackerData
 

@@ -6,7 +6,8 @@ import html
 
 from ..records import ModelStatus
 from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
-from ..render.renderers import md_escape, shared_tools_line
+from ..render.markdown import md_escape
+from ..render.renderers import shared_tools_line
 from .details import _plural, fit_budget_label
 from .view import Filters, TrackerData
 

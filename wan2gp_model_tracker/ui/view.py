@@ -29,7 +29,7 @@ from ..model_analyzer import ModelAnalyzer
 from ..performance_db import PerformanceDatabase
 from ..records import Inventory, ModelRecord, ModelStatus
 from ..render.formatting import download_cell, format_gb, printable, status_cell
-from ..render.renderers import render_markdown
+from ..render.markdown import render_markdown
 from ..usage.report import ModelUsage, UsageReport
 
 ALL = "all"
