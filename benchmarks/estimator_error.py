@@ -16,8 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from wan2gp_model_tracker.fit.estimator import definition_from_file  # noqa: E402
-from wan2gp_model_tracker.performance_db import estimator_error_report  # noqa: E402
+from wan2gp_model_tracker.fit.definition_facts import definition_from_file  # noqa: E402
+from wan2gp_model_tracker.fit.estimate_errors import estimator_error_report  # noqa: E402
 
 DEFAULT_CATALOG = REPO.parent / "shared" / "wan2gp" / "catalog" / "defaults"
 

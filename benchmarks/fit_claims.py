@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from wan2gp_model_tracker.fit.estimator import definition_from_file  # noqa: E402
+from wan2gp_model_tracker.fit.definition_facts import definition_from_file  # noqa: E402
 from wan2gp_model_tracker.fit.memory import (  # noqa: E402
     SPEED_ORDER,
     MemoryInputs,

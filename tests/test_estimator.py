@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from wan2gp_model_tracker.fit.definition_facts import definition_from_file, derive_tasks, read_definition
 from wan2gp_model_tracker.fit.estimator import (
     DEFAULT_FRAMES,
     DEFAULT_RESOLUTION,
     DEFAULT_STEPS,
     DISTILLED_STEPS,
-    definition_from_file,
-    derive_tasks,
     estimate_from_architecture,
-    read_definition,
 )
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 

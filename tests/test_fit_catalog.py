@@ -10,7 +10,7 @@ import pytest
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker.catalog.live import HostGlobals, LiveCatalog
-from wan2gp_model_tracker.fit.estimator import definition_from_file
+from wan2gp_model_tracker.fit.definition_facts import definition_from_file
 from wan2gp_model_tracker.fit.hardware import assess_fit
 from wan2gp_model_tracker.fit.memory import PROFILES, RAM_SLACK, profile_need
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer

@@ -24,7 +24,8 @@ from wan2gp_model_tracker.cli import main
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import ModelStatus
-from wan2gp_model_tracker.render.renderers import md_code, model_detail_markdown, render_csv, render_table
+from wan2gp_model_tracker.render.markdown import md_code, model_detail_markdown
+from wan2gp_model_tracker.render.renderers import render_csv, render_table
 from wan2gp_model_tracker.ui_components import STATUS_CHOICES
 
 DEEP = "[" * 100_000
@@ -351,7 +352,8 @@ def test_the_detail_view_shows_file_names_with_backticks_as_text(wan):
 
 
 def test_snapshot_labels_and_output_types_are_escaped_in_the_details(wan):
-    from wan2gp_model_tracker.ui.view import TrackerData, detail_markdown
+    from wan2gp_model_tracker.ui.details import detail_markdown
+    from wan2gp_model_tracker.ui.view import TrackerData
 
     add_t2v(wan)
     plugin = wan.root / "plugins" / "wan2gp-model-tracker"
@@ -452,8 +454,9 @@ def test_a_url_naming_a_file_no_disk_can_hold_is_an_error_on_that_model(wan):
 def test_the_tab_and_its_export_show_a_lone_surrogate_as_an_escape(wan):
     import orjson
 
+    from wan2gp_model_tracker.ui.details import detail_markdown
     from wan2gp_model_tracker.ui.presentation import summary_html
-    from wan2gp_model_tracker.ui.view import Filters, TrackerController, detail_markdown, table_frame
+    from wan2gp_model_tracker.ui.view import Filters, TrackerController, table_frame
 
     add_t2v(wan)
     wan.finetune("bad", '{"model": {"name": "bad \\ud800", "architecture": "t2v", "URLs": "t2v"}}')

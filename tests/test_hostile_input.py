@@ -36,16 +36,11 @@ from wan2gp_model_tracker.installer import PLUGIN_ID, InstallError, install, uni
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.formatting import csv_cell, terminal_text
-from wan2gp_model_tracker.render.renderers import (
-    md_code,
-    md_escape,
-    render_csv,
-    render_json,
-    render_markdown,
-    render_recommendations,
-    render_table,
-)
-from wan2gp_model_tracker.ui.view import TrackerData, detail_markdown
+from wan2gp_model_tracker.render.markdown import md_code, md_escape, render_markdown
+from wan2gp_model_tracker.render.recommendations import render_recommendations
+from wan2gp_model_tracker.render.renderers import render_csv, render_json, render_table
+from wan2gp_model_tracker.ui.details import detail_markdown
+from wan2gp_model_tracker.ui.view import TrackerData
 
 # --- generators -----------------------------------------------------------------------------------
 

@@ -7,12 +7,9 @@ from importlib import resources
 
 import pytest
 
-from wan2gp_model_tracker.performance_db import (
-    PerformanceDatabase,
-    PerformanceDataError,
-    estimator_error_report,
-    load_performance_data,
-)
+from wan2gp_model_tracker.fit.curated import PerformanceDataError, load_performance_data
+from wan2gp_model_tracker.fit.estimate_errors import estimator_error_report
+from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import FileRecord, FileRole, FileStatus, ModelRecord, ModelStatus
 
 MOST_USED = ("vace_14B", "vace_1.3B", "t2v", "t2v_1.3B", "t2v_2_2", "i2v", "i2v_2_2", "ti2v_2_2", "flux",
@@ -277,7 +274,7 @@ def test_an_unknown_sort_key_is_refused(db: PerformanceDatabase) -> None:
 # --- the estimator against the curated figures -------------------------------------------------
 
 def test_the_error_report_compares_estimates_with_curated_figures(db: PerformanceDatabase) -> None:
-    report = estimator_error_report(db=db)
+    report = estimator_error_report(data=db.data)
     compared = {(r.model_type, r.figure) for r in report.rows}
 
     assert ("t2v", "vram_min_gb") in compared
@@ -287,7 +284,7 @@ def test_the_error_report_compares_estimates_with_curated_figures(db: Performanc
 
 
 def test_the_estimator_stays_within_the_wan2gp_figures_for_t2v(db: PerformanceDatabase) -> None:
-    rows = {(r.model_type, r.figure): r for r in estimator_error_report(db=db).rows}
+    rows = {(r.model_type, r.figure): r for r in estimator_error_report(data=db.data).rows}
 
     # Both are "runs in" figures: about 8 GB of VRAM (Wan2.1 issue #142), 32 GB of RAM for profile 4.
     assert rows[("t2v", "vram_min_gb")].estimated <= 8

@@ -168,7 +168,7 @@ def test_the_tab_shows_what_the_handler_would_still_fetch_for_a_downloaded_model
     row = table[table["Model type"] == "z_image"]
     assert row["Status"].item() == "🟦 downloaded"  # Wan2GP's own mark, unchanged
     assert row["To download"].item() == "? (2 files)"
-    from wan2gp_model_tracker.ui.view import detail_markdown
+    from wan2gp_model_tracker.ui.details import detail_markdown
 
     details = detail_markdown(plugin._controller.data, "z_image", None)
     assert "✗ family asset: ZImageTurbo\\_VAE\\_bf16.safetensors" in details

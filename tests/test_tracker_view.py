@@ -13,14 +13,13 @@ import pytest
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.fit.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
-from wan2gp_model_tracker.render.renderers import md_escape
+from wan2gp_model_tracker.render.markdown import md_escape
 from wan2gp_model_tracker.ui import view as tracker_view
+from wan2gp_model_tracker.ui.details import detail_markdown, plain_words
 from wan2gp_model_tracker.ui.presentation import legend_markdown, summary_html
 from wan2gp_model_tracker.ui.view import (
     Filters,
     TrackerController,
-    detail_markdown,
-    plain_words,
     select_models,
     table_frame,
 )

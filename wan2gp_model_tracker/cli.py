@@ -127,7 +127,7 @@ def _write(text: str, stream: Any = None) -> None:
 
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .fit.hardware import assess_fit
-    from .render import renderers
+    from .render import markdown, renderers
 
     if args.details and args.format == "csv":
         raise CommandError("--details cannot fit in CSV (one row per model); use --format json, markdown or table")
@@ -148,7 +148,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         notes = [f"status {args.status}"] if args.status else []
         if budget:
             notes.append(f"fit judged for {budget:g} GB of VRAM" + (f" and {ram:g} GB of RAM" if ram else ""))
-        text = renderers.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
+        text = markdown.render_markdown(inventory, details=args.details, filters_note=", ".join(notes),
                                          hardware_lines=scan.hardware.summary_lines(), **extras)
     else:
         text = renderers.render_table(inventory, width=_width(args), details=args.details, **extras)
@@ -174,7 +174,7 @@ def cmd_hardware(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from .fit.recommendations import recommend
-    from .render import renderers
+    from .render.recommendations import render_recommendations
 
     scan = _scan(args)
     budget = _budget(args, scan.hardware)
@@ -185,7 +185,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
-    text = renderers.render_recommendations(result, args.format)
+    text = render_recommendations(result, args.format)
     if args.format == "table":
         from .render.terminal import wrap_text
 

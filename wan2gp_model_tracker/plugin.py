@@ -135,6 +135,6 @@ class ModelTrackerPlugin(WAN2GPPlugin):
 def _code(exc: BaseException) -> str:
     """An exception as inert, printable Markdown (its text may quote a user's definition)."""
     from .render.formatting import printable
-    from .render.renderers import md_code
+    from .render.markdown import md_code
 
     return printable(md_code(f"{type(exc).__name__}: {exc}"))

@@ -20,7 +20,8 @@ import gradio as gr
 
 from .records import ModelStatus
 from .render.formatting import STATUS_MARKS, printable
-from .render.renderers import md_code, md_escape
+from .render.markdown import md_code, md_escape
+from .ui.details import detail_markdown
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
 from .ui.presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
@@ -32,7 +33,6 @@ from .ui.view import (
     TABLE_COLUMNS,
     Filters,
     TrackerController,
-    detail_markdown,
     select_models,
     table_frame,
 )

@@ -1,4 +1,4 @@
-"""Turn an Inventory into JSON, CSV, a terminal table or a Markdown report.
+"""Turn an Inventory into JSON, CSV or a terminal table (Markdown: markdown.py).
 
 Renderers only read records; they never scan. Metrics and fit verdicts are optional extras
 keyed by model type, so the same functions serve the command line and the tab's export.
@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from .. import __version__
@@ -23,32 +21,9 @@ from .formatting import (
     format_gb,
     printable,
     status_cell,
-    status_label,
     terminal_text,
 )
 from .terminal import fit_table, wrap_text
-
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
-
-
-def md_escape(text: str) -> str:
-    """Text from definition files made inert inside Markdown (and its table cells)."""
-    return str(text).translate(_MD_SPECIAL)
-
-
-def md_code(text: str) -> str:
-    """Text as an inline code span that no input can close early.
-
-    Backslash escapes do not work inside code spans; instead the fence is one backtick longer
-    than the longest run of backticks in the text (CommonMark ends a span only at a run of
-    exactly the fence's length), and padded with spaces, which the renderer strips again.
-    """
-    text = " ".join(str(text).splitlines()) or " "
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    if longest == 0:
-        return f"`{text}`"
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
@@ -315,147 +290,3 @@ def shared_tools_line(inventory: Inventory) -> str:
         size += f" plus {summary.shared_unknown_sizes} of unknown size"
     return (f"The first generation in this Wan2GP also fetches {len(missing)} shared tool"
             f"{'' if len(missing) == 1 else 's'} ({names}): {size}, once for the install.")
-
-
-def render_markdown(
-    inventory: Inventory,
-    models: Sequence[ModelRecord] | None = None,
-    metrics: Mapping[str, Any] | None = None,
-    fits: Mapping[str, Any] | None = None,
-    hardware_lines: Sequence[str] = (),
-    filters_note: str = "",
-    details: bool = False,
-) -> str:
-    """A Markdown inventory: date, settings, hardware, summary, the table and optional details."""
-    chosen = list(inventory.models if models is None else models)
-    settings = inventory.settings
-    out = [
-        "# Wan2GP model inventory",
-        "",
-        f"Generated {datetime.now():%Y-%m-%d %H:%M} by Wan2GP Model Tracker {__version__}; "
-        f"scanned {inventory.scanned_at:%Y-%m-%d %H:%M:%S}.",
-        "",
-        "## Wan2GP settings",
-        "",
-        f"- Source: {md_escape(settings.source_detail)}",
-        f"- Checkpoint folders: {', '.join(md_escape(r) for r in settings.checkpoint_roots) or 'none'}",
-        f"- Transformer quantization: {md_escape(settings.transformer_quantization or 'bf16')}; "
-        f"dtype policy: {md_escape(settings.transformer_dtype_policy or 'auto')} "
-        f"({md_escape(settings.compute_dtype)}); "
-        f"text encoder quantization: {md_escape(settings.text_encoder_quantization)}",
-    ]
-    if hardware_lines:
-        out += ["", "## Hardware", ""] + [f"- {md_escape(line)}" for line in hardware_lines]
-    out += ["", "## Summary", "", summary_line(inventory.summary())]
-    if inventory.shared_files is not None:
-        out += ["", md_escape(shared_tools_line(inventory))]
-    if filters_note:
-        out += ["", f"Table filtered: {md_escape(filters_note)} ({len(chosen)} of {len(inventory.models)} models)."]
-    rows = table_rows(chosen, metrics, fits)
-    out += ["", "## Models", ""]
-    if rows:
-        columns = list(rows[0])
-        out.append("| " + " | ".join(columns) + " |")
-        out.append("|" + "|".join("---" for _ in columns) + "|")
-        out += ["| " + " | ".join(md_escape(r[c]) for c in columns) + " |" for r in rows]
-        out += ["", md_escape(LEGEND_MARKS)]
-    else:
-        out.append("No model matches the filters.")
-    if details:
-        for model in chosen:
-            out += ["", *model_detail_markdown(model)]
-    if inventory.warnings:
-        out += ["", "## Notes", ""] + [f"- {md_escape(w.message)}" for w in inventory.warnings]
-    return printable("\n".join(out) + "\n")
-
-
-COMPLETE_TEXT = {
-    True: "Complete: a generation would download nothing.",
-    False: "Not complete: a generation would download the files marked ✗ first.",
-    None: "Whether a generation would download more is unknown here (the family handler's own files are not "
-          "known: open the Model Tracker tab inside Wan2GP once).",
-}
-
-
-def model_detail_markdown(model: ModelRecord) -> list[str]:
-    lines = [
-        f"### {md_escape(model.name)} ({md_code(model.model_type)})",
-        "",
-        f"{status_label(model.status)}: {md_escape(model.status_reason)}",
-        "",
-    ]
-    if model.completeness_note:
-        lines += [f"⚠ {md_escape(model.completeness_note)}", ""]
-    lines += [f"{COMPLETE_TEXT[model.complete]}", ""]
-    for f in model.files:
-        mark = "✓" if f.present else "✗"
-        size = format_gb(f.size_bytes, f.size_is_estimate) + (" exact, from the Hub" if f.size_source == "hub" else "")
-        kind = " folder" if f.is_folder else ""
-        lines.append(f"- {mark} {f.role.label}{kind}: {md_escape(f.filename)} ({size}) — {md_code(f.path)}")
-        lines += [f"  - ⚠ {md_escape(w)}" for w in f.warnings]
-        lines += [f"  - also on disk: {md_escape(v.filename)} ({md_escape(v.variant or '16-bit')}, "
-                  f"{format_gb(v.size_bytes)})"
-                  for v in f.other_variants]
-    lines += [f"- error: {md_escape(e)}" for e in model.errors]
-    lines += [f"- note: {md_escape(w)}" for w in model.warnings]
-    return lines
-
-
-def recommendations_dict(result: Any) -> dict[str, Any]:
-    return {
-        "vram_budget_gb": result.vram_budget_gb,
-        "ram_gb": result.ram_gb,
-        "tasks": [
-            {"output_type": group.output_type, "task": group.task, "picks": [
-                {"model_type": p.model_type, "name": p.name, "status": p.status.value, "fit": p.fit.as_contract(),
-                 "download_gb": p.download_gb, "download_is_estimate": p.download_is_estimate,
-                 "quality_tier": p.quality_tier, "speed_tier": p.speed_tier, "metrics_source": p.metrics_source}
-                for p in group.picks]}
-            for group in result.groups
-        ],
-        "suggestions": [{"title": s.title, "detail": s.detail, "source": s.source} for s in result.suggestions],
-        "fastest_downloaded": [
-            {"output_type": p.output_type, "model_type": p.model_type, "name": p.name, "speed_tier": p.speed_tier,
-             "measured": None if p.measured is None else {"runs": p.measured.runs, "summary": p.measured.short()}}
-            for p in getattr(result, "fastest", ())],
-    }
-
-
-def render_recommendations(result: Any, fmt: str = "table") -> str:
-    """Recommendations per task (from recommendations.recommend) as text, Markdown or JSON."""
-    if fmt == "json":
-        return printable(json.dumps(recommendations_dict(result), indent=2, ensure_ascii=False))
-    markdown = fmt == "markdown"
-    esc = md_escape if markdown else terminal_text
-    ram = f", {result.ram_gb:g} GB RAM" if result.ram_gb else ""
-    lines = [f"{'# ' if markdown else ''}Best models for {result.vram_budget_gb:g} GB of VRAM{ram}", ""]
-    for group in result.groups:
-        lines.append(f"{'## ' if markdown else ''}{group.output_type} — {group.task}")
-        for pick in group.picks:
-            if pick.downloaded:
-                cost = "ready"
-            elif pick.download_gb is None:
-                cost = "download size unknown"
-            else:
-                cost = f"{'~' if pick.download_is_estimate else ''}{pick.download_gb:g} GB to download"
-            lines.append(f"{'-' if markdown else ' '} {status_label(pick.status)} {esc(pick.name)} "
-                         f"({esc(pick.model_type)}): {pick.fit.verdict}, {cost}; quality {pick.quality_tier or '?'}, "
-                         f"speed {pick.speed_tier or '?'}"
-                         + (f" — {esc(pick.fit.profile_hint)}" if pick.fit.profile_hint else ""))
-        lines.append("")
-    fastest = getattr(result, "fastest", ())
-    if fastest:
-        lines.append(f"{'## ' if markdown else ''}Fastest model you have")
-        for pick in fastest:
-            how = (f"measured on this machine: {pick.measured.short()}"
-                   + (f", scaled to {pick.measured.reference}" if pick.measured.reference else "")
-                   if pick.measured is not None
-                   else f"speed tier {pick.speed_tier or '?'} (published or estimated; no run of yours measured)")
-            lines.append(f"{'-' if markdown else ' '} {pick.output_type}: {esc(pick.name)} ({esc(pick.model_type)}) "
-                         f"— {how}")
-        lines.append("")
-    if result.suggestions:
-        lines.append(f"{'## ' if markdown else ''}Suggestions")
-        lines += [f"{'-' if markdown else ' '} {esc(s.title)}: {esc(s.detail)} (source: {esc(s.source)})"
-                  for s in result.suggestions]
-    return printable("\n".join(lines).rstrip() + "\n")

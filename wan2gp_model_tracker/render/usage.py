@@ -18,7 +18,7 @@ from ..usage.cleanup import CleanupPlan, ExecutionResult
 from ..usage.disk import DiskReport
 from ..usage.report import MeasuredSpeed, Spread, UsageReport
 from .formatting import format_gb
-from .renderers import md_escape
+from .markdown import md_escape
 
 
 def term_safe(text: Any) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..render.formatting import format_gb
-from ..render.renderers import md_code, md_escape
+from ..render.markdown import md_code, md_escape
 from ..render.usage import execution_lines, plan_lines
 from ..usage import cleanup
 from ..usage.disk import DiskReport, disk_report

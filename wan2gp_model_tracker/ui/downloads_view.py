@@ -13,7 +13,7 @@ from ..downloads.queue import QueueSnapshot
 from ..downloads.reuse import ReuseIndex, default_sources
 from ..records import Inventory, ModelStatus
 from ..render.formatting import format_gb, status_label
-from ..render.renderers import md_code, md_escape
+from ..render.markdown import md_code, md_escape
 
 NO_LINK = "none"
 LINK_CHOICES = [("Download everything", NO_LINK), ("Hard link (same drive, no extra space)", "hard"),

@@ -6,8 +6,10 @@ import html
 
 from ..records import ModelStatus
 from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
-from ..render.renderers import md_escape, shared_tools_line
-from .view import Filters, TrackerData, _plural, fit_budget_label
+from ..render.markdown import md_escape
+from ..render.renderers import shared_tools_line
+from .details import _plural, fit_budget_label
+from .view import Filters, TrackerData
 
 LEGEND = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above · ⏱ measured on this machine"
 # Header tooltips: what each column means and how its marks read.
