@@ -550,3 +550,23 @@ def test_a_config_that_is_a_named_pipe_is_a_warning_not_a_hang(wan):
     os.mkfifo(wan.root / "wgp_config.json")
     inventory = scan(wan, 10)
     assert any("not a regular file" in w.message for w in inventory.warnings)
+
+
+def test_a_model_whose_type_holds_a_lone_surrogate_opens_from_its_printable_name(wan):
+    import gradio as gr
+
+    from wan2gp_model_tracker.render.formatting import printable
+    from wan2gp_model_tracker.ui.view import TrackerController
+    from wan2gp_model_tracker.ui_components import build_tab
+
+    add_t2v(wan)
+    (wan.root / "finetunes").mkdir()
+    with open(os.fsencode(wan.root / "finetunes") + b"/caf\xe9.json", "w") as fh:
+        json.dump({"model": {"name": "Café", "architecture": "t2v", "URLs": "t2v"}}, fh)
+    controller = TrackerController(wan.catalog())
+    with gr.Blocks() as demo:
+        tab = build_tab(controller)
+    show_details = next(fn.fn for fn in demo.fns.values() if fn.fn is not None and fn.fn.__name__ == "show_details")
+    values = {widget: None for widget in tab.inputs} | {tab.model_pick: printable("caf\udce9")}
+    heading, text = show_details(values)
+    assert "Café" in heading and "#### Files" in text  # the table and the picker show "caf\\udce9"

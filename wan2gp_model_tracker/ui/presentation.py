@@ -77,7 +77,7 @@ def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, 
                            shared_tools_line(data.inventory)))
     notes = [w.message for w in data.inventory.warnings]
     if notes:
-        chips.append(_chip(f"ⓘ {_plural(len(notes), 'note')}", "notes", "\n".join(notes[:20])))
+        chips.append(_chip(f"ℹ️ {_plural(len(notes), 'note')}", "notes", "\n".join(notes[:20])))
     return printable(f'<div class="mt-chips">{"".join(chips)}</div>')
 
 
