@@ -23,9 +23,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..records import MemorySettings
 from ..scan.sizing import bytes_per_param
 from .definition_facts import DefinitionFacts, read_definition, workload_of
 from .memory import MemoryInputs, activation_basis, profile_needs
+from .shapes import Split, text_encoder_split, transformer_split
 from .workload import (  # the defaults are re-exported: callers and tests read them from here
     DEFAULT_FRAMES,
     DEFAULT_RESOLUTION,
@@ -75,6 +77,10 @@ SPEED_TIER_BOUNDS = {"video": (4.0, 0.75), "image": (60.0, 20.0)}
 _SPEED_TIER_BOUNDS = SPEED_TIER_BOUNDS
 # Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
 _AUDIO_TIER_PARAMS = (1.0, 4.0)
+
+# The key a family handler gives its big text encoder, where it is not "text_encoder": mmgp budgets by key
+# (Flux's T5 is "text_encoder_2", MMGP_MEASURED.md finding 5).
+_TEXT_ENCODER_KEYS = {"flux": "text_encoder_2"}
 
 # Wan2GP's default text_encoder_quantization is int8 (HOST.md section 8).
 _TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
@@ -227,16 +233,23 @@ def estimate(
     facts: DefinitionFacts,
     measured_checkpoint_bytes: int | None = None,
     measured_text_encoder_bytes: int | None = None,
+    *,
+    sizes_basis: str = "transformer file(s) on disk",
+    split: Split | None = None,
+    settings: MemorySettings | None = None,
 ) -> ModelMetrics:
-    """Estimated metrics from collected facts; measured file sizes replace computed ones."""
+    """Estimated metrics from collected facts; known file sizes (``sizes_basis`` says whence: never a damaged
+    file, performance_db.py) replace computed ones; ``split`` is the transformer's from a header on disk."""
     citations: dict[str, Citation] = {}
     if measured_checkpoint_bytes:
         checkpoint = measured_checkpoint_bytes / 1e9
         weights = checkpoint / facts.experts
-        citations["checkpoint_gb"] = Citation(provenance="measured", source="transformer file(s) on disk")
+        citations["checkpoint_gb"] = Citation(provenance="measured", source=sizes_basis)
+        weights_basis = sizes_basis
     else:
         weights = facts.params_b * bytes_per_param(facts.variant)
         checkpoint = weights * facts.experts
+        weights_basis = f"the definition's estimate ({facts.params_b:g}B x {bytes_per_param(facts.variant):g} bytes)"
     text_encoder = 0.0
     if measured_text_encoder_bytes:
         text_encoder = measured_text_encoder_bytes / 1e9
@@ -248,8 +261,10 @@ def estimate(
     prompt_models = text_encoder
     if language_model:
         prompt_models += float(language_model.group(1).replace("_", ".")) * _TEXT_ENCODER_BYTES_PER_PARAM
-    memory = memory_inputs(facts, weights, prompt_models)
+    memory = memory_inputs(facts, weights, prompt_models, split=split, weights_basis=weights_basis,
+                           settings=settings)
     needs = profile_needs(memory)
+    leanest = min(needs.values(), key=lambda n: n.vram_gb)
     multiplier = speed_multiplier(facts)
     return ModelMetrics(
         model_type=facts.model_type,
@@ -263,8 +278,9 @@ def estimate(
         checkpoint_gb=_round(checkpoint),
         disk_gb=_round(checkpoint + text_encoder),
         weights_vram_gb=_round(weights),
-        # The memory model's figures: the leanest profile, Wan2GP's default profile 4, and profile 3 (resident).
-        vram_min_gb=_round(needs["5"].vram_gb),
+        # The memory model's figures on a card that holds every model whole: the leanest profile, Wan2GP's default
+        # profile 4, and profile 3 (the whole transformer resident).
+        vram_min_gb=_round(leanest.vram_gb),
         vram_recommended_gb=_round(needs["4"].vram_gb),
         vram_max_gb=_round(needs["3"].vram_gb),
         vram_resident_gb=_round(needs["3"].vram_gb),
@@ -279,14 +295,20 @@ def estimate(
     )
 
 
-def memory_inputs(facts: DefinitionFacts, weights_gb: float, text_encoder_gb: float) -> MemoryInputs:
-    """The memory model's view of a definition: weights of one expert, text encoder, workload, latent grid."""
+def memory_inputs(facts: DefinitionFacts, weights_gb: float, text_encoder_gb: float, *, split: Split | None = None,
+                  weights_basis: str = "", settings: MemorySettings | None = None) -> MemoryInputs:
+    """The memory model's view of a definition: weights of one expert, their split, the text encoder, the
+    workload, the latent grid and the user's memory settings."""
     per_token, basis = activation_basis(facts.family, facts.architecture)
     return MemoryInputs(
         output_type=facts.output_type, family=facts.family, architecture=facts.architecture, variant=facts.variant,
         weights_gb=weights_gb, experts=facts.experts, text_encoder_gb=text_encoder_gb,
         width_ratio=model_width(facts.params_b) / _REFERENCE_WIDTH, stride=latent_stride(facts),
         workload=workload_of(facts), activation_gb_per_token=per_token, activation_basis=basis,
+        transformer_split=split or transformer_split(facts.family, facts.params_b),
+        text_encoder_split=text_encoder_split(facts.family),
+        text_encoder_key=_TEXT_ENCODER_KEYS.get(facts.family, "text_encoder"),
+        weights_basis=weights_basis, settings=settings or MemorySettings(),
     )
 
 
