@@ -72,6 +72,7 @@ _FAMILY_ACTIVATION: dict[str, tuple[float, str]] = {
                      "in 24 GB (L242)"),
     "hunyuan_1_5": (9.0e-5, "Hunyuan Video 1.5: 12 s of 720p under 20 GB (CHANGELOG L655)"),
     "hunyuan": (8.5e-5, "Hunyuan Custom: about 12 GB for 5 s (issue #248, author reply)"),
+    "ltxv": (2.1e-4, "LTX Video 0.9.8: 1800 frames in one window need 22 GB (CHANGELOG L1050)"),
     "minimax_h3": (2.7e-5, "MiniMax H3: 5-6 GB for 5 s and 8-9 GB for 15 s at 832x480 (README, 5 Aug 2026)"),
 }
 _ARCHITECTURE_ACTIVATION: dict[str, tuple[float, str]] = {
