@@ -71,6 +71,7 @@ def _scan(args: argparse.Namespace) -> _Scan:
                 inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
+    database = database.for_settings(analyzer.state.memory_settings)
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
     return _Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots),
                  analyzer.state.memory_profiles)
@@ -136,7 +137,8 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     budget = _budget(args, scan.hardware)
     ram = _ram(args, scan.hardware)
     profiles = scan.memory_profiles
-    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
+    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type),
+                          profile=args.profile or profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
         if budget else {}
     models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
     extras = {"models": models, "metrics": scan.metrics, "fits": fits}
@@ -184,6 +186,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from .cli_usage import measured_speeds
 
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
+                       profile=args.profile,
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     text = render_recommendations(result, args.format)
     if args.format == "table":
@@ -251,6 +254,8 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .fit.memory import PROFILES as PROFILE_CHOICES
+
     parser = argparse.ArgumentParser(
         prog="wan2gp-model-tracker",
         description="Which Wan2GP models are downloaded, partial or missing, and what they need.",
@@ -270,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: the largest detected GPU)")
     inventory.add_argument("--ram", type=float, metavar="GB", help="judge fit for this much system RAM "
                            "(default: this machine's)")
+    inventory.add_argument("--profile", choices=PROFILE_CHOICES, help="judge fit for this Wan2GP memory profile "
+                           "(default: the one wgp_config.json sets, else the fastest that fits)")
     inventory.add_argument("--no-network", action="store_true",
                            help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=cmd_inventory)
@@ -283,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--wan2gp", metavar="DIR", help="a Wan2GP install folder (default: the built-in demo)")
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
+    rec.add_argument("--profile", choices=PROFILE_CHOICES, help="judge fit for this Wan2GP memory profile "
+                     "(default: the one wgp_config.json sets, else the fastest that fits)")
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     rec.add_argument("--wide", action="store_true", help="do not wrap lines to the terminal's width")

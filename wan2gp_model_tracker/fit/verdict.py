@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
-from .floors import Floor, ram_floor, vram_floor
+from .floors import RAM_FLOOR_SOURCE, Floor, ram_floor, vram_floor
 from .memory import (
     FAST_PROFILES,
     GIB_PER_GB,
@@ -126,6 +126,10 @@ class _Machine:
     def ram_floor_ok(self, profile: str) -> bool:
         return self.ram_gb is None or ram_fits(ram_floor(profile).gb, self.ram_gb)
 
+    def ram_ok(self, profile: str) -> bool:
+        """The model's RAM need and Wan2GP's stated RAM for the profile both fit."""
+        return self.ram_floor_ok(profile) and ram_fits(self.need(profile).ram_gb, self.ram_gb)
+
     def runs(self, need: ProfileNeed) -> bool:
         """The model's own needs fit (VRAM and RAM), whatever Wan2GP's profile text says."""
         return need.vram_gb <= self.vram_gb and ram_fits(need.ram_gb, self.ram_gb)
@@ -197,8 +201,8 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
         need = machine.need(other)
         why = _why_not(machine, fast or order)
         saving = f"profile {other} ({PROFILE_NAMES[other]})"
-        if other == "5" and not machine.ok("4") and machine.runs(machine.need("5")):
-            saving = "profile 5's RAM saving" if not ram_fits(machine.need("4").ram_gb, ram_gb) else saving
+        if other == "5" and "4" in order and not machine.ram_ok("4"):
+            saving = "profile 5's RAM saving"
         if machine.kind == "audio" and other not in FAST_PROFILES["audio"]:
             saving += ", the slow way for an audio model"
         return _judgement(machine, "compatible", need, offered, f"{why}; {saving} fits: {_need(need)}",
@@ -215,6 +219,7 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
     mapped = next((p for p in ("5", "3+") if p in order and machine.ram_floor_ok(p) and machine.runs_mapped(p)), None)
     if mapped is not None:
         need = machine.need(mapped)
+        need = replace(need, ram_gb=need.ram_min_gb)
         return _judgement(machine, "compatible", need, offered,
                           f"every model's bytes need about {need.ram_gb:.1f} GB of RAM, this machine has {ram_gb:g} "
                           f"GB; "
@@ -386,7 +391,8 @@ def _why_not(machine: _Machine, fast: list[str]) -> str:
     if not ram_fits(need.ram_gb, machine.ram_gb):
         short.append(f"RAM: profile {default} needs {need.ram_gb:.1f} GB, this machine has {machine.ram_gb:g} GB")
     elif not machine.ram_floor_ok(default):
-        short.append(f"RAM: {ram_floor(default).source}, this machine has {machine.ram_gb:g} GB")
+        short.append(f"RAM: profile {default} needs at least {ram_floor(default).gb:g} GB ({RAM_FLOOR_SOURCE}), "
+                     f"this machine has {machine.ram_gb:g} GB")
     return "; ".join(short) or f"profile {default} does not fit"
 
 

@@ -122,8 +122,10 @@ class TrackerData:
         ram = ram_gb if usable else self.hardware.ram_total_gb
         key = (budget, ram)
         if key not in self._fits:
-            self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
-                               for t, m in self.metrics.items()}
+            # Judged for the profile Wan2GP is set to, when the catalog knows it; every profile's figures ride along.
+            self._fits[key] = {t: assess_fit(m, budget, ram, host, profile=host)
+                               for t, m in self.metrics.items()
+                               for host in (self.memory_profiles.get(m.output_type),)}
         return self._fits[key]
 
 
@@ -306,6 +308,7 @@ class TrackerController:
     def refresh(self) -> TrackerData:
         with self._lock:
             inventory = self.analyzer.scan()
+            self.database = self.database.for_settings(self.analyzer.state.memory_settings)
             metrics = self.database.metrics_for_inventory(inventory, self.analyzer.state.defs)
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
