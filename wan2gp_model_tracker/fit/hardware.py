@@ -26,7 +26,7 @@ from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
 from .estimator import ModelMetrics
 from .memory import PROFILE_NAMES, RAM_SLACK
-from .verdict import ProfileFit, WhatFits, as_measured, host_profile_note, judge, profile_table
+from .verdict import ProfileFit, WhatFits, as_measured, host_profile_note, judge
 
 NO_GPU = "no NVIDIA GPU detected"
 GIB = 1024**3
@@ -352,7 +352,7 @@ def _judged(metrics: ModelMetrics, vram_gb: float, ram_gb: float | None, host_pr
     return FitVerdict(result.verdict, result.reason, hint, ram_ok, ram_note,  # type: ignore[arg-type]
                       profile=result.profile, vram_need_gb=round(result.vram_need_gb, 1),
                       ram_need_gb=round(result.ram_need_gb, 1), limit=result.limit, what_fits=result.what_fits,
-                      profiles=profile_table(inputs, vram_gb, ram_gb, peak), measured=result.measured)
+                      profiles=result.profiles, measured=result.measured)
 
 
 def _int8_resident(metrics: ModelMetrics, resident: float | None) -> float | None:

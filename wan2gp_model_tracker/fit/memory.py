@@ -236,24 +236,28 @@ def fits(need: ProfileNeed, vram_gb: float, ram_gb: float | None) -> bool:
 
 
 def longest_clip(inputs: MemoryInputs, profile: str, vram_gb: float, workload: Workload | None = None) -> int | None:
-    """The most frames (on the VAE's frame grid) that fit ``vram_gb`` on a profile; None if not even one."""
+    """The most frames (on the VAE's frame grid) that fit ``vram_gb`` on a profile; None if not even one.
+
+    Only the denoising phase grows with the clip, linearly in its latent frames, so the answer is solved for
+    rather than searched.
+    """
     w = workload or inputs.workload
     if inputs.output_type != "video":
         return None
     temporal = inputs.stride[1]
-
-    def ok(latent: int) -> bool:
-        return profile_need(inputs, profile, w.with_frames(1 + (latent - 1) * temporal), vram_gb).vram_gb <= vram_gb
-
-    if not ok(1):
+    one = w.with_frames(1)
+    found = phases(inputs, profile, one, vram_gb)
+    denoising = next(name for name in found if name.startswith("denoising"))
+    weights, per_latent = found.pop(denoising)
+    if OVERHEAD_GB + max(sum(v) for v in found.values()) > vram_gb:
         return None
-    low, high = 1, (MAX_FRAMES - 1) // temporal + 1
-    if ok(high):
-        return 1 + (high - 1) * temporal
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if ok(middle) else (low, middle)
-    return 1 + (low - 1) * temporal
+    room = vram_gb - OVERHEAD_GB - weights
+    if per_latent <= 0:
+        return MAX_FRAMES if room >= 0 else None
+    latent = math.floor(room / per_latent + 1e-9)
+    if latent < 1:
+        return None
+    return min(1 + (latent - 1) * temporal, 1 + (MAX_FRAMES - 1) // temporal * temporal)
 
 
 def fastest_fitting(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None,

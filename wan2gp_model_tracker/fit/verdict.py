@@ -12,7 +12,7 @@ same model, profile and a comparable workload replaces the modelled one, and the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
@@ -87,6 +87,7 @@ class Judgement:
     limit: str
     what_fits: WhatFits | None
     measured: str = ""
+    profiles: Mapping[str, ProfileFit] = field(default_factory=dict)
 
 
 class _Machine:
@@ -172,13 +173,6 @@ class _Machine:
         return ProfileFit(need.vram_gb, need.ram_gb, need.pinned_gb, verdict, note, need.peak == "measured")
 
 
-def profile_table(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None,
-                  measured: MeasuredPeak | None = None) -> dict[str, ProfileFit]:
-    """Every profile's needs and verdict on this machine."""
-    machine = _Machine(inputs, vram_gb, ram_gb, measured)
-    return {p: machine.profile_fit(p) for p in PROFILES}
-
-
 def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profile: str | None = None,
           offered: tuple[tuple[int, int], ...] = (), *, profile: str | None = None,
           measured: MeasuredPeak | Mapping | None = None) -> Judgement:
@@ -186,6 +180,12 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
     user runs Wan2GP with), else for the fastest profile that fits. ``host_profile`` is kept for callers that
     only report the host's profile (host_profile_note)."""
     machine = _Machine(inputs, vram_gb, ram_gb, as_measured(measured))
+    result = _verdict(machine, profile, offered)
+    return replace(result, profiles={p: machine.profile_fit(p) for p in PROFILES})
+
+
+def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, int], ...]) -> Judgement:
+    ram_gb = machine.ram_gb
     order = [profile] if profile in PROFILES else list(SPEED_ORDER)
     fast = [p for p in order if machine.fast(p)]
     lean = [p for p in order if p not in fast]
