@@ -226,7 +226,9 @@ def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, i
                           f"profile {mapped} pins nothing and maps the weights from disk, keeping about "
                           f"{need.ram_min_gb:.1f} GB resident (slow: evicted weights are read again)",
                           f"use profile {mapped}'s RAM saving (weights mapped from disk, slow)")
-    below_floor = next((p for p in SPEED_ORDER if machine.runs(machine.need(p))), None)
+    # Short of every profile's stated RAM: the profile whose statement misses by least, the faster on a tie.
+    below_floor = min((p for p in SPEED_ORDER if machine.runs(machine.need(p))), default=None,
+                      key=lambda p: (ram_floor(p).gb, SPEED_ORDER.index(p)))
     if below_floor is not None:
         need = machine.need(below_floor)
         floor = ram_floor(below_floor)
