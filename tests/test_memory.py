@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from wan2gp_model_tracker.catalog.base import host_profiles, profile_from_config
 from wan2gp_model_tracker.fit.estimator import estimate_from_architecture
 from wan2gp_model_tracker.fit.floors import PROFILE_VRAM_GUIDANCE_GB, ram_floor, vram_floor
-from wan2gp_model_tracker.fit.hardware import GIB, assess_fit, detect_gpus, detect_gpus_torch
+from wan2gp_model_tracker.fit.hardware import assess_fit
 from wan2gp_model_tracker.fit.memory import (
     BASE_RAM_GB,
     GIB_PER_GB,
@@ -28,6 +28,7 @@ from wan2gp_model_tracker.fit.memory import (
     profile_need,
 )
 from wan2gp_model_tracker.fit.verdict import judge
+from wan2gp_model_tracker.machine.hardware import GIB, detect_gpus, detect_gpus_torch
 from wan2gp_model_tracker.records import MeasuredPeak, MemorySettings, memory_settings_from_config
 
 HF = "https://huggingface.co/DeepBeepMeep/Wan2.1/resolve/main"
