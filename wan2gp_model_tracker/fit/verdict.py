@@ -187,15 +187,18 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
 def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, int], ...]) -> Judgement:
     ram_gb = machine.ram_gb
     order = [profile] if profile in PROFILES else list(SPEED_ORDER)
-    fast = [p for p in order if machine.fast(p)]
+    # A profile the user runs is judged as such: it is recommended when it runs the model, slow or not.
+    fast = order if profile in PROFILES else [p for p in order if machine.fast(p)]
     lean = [p for p in order if p not in fast]
     if machine.floor_short():
         return _incompatible_floor(machine)
     best = next((p for p in fast if machine.ok(p)), None)
     if best is not None:
         need = machine.need(best)
+        slow = "" if machine.fast(best) else " (slower than the profiles that pin or keep it whole)"
         return _judgement(machine, "recommended", need, offered,
-                          f"profile {best} runs the default workload: {_need(need)}; {_machine_text(machine)}", "")
+                          f"profile {best} runs the default workload{slow}: {_need(need)}; {_machine_text(machine)}",
+                          "")
     other = next((p for p in lean if machine.ok(p)), None)
     if other is not None:
         need = machine.need(other)
