@@ -159,9 +159,13 @@ def phases(inputs: MemoryInputs, profile: str, workload: Workload | None = None,
     settings = inputs.settings
     transformer = resident_gib(inputs.weights_gb, inputs.transformer_split, profile, "transformer", card_gb,
                                settings)
+    if inputs.text_encoder_gb > 0:
+        text = ("text encoding", resident_gib(inputs.text_encoder_gb, inputs.text_encoder_split, profile,
+                                              inputs.text_encoder_key, card_gb, settings))
+    else:  # no separate encoder: a unified model (HiDream O1, hidream_handler.py L125) reads the prompt itself
+        text = ("text encoding (in the transformer)", transformer)
     found = {
-        "text encoding": (resident_gib(inputs.text_encoder_gb, inputs.text_encoder_split, profile,
-                                       inputs.text_encoder_key, card_gb, settings), TEXT_WORKING_GB),
+        text[0]: (text[1], TEXT_WORKING_GB),
         "denoising" + (" (each expert)" if inputs.experts > 1 else ""): (transformer, inputs.working_gb(w)),
         "VAE decode": (VAE_GB[inputs.kind] * GIB_PER_GB, _decode_gb(inputs, settings)),
     }
