@@ -14,7 +14,8 @@ from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
 from .estimator import ModelMetrics
 from .memory import PROFILE_NAMES, RAM_SLACK
-from .verdict import ProfileFit, WhatFits, as_measured, host_profile_note, judge
+from .verdict import ProfileFit, as_measured, host_profile_note, judge
+from .what_fits import WhatFits
 
 Verdict = Literal["recommended", "compatible", "incompatible"]
 

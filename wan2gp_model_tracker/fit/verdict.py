@@ -30,39 +30,14 @@ from .memory import (
     profile_need,
     ram_fits,
 )
+from .what_fits import IMAGE_RESOLUTIONS, VIDEO_RESOLUTIONS, WhatFits, what_fits
 from .workload import Workload
 
 _16_BIT = ("", "bf16", "fp16")
-# Resolutions Wan2GP offers video models (its resolution choices), lowest first; LTX-2 also goes to 4K.
-VIDEO_RESOLUTIONS = ((832, 480), (1280, 720), (1920, 1088))
-_4K = (3840, 2176)  # LTX-2's 4K (CHANGELOG L491-495)
-IMAGE_RESOLUTIONS = ((1024, 1024), (1280, 720), (1536, 1536), (2048, 2048))
 # torch's reserved peak leaves out the CUDA context, which the card also holds (0.51 GiB, MMGP_MEASURED.md).
 CUDA_CONTEXT_GB = 0.5
 # A measured run counts for a workload with the same resolution and a frame count within this share.
 _COMPARABLE_FRAMES = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class WhatFits:
-    """The largest workloads this machine runs on ``profile`` (None where nothing of that kind fits)."""
-
-    profile: str
-    resolution: str
-    max_frames: int | None
-    highest_resolution: str | None
-    highest_resolution_frames: int | None
-
-    def describe(self) -> str:
-        parts = [f"profile {self.profile}"]
-        if self.max_frames is not None:
-            parts.append(f"up to {self.max_frames} frames at {self.resolution}")
-        if self.highest_resolution is not None and self.highest_resolution != self.resolution:
-            frames = f" up to {self.highest_resolution_frames} frames" if self.highest_resolution_frames else ""
-            parts.append(f"{_label(self.highest_resolution)}{frames}")
-        elif self.highest_resolution is not None and self.max_frames is None:
-            parts.append(f"up to {self.highest_resolution}")
-        return ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,32 +310,6 @@ def host_profile_note(inputs: MemoryInputs, judgement: Judgement, host_profile: 
     return f"Wan2GP is set to profile {host_profile}, which needs {_need(need)}: switch to {judgement.profile}"
 
 
-def what_fits(inputs: MemoryInputs, profile: str, vram_gb: float,
-              offered: tuple[tuple[int, int], ...] = ()) -> WhatFits | None:
-    """The longest clip at the default resolution and the highest offered resolution that fit on ``profile``."""
-    if inputs.output_type == "audio":
-        return None
-    w = inputs.workload
-    max_frames = longest_clip(inputs, profile, vram_gb)
-    candidates = set(offered) | set(IMAGE_RESOLUTIONS if inputs.output_type == "image" else VIDEO_RESOLUTIONS)
-    if inputs.family == "ltx2":
-        candidates.add(_4K)
-    candidates.add((w.width, w.height))
-    best: tuple[int, int] | None = None
-    best_frames: int | None = None
-    for width, height in sorted(candidates, key=lambda wh: (wh[0] * wh[1], wh)):
-        workload = w.with_resolution(width, height)
-        if inputs.output_type == "video":
-            frames = longest_clip(inputs, profile, vram_gb, workload)
-            if frames is None or frames < min(MIN_CLIP_FRAMES, w.frames):
-                continue
-            best, best_frames = (width, height), frames
-        elif profile_need(inputs, profile, workload, vram_gb).vram_gb <= vram_gb:
-            best = (width, height)
-    return WhatFits(profile=profile, resolution=w.resolution, max_frames=max_frames,
-                    highest_resolution=f"{best[0]}x{best[1]}" if best else None, highest_resolution_frames=best_frames)
-
-
 def _judgement(machine: _Machine, verdict: str, need: ProfileNeed, offered: tuple[tuple[int, int], ...],
                reason: str, limit: str) -> Judgement:
     measured = ""
@@ -408,9 +357,3 @@ def _need(need: ProfileNeed) -> str:
 def _machine_text(machine: _Machine) -> str:
     ram = f"{machine.ram_gb:g} GB RAM" if machine.ram_gb is not None else "RAM unknown"
     return f"this machine: {machine.vram_gb:g} GB VRAM, {ram}"
-
-
-def _label(resolution: str) -> str:
-    height = int(resolution.split("x")[1])
-    names = {480: "480p", 704: "720p", 720: "720p", 1088: "1080p", 1080: "1080p", 2176: "4K", 2160: "4K"}
-    return f"{names.get(height, resolution)} ({resolution})" if height in names else resolution
