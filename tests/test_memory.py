@@ -443,3 +443,14 @@ def test_a_bad_setting_is_named_in_the_models_basis() -> None:
 
     assert "settings ignored" in metrics.basis
     assert "num_inference_steps nan is not a number" in metrics.basis and "batch_size 'two'" in metrics.basis
+
+
+def test_the_details_show_every_profiles_figures_and_where_the_weight_sizes_come_from() -> None:
+    from wan2gp_model_tracker.ui.details import fit_markdown, metrics_markdown
+
+    metrics = estimate_from_architecture(wan(), "test")
+    text = "\n".join(fit_markdown(assess_fit(metrics, 8, 32), "8 GB VRAM / 32 GB RAM"))
+
+    assert "| Wan2GP profile | VRAM (GB) | RAM (GB) | pinned RAM (GB) | verdict |" in text
+    assert all(f"| {p} |" in text for p in PROFILES) and "not a minimum" in text
+    assert any("Weight sizes from:" in line and "definition's estimate" in line for line in metrics_markdown(metrics))
