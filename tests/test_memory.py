@@ -145,6 +145,18 @@ def test_memory_settings_are_read_from_wgp_config() -> None:
     assert memory_settings_from_config(["not", "a", "dict"]) == MemorySettings()
 
 
+def test_wan2gps_command_line_wins_over_its_config_as_wgp_py_lets_it() -> None:
+    args = SimpleNamespace(preload="5000", perc_reserved_mem_max=0.3, vae_config="1", vram_safety_coefficient=0.7)
+
+    settings = memory_settings_from_config({"preload_in_VRAM": 3000, "vae_config": 2}, args=args)
+
+    assert (settings.preload_mb, settings.reserved_ram_share, settings.vae_config, settings.vram_safety) == \
+        (5000, 0.3, 1, 0.7)
+    unset = SimpleNamespace(preload="0", perc_reserved_mem_max=0, vae_config="", vram_safety_coefficient=0.8)
+    assert memory_settings_from_config({"preload_in_VRAM": 3000, "vae_config": 2}, args=unset) == \
+        MemorySettings(preload_mb=3000, vae_config=2)
+
+
 def test_16_bit_weights_need_more_than_int8_on_every_profile() -> None:
     bf16, int8 = memory(quantization="bf16"), memory(quantization="int8")
 
@@ -363,6 +375,19 @@ HOSTILE = st.one_of(
     st.sampled_from(["1x1" + "0" * 400, "0x0", "-5x7", "99999999999x2", "nan", "1e400", "832x480 ", "x"]),
 )
 KEYS = ["num_inference_steps", "video_length", "resolution", "batch_size", "guidance_scale", "guidance_phases"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(config=st.dictionaries(st.sampled_from(["preload_in_VRAM", "perc_reserved_mem_max", "vae_config"]), HOSTILE),
+       option=HOSTILE)
+def test_hostile_memory_settings_never_raise_and_stay_in_range(config: dict, option: object) -> None:
+    args = SimpleNamespace(preload=option, perc_reserved_mem_max=option, vae_config=option,
+                           vram_safety_coefficient=option)
+
+    found = memory_settings_from_config(config, args=args)
+
+    assert 0 <= found.preload_mb <= 1_000_000 and 0 <= found.reserved_ram_share <= 1 and 0 <= found.vae_config <= 10
+    assert 0.05 <= found.vram_safety <= 1
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -310,22 +311,34 @@ class MemorySettings:
         return ", ".join(parts)
 
 
-def memory_settings_from_config(config: object, windows: bool = False) -> MemorySettings:
-    """The memory settings in a wgp_config.json dict; anything that is not a sane number keeps the default."""
-    if not hasattr(config, "get"):
-        return MemorySettings(windows=windows)
+def memory_settings_from_config(config: object, windows: bool = False, args: object = None) -> MemorySettings:
+    """The memory settings in a wgp_config.json dict and, inside Wan2GP, its command line (``args``), which wins
+    where Wan2GP lets it (wgp.py 3334-3336, 3850-3852, 4001-4002); anything not a sane number keeps the default."""
+    def setting(key: str, low: float, high: float) -> float | None:
+        return _sane(config.get(key) if isinstance(config, Mapping) else None, low, high)
 
-    def number(key: str, low: float, high: float) -> float | None:
-        value = config.get(key)  # type: ignore[union-attr]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            return None
-        return value
+    def option(key: str, low: float, high: float) -> float | None:
+        return _sane(getattr(args, key, None), low, high)
 
-    preload = number("preload_in_VRAM", 0, 1_000_000)
-    share = number("perc_reserved_mem_max", 0, 1)
-    vae = number("vae_config", 0, 10)
+    preload = option("preload", 1, 1_000_000) or setting("preload_in_VRAM", 0, 1_000_000)
+    share = option("perc_reserved_mem_max", 0.01, 1) or setting("perc_reserved_mem_max", 0, 1)
+    vae = option("vae_config", 0, 10)
+    vae = setting("vae_config", 0, 10) if vae is None else vae
+    safety = option("vram_safety_coefficient", 0.05, 1) or 0.8
     return MemorySettings(preload_mb=int(preload or 0), reserved_ram_share=float(share or 0.0),
-                          vae_config=int(vae or 0), windows=windows)
+                          vae_config=int(vae or 0), vram_safety=safety, windows=windows)
+
+
+def _sane(value: object, low: float, high: float) -> float | None:
+    """A finite number within [low, high] (wgp.py keeps --preload and --vae-config as text); else None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        return None  # NaN fails the range test too
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)

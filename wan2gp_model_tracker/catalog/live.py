@@ -138,7 +138,8 @@ class LiveCatalog:
             shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
             memory_profiles=host_profiles(server_config),
-            memory_settings=memory_settings_from_config(server_config, windows=os.name == "nt"),
+            memory_settings=memory_settings_from_config(server_config, windows=os.name == "nt",
+                                                        args=host.get("args")),
         )
 
     def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:
