@@ -479,3 +479,15 @@ def test_the_details_show_every_profiles_figures_and_where_the_weight_sizes_come
     assert "| Wan2GP profile | VRAM (GB) | RAM (GB) | pinned RAM (GB) | verdict |" in text
     assert all(f"| {p} |" in text for p in PROFILES) and "not a minimum" in text
     assert any("Weight sizes from:" in line and "definition's estimate" in line for line in metrics_markdown(metrics))
+
+
+def test_a_16_bit_text_encoder_setting_doubles_the_encoders_ram() -> None:
+    from wan2gp_model_tracker.fit.definition_facts import read_definition
+    from wan2gp_model_tracker.fit.estimator import estimate
+
+    facts = read_definition(wan(), "test")
+    int8 = estimate(facts).memory
+    bf16 = estimate(facts, settings=memory_settings_from_config({"text_encoder_quantization": "bf16"})).memory
+
+    assert bf16.text_encoder_gb == pytest.approx(2 * int8.text_encoder_gb)
+    assert profile_need(bf16, "4").ram_gb > profile_need(int8, "4").ram_gb

@@ -296,6 +296,8 @@ class MemorySettings:
     vae_config: int = 0
     vram_safety: float = 0.8
     windows: bool = False
+    # wgp_config.json's text_encoder_quantization: the text encoder Wan2GP loads ("int8" by default, or "bf16").
+    text_encoder_quantization: str = "int8"
 
     def describe(self) -> str:
         """The settings that differ from Wan2GP's defaults, for a basis line ("" when none do)."""
@@ -308,6 +310,8 @@ class MemorySettings:
             parts.append(f"VAE tiling setting {self.vae_config}")
         if self.vram_safety != 0.8:
             parts.append(f"VRAM safety coefficient {self.vram_safety:g}")
+        if self.text_encoder_quantization != "int8":
+            parts.append(f"{self.text_encoder_quantization} text encoder")
         return ", ".join(parts)
 
 
@@ -325,8 +329,10 @@ def memory_settings_from_config(config: object, windows: bool = False, args: obj
     vae = option("vae_config", 0, 10)
     vae = setting("vae_config", 0, 10) if vae is None else vae
     safety = option("vram_safety_coefficient", 0.05, 1) or 0.8
+    encoder = config.get("text_encoder_quantization") if isinstance(config, Mapping) else None
     return MemorySettings(preload_mb=int(preload or 0), reserved_ram_share=float(share or 0.0),
-                          vae_config=int(vae or 0), vram_safety=safety, windows=windows)
+                          vae_config=int(vae or 0), vram_safety=safety, windows=windows,
+                          text_encoder_quantization="bf16" if encoder == "bf16" else "int8")
 
 
 def _sane(value: object, low: float, high: float) -> float | None:

@@ -63,8 +63,6 @@ _SPEED_TIER_BOUNDS = SPEED_TIER_BOUNDS
 # Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
 _AUDIO_TIER_PARAMS = (1.0, 4.0)
 
-# Wan2GP's default text_encoder_quantization is int8 (HOST.md section 8).
-_TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
 
 # Quality heuristic: (high, medium) lower bounds in billions of parameters per output type.
 # Audio models are ranked among audio models only (assumed bounds).
@@ -231,17 +229,19 @@ def estimate(
         weights = facts.params_b * bytes_per_param(facts.variant)
         checkpoint = weights * facts.experts
         weights_basis = f"the definition's estimate ({facts.params_b:g}B x {bytes_per_param(facts.variant):g} bytes)"
+    # The text encoder as wgp_config.json's text_encoder_quantization picks it (Wan2GP's default int8, HOST.md 8).
+    encoder_bytes = bytes_per_param((settings or MemorySettings()).text_encoder_quantization)
     text_encoder = 0.0
     if measured_text_encoder_bytes:
         text_encoder = measured_text_encoder_bytes / 1e9
     elif facts.text_encoder is not None:
-        text_encoder = facts.text_encoder[1] * _TEXT_ENCODER_BYTES_PER_PARAM
+        text_encoder = facts.text_encoder[1] * encoder_bytes
 
     # A language model that writes the audio codes first (ACE-Step "LM_1.7B") runs like a text encoder.
     language_model = _LANGUAGE_MODEL_RE.search(facts.name)
     prompt_models = text_encoder
     if language_model:
-        prompt_models += float(language_model.group(1).replace("_", ".")) * _TEXT_ENCODER_BYTES_PER_PARAM
+        prompt_models += float(language_model.group(1).replace("_", ".")) * encoder_bytes
     memory = memory_inputs(facts, weights, prompt_models, split=split, weights_basis=weights_basis,
                            settings=settings)
     needs = profile_needs(memory)
