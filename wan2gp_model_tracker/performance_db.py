@@ -269,7 +269,7 @@ def _trusted_size(record: FileRecord) -> tuple[int | None, str]:
     if not record.present and record.size_bytes and not record.size_is_estimate:
         return record.size_bytes, "exact size from the Hub"
     if record.present:
-        declared = header_facts(record.path).declared_bytes
+        declared = header_facts(record.path, record.size_bytes or 0).declared_bytes
         if declared:
             return declared, "the size its safetensors header declares (the file on disk is damaged)"
     return None, ""
@@ -288,7 +288,7 @@ def _scan_facts(record: ModelRecord | None) -> _ScanFacts:
     encoder = next((f for f in record.files if f.role is FileRole.TEXT_ENCODER), None)
     encoder_bytes = _trusted_size(encoder)[0] if encoder is not None else None
     healthy = next((f for f in main if f.present and not f.warnings), None)
-    split = header_facts(healthy.path).split if healthy is not None else None
+    split = header_facts(healthy.path, healthy.size_bytes or 0).split if healthy is not None else None
     return _ScanFacts(main[0].variant if main else None, len(main) or None, transformer, encoder_bytes, basis, split,
                       record.parent_model_type)
 

@@ -106,25 +106,22 @@ class HeaderFacts:
     split: Split | None
 
 
-_cache: dict[tuple[str, int, int], HeaderFacts] = {}
+_cache: dict[tuple[str, int], HeaderFacts] = {}
 _lock = threading.Lock()
 _NOTHING = HeaderFacts(None, None)
 
 
-def header_facts(path: str) -> HeaderFacts:
-    """The header of a safetensors file on disk (never its tensors), cached by path, size and mtime."""
+def header_facts(path: str, size: int) -> HeaderFacts:
+    """The header of a safetensors file on disk (never its tensors) of ``size`` bytes as the scan found it, cached
+    by path and size: a refresh opens no file it has read before (the scan's own header check keys by mtime too)."""
     if not path.lower().endswith(".safetensors"):
         return _NOTHING
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return _NOTHING
-    key = (path, stat.st_size, stat.st_mtime_ns)
+    key = (path, size)
     with _lock:
         if key in _cache:
             return _cache[key]
     try:
-        header_len, header = read_safetensors_header(path, stat.st_size)
+        header_len, header = read_safetensors_header(path, size)
         found = HeaderFacts(declared_size(header_len, header),
                             split_of(header, f"the safetensors header of {os.path.basename(path)}"))
     except HeaderError:
