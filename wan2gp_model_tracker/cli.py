@@ -23,7 +23,7 @@ from .records import Inventory, ModelStatus
 from .render.formatting import terminal_text
 
 if TYPE_CHECKING:
-    from .fit.hardware import HardwareInfo
+    from .machine.hardware import HardwareInfo
 
 FORMATS = ("table", "markdown", "json", "csv")
 # How long the command line waits for exact sizes from the Hub before printing estimates.
@@ -57,8 +57,8 @@ class _Scan:
 
 def _scan(args: argparse.Namespace) -> _Scan:
     """Scan the chosen catalog and attach metrics and the machine's hardware."""
-    from .downloads.hub import HubSizes
-    from .fit.hardware import detect_hardware
+    from .hub.sizes import HubSizes
+    from .machine.hardware import detect_hardware
     from .performance_db import PerformanceDatabase
 
     database = PerformanceDatabase.default()
@@ -159,7 +159,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 def cmd_hardware(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from .fit.hardware import detect_hardware
+    from .machine.hardware import detect_hardware
 
     roots = ()
     if args.wan2gp:
@@ -196,7 +196,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .downloads.hub import NO_NETWORK_ENV
+    from .hub.sizes import NO_NETWORK_ENV
     from .ui.serve import serve
 
     if args.no_network:  # the tab reads the setting when it builds its size fetcher
