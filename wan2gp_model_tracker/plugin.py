@@ -55,8 +55,8 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         import gradio as gr
 
         try:
-            from .ui_components import build_tab
             from .ui.view import TrackerController
+            from .ui_components import build_tab
 
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
                                                  usage_scanner=self._usage_scanner(), generating=self._generating)
