@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from . import common
+from . import common, names
 from .usage import usage_report
 
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     report = disk_report(inventory, state.defs)
     try:
         if args.models:
-            plan = cleanup.plan_models(report, args.models)
+            plan = cleanup.plan_models(report, list(names.model_types(args.models, inventory)))
         elif args.unused_days is not None:
             usage = usage_report(state.settings.wan2gp_dir, demo=args.wan2gp is None).by_model()
             plan = cleanup.plan_unused(report, usage, args.unused_days)
@@ -84,7 +84,8 @@ def register(commands: Any) -> None:
     clean = commands.add_parser("cleanup", help="plan a cleanup (--plan), then execute that exact plan (--yes)")
     clean.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     what = clean.add_mutually_exclusive_group()
-    what.add_argument("--models", nargs="+", metavar="MODEL_TYPE", help="remove these models' files")
+    what.add_argument("--models", nargs="+", metavar="MODEL", help="remove these models' files (model types or any "
+                      "name the inventory knows them by)")
     what.add_argument("--unused-days", type=float, metavar="N", help="models not used for N days")
     what.add_argument("--orphans", action="store_true", help="weight files no definition uses")
     what.add_argument("--other-variants", action="store_true", help="quantizations the settings do not load")
