@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.write(r.to_json(plan.to_dict()))
     else:
-        common.write("\n".join(r.plan_lines(plan, markdown=args.format == "markdown")))
+        from ..render.terminal import wrap_lines
+
+        markdown = args.format == "markdown"
+        lines = r.plan_lines(plan, markdown=markdown)
+        common.write("\n".join(lines if markdown else wrap_lines(lines, common.width(args), "    ")))
     if args.save_plan:
         try:
             write_json_atomic(args.save_plan, plan.to_dict(), indent=1, ensure_ascii=True)
@@ -74,9 +78,12 @@ def _execute(args: argparse.Namespace) -> int:
     # The folders a removal may touch come from the install's current settings, never from the plan file.
     state, inventory = common.state_and_inventory(plan.wan2gp_dir)
     report = disk_report(inventory, state.defs)
-    common.write("\n".join(r.plan_lines(plan)))
+    from ..render.terminal import wrap_lines
+
+    width = common.width(args)
+    common.write("\n".join(wrap_lines(r.plan_lines(plan), width, "    ")))
     result = cleanup.execute(plan, report.allowed_roots, permanent=args.permanent)
-    common.write("\n" + "\n".join(r.execution_lines(result)))
+    common.write("\n" + "\n".join(wrap_lines(r.execution_lines(result), width, "    ")))
     return 1 if result.refused or result.problems else 0
 
 
