@@ -176,7 +176,7 @@ def execution_lines(result: ExecutionResult) -> list[str]:
 
 
 def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.") -> str:
-    """Rows as an aligned terminal table, a Markdown table or CSV."""
+    """Rows as a Markdown table or CSV (terminal tables: render/terminal_reports.py)."""
     if fmt == "csv":
         out = io.StringIO()
         if rows:
@@ -187,14 +187,8 @@ def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.")
     if not rows:
         return empty + "\n"
     columns = list(rows[0])
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    cells = [[term_safe(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
