@@ -58,7 +58,7 @@ def test_long_names_wrap_at_spaces_and_numbers_stay_right_aligned():
 def test_markup_in_cells_is_shown_as_text():
     rows = [{"mark": "⬛", "name": "[bold red]not markup[/]", "disk": "1.0"}]
     lines = table_lines(rows, COLUMNS[:2] + COLUMNS[3:4], 80).lines
-    assert "[bold red]not markup[/]" in lines[1]
+    assert any("[bold red]not markup[/]" in line for line in lines)
 
 
 @given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,

@@ -42,22 +42,46 @@ class TableText:
     hidden: tuple[str, ...]  # headers of the columns left out to fit the width
 
 
+def _values(column: Column, rows: Sequence[Mapping[str, str]]) -> int:
+    return max((cell_len(row.get(column.key, "")) for row in rows), default=0)
+
+
 def _natural(column: Column, rows: Sequence[Mapping[str, str]]) -> int:
-    return max(cell_len(column.header), *(cell_len(row.get(column.key, "")) for row in rows))
+    return max(cell_len(column.header), _values(column, rows))
+
+
+def _two_line_header(header: str) -> int:
+    """The narrowest width at which ``header`` wraps to at most two lines ("ON DISK" over "(GB)")."""
+    words = [cell_len(w) for w in header.split()] or [0]
+    for width in range(max(words), cell_len(header)):
+        lines, used = 1, -1
+        for word in words:
+            used += word + 1
+            if used > width:
+                lines, used = lines + 1, word
+        if lines <= 2:
+            return width
+    return cell_len(header)
 
 
 def _minimum(column: Column, rows: Sequence[Mapping[str, str]]) -> int:
-    natural = _natural(column, rows)
+    """The narrowest a column is shown: a one-line column at its values' width (its header on two lines),
+    a wrapping column down to ``MIN_WRAP_WIDTH``."""
     if not column.wrap:
-        return natural
+        return max(_values(column, rows), _two_line_header(column.header))
     longest_header_word = max((cell_len(w) for w in column.header.split()), default=0)
-    return min(natural, max(MIN_WRAP_WIDTH, longest_header_word))
+    return min(_natural(column, rows), max(MIN_WRAP_WIDTH, longest_header_word))
+
+
+def _fitted(column: Column, rows: Sequence[Mapping[str, str]]) -> int:
+    """The width a column takes within a width: long text unwrapped, headers of one-line columns on two lines."""
+    return _natural(column, rows) if column.wrap else _minimum(column, rows)
 
 
 def choose_columns(rows: Sequence[Mapping[str, str]], columns: Sequence[Column], priority: Sequence[str],
                    width: int | None) -> list[Column]:
     """The columns shown, in their display order: every one without a width; else essential columns in
-    ``priority`` order while their minimum widths fit, then the others while the table fits unwrapped."""
+    ``priority`` order while their minimum widths fit, then the others while no text has to wrap."""
     if width is None:
         return list(columns)
     by_key = {c.key: c for c in columns}
@@ -71,7 +95,7 @@ def choose_columns(rows: Sequence[Mapping[str, str]], columns: Sequence[Column],
         if not kept or total([*kept, column], _minimum) <= width:
             kept.append(column)
     for column in (c for c in ordered if not c.essential):
-        if total([*kept, column], _natural) <= width:
+        if total([*kept, column], _fitted) <= width:
             kept.append(column)
     return [c for c in columns if c in kept]
 
@@ -96,13 +120,15 @@ def table_lines(rows: Sequence[Mapping[str, str]], columns: Sequence[Column], wi
     hidden = tuple(c.header for c in columns if c not in shown)
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, GAP // 2), header_style="",
                   expand=False, show_header=True)
+    measure = _natural if width is None else _fitted
     for column in shown:
-        table.add_column(Text(column.header.upper()), justify=column.justify, no_wrap=not column.wrap,
-                         overflow="fold" if column.wrap else "ellipsis",
-                         min_width=_minimum(column, rows) if width is not None else None)
+        # Within a width a one-line column is exactly as wide as its values: only its header wraps.
+        fixed = None if width is None or column.wrap else _minimum(column, rows)
+        table.add_column(Text(column.header.upper()), justify=column.justify, overflow="fold", width=fixed,
+                         no_wrap=width is None, min_width=_minimum(column, rows) if column.wrap and width else None)
     for row in rows:
         table.add_row(*(Text(row.get(c.key, "")) for c in shown))
-    natural = sum(_natural(c, rows) for c in shown) + GAP * max(len(shown) - 1, 0)
+    natural = sum(measure(c, rows) for c in shown) + GAP * max(len(shown) - 1, 0)
     return TableText(tuple(_render(table, natural if width is None else min(width, natural))), hidden)
 
 
