@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     report = disk_report(inventory, state.defs)
     try:
         if args.models:
-            plan = cleanup.plan_models(report, list(names.model_types(args.models, inventory)))
+            plan = cleanup.plan_models(report, list(names.model_types(args.models, inventory, common.width(args))))
         elif args.unused_days is not None:
             usage = usage_report(state.settings.wan2gp_dir, demo=args.wan2gp is None).by_model()
             plan = cleanup.plan_unused(report, usage, args.unused_days)

@@ -163,7 +163,7 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
 def run(args: argparse.Namespace) -> int:
     analyzer = ModelAnalyzer(common.catalog_for(args.wan2gp))
     try:
-        chosen = names.model_types(args.model_types, analyzer.scan())
+        chosen = names.model_types(args.model_types, analyzer.scan(), common.width(args))
         request = DownloadRequest(chosen, args.dry_run, tuple(args.reuse_from or ()), args.link, args.no_network,
                                   width=common.width(args))
         return run_download(analyzer.scan, request)

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     profiles = scan.memory_profiles
     fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
         if budget else {}
-    wanted = set(names.model_types(args.models, inventory)) if args.models else None
+    wanted = set(names.model_types(args.models, inventory, common.width(args))) if args.models else None
     models = [m for m in inventory.models if (args.status is None or m.status.value == args.status)
               and (wanted is None or m.model_type in wanted)]
     extras = {"models": models, "metrics": scan.metrics, "fits": fits}

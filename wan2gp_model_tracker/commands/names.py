@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from ..catalog.aliases import MatchKind, Resolution, resolve
 from ..records import Inventory
 from ..render.formatting import terminal_text
+from ..render.terminal import wrap_text
 from .common import CommandError, write
 
 
@@ -28,9 +29,9 @@ def explain(result: Resolution, models: Mapping[str, str]) -> str:
     return f"unknown model type `{query}`{hint}"
 
 
-def model_types(names: Sequence[str], inventory: Inventory) -> tuple[str, ...]:
-    """The model types ``names`` stand for, each said on stderr when it was not given as such; a name that
-    matches nothing or several models is the user's mistake (exit code 2)."""
+def model_types(names: Sequence[str], inventory: Inventory, width: int | None = None) -> tuple[str, ...]:
+    """The model types ``names`` stand for, each said on stderr (within ``width``) when it was not given as
+    such; a name that matches nothing or several models is the user's mistake (exit code 2)."""
     models = {m.model_type: m.name for m in inventory.models}
     chosen: list[str] = []
     for name in names:
@@ -38,6 +39,6 @@ def model_types(names: Sequence[str], inventory: Inventory) -> tuple[str, ...]:
         if result.model_type is None:
             raise CommandError(explain(result, models))
         if result.how is not MatchKind.MODEL_TYPE:
-            write(explain(result, models), sys.stderr)
+            write("\n".join(wrap_text(explain(result, models), width, "  ")), sys.stderr)
         chosen.append(result.model_type)
     return tuple(dict.fromkeys(chosen))
