@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker.cli import main
@@ -348,3 +350,21 @@ def test_a_terminal_sees_progress_while_the_scan_runs():
             os.close(terminal)
     assert result.returncode == 0 and json.loads(result.stdout)["models"]
     assert shown  # the spinner drew on the terminal; the piped test above shows nothing then
+
+
+@given(st.lists(st.text(min_size=1, max_size=20).filter(lambda t: "\x00" not in t), min_size=1, max_size=4))
+def test_any_unknown_arguments_are_named_back_in_the_message(unknown):
+    from wan2gp_model_tracker.commands.parser import build_parser
+
+    sub = build_parser().get_default("subparsers")["inventory"]
+    message = sub.unknown_options(unknown)
+    assert message.startswith("unrecognized arguments: ") and all(arg in message for arg in unknown)
+
+
+@given(st.text(max_size=30))
+def test_a_suggestion_is_always_one_of_the_known_words(given_text):
+    from wan2gp_model_tracker.commands.parser import did_you_mean
+
+    known = ["--details", "--status", "--format", "--wide"]
+    hint = did_you_mean(given_text, known)
+    assert hint == "" or any(hint == f" (did you mean {k}?)" for k in known)
