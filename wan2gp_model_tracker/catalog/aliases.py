@@ -66,6 +66,7 @@ _SEPARATORS = re.compile(r"[\s_.\-]+")
 _TRAILING_SIZE = re.compile(r"\s+\d+(?:\.\d+)?[bB]\s*$")
 
 
+@lru_cache(maxsize=8192)  # the tab's search resolves on every keystroke over the same few hundred names
 def normalize(text: str) -> str:
     """The form names are compared in: case, spaces, ``_ . -`` and a Hub URL's prefix do not count."""
     text = _HF_PREFIX.sub("", text.strip()).rstrip("/")
