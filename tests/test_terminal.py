@@ -4,7 +4,7 @@ at word boundaries, and nothing held back when output is piped."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
@@ -61,6 +61,11 @@ def test_markup_in_cells_is_shown_as_text():
     assert any("[bold red]not markup[/]" in line for line in lines)
 
 
+# rich lays out every example: on a loaded machine one can take longer than Hypothesis's default 200 ms.
+SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SLOW
 @given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
                         max_size=12), min_size=1, max_size=30), st.integers(min_value=20, max_value=120))
 def test_wrapped_prose_fits_and_keeps_every_word_that_fits_a_line(words, width):
@@ -90,3 +95,16 @@ def test_sizes_in_a_unit_never_read_as_zero():
     assert format_in_unit(8_000_000, factor) == "<0.1"
     assert format_in_unit(0, factor) == "0.0" and format_in_unit(None, factor) == "?"
     assert format_in_unit(22_000_000_000, factor, estimate=True) == "~22.0"
+
+
+_CELL = st.text(alphabet=st.sampled_from(list("abc XYZ-_.()0123456789") + ["🟦", "⚠", "画", "é", "—", "~"]),
+                max_size=40)
+
+
+@SLOW
+@given(st.lists(st.fixed_dictionaries({c.key: _CELL for c in COLUMNS}), min_size=1, max_size=8),
+       st.integers(min_value=20, max_value=160))
+def test_any_rows_fit_any_width(rows, width):
+    table = table_lines(rows, COLUMNS, width, PRIORITY)
+    assert all(cell_len(line) <= width for line in table.lines)
+    assert table.lines[0].strip() or len(table.lines) > 1

@@ -137,7 +137,9 @@ def wrap_text(text: str, width: int | None, indent: str = "") -> list[str]:
     lines start with ``indent``; a single word longer than a line is folded."""
     if width is None or cell_len(text) <= width:
         return [text]
-    inner = max(width - cell_len(indent), MIN_PROSE_WIDTH)
+    width = max(width, MIN_PROSE_WIDTH)
+    indent = indent if cell_len(indent) <= width // 4 else ""  # a deep indent would leave no room for words
+    inner = width - cell_len(indent)
     wrapped = Text(text).wrap(_console(inner), inner, overflow="fold")
     return [("" if i == 0 else indent) + line.plain.rstrip() for i, line in enumerate(wrapped)]
 
