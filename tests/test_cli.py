@@ -368,3 +368,21 @@ def test_a_suggestion_is_always_one_of_the_known_words(given_text):
     known = ["--details", "--status", "--format", "--wide"]
     hint = did_you_mean(given_text, known)
     assert hint == "" or any(hint == f" (did you mean {k}?)" for k in known)
+
+
+def test_recommend_never_writes_zero_gigabytes_to_download(capsys):
+    import argparse
+    from dataclasses import replace
+
+    from wan2gp_model_tracker.commands import common
+    from wan2gp_model_tracker.fit.recommendations import recommend
+    from wan2gp_model_tracker.render.recommendations import render_recommendations
+
+    scan = common.scan(argparse.Namespace(wan2gp=None, no_network=True))
+    result = recommend(scan.inventory, scan.metrics, 12, 32)
+    group = next(g for g in result.groups if any(not p.downloaded for p in g.picks))
+    pick = next(p for p in group.picks if not p.downloaded)
+    tiny = replace(pick, download_gb=0.0)  # under 0.05 GB, or nothing known: never "0 GB to download"
+    changed = replace(result, groups=(replace(group, picks=(tiny,)),))
+    text = render_recommendations(changed, "table")
+    assert f"({pick.model_type}): " in text and "? to download" in text and "0 GB to download" not in text
