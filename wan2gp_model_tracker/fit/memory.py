@@ -53,13 +53,14 @@ PINNED_OVERHEAD = 0.15
 # mmgp pins at most this share of RAM by default (offload.py 231-238), then pins partly (3669-3672).
 RESERVED_SHARE = 0.5
 RESERVED_SHARE_WINDOWS = 0.4
+# VAE weights: Wan's 0.5 GB as the measured pipelines carry it (MMGP_MEASURED.md); image and audio VAEs assumed.
 VAE_GB = {"video": 0.5, "image": 0.3, "audio": 0.3}
 # Working memory of a VAE decode. Wan2GP tiles the decode by the card's size when vae_config is 0 (automatic,
 # e.g. models/wan/modules/vae.py get_VAE_tile_size), so the automatic choice fits the card; a tile size the
 # user forces costs what the tile costs (assumed figures, 1.5 GB for Wan's 256-pixel tiles).
 DECODE_GB = {"video": 1.5, "image": 0.5, "audio": 0.3}
 FORCED_TILE_DECODE_GB = {1: 3.0, 2: 1.5, 3: 1.0}  # vae_config 1/2/3: 512/256/128-pixel tiles (vae.py 985-997)
-AUDIO_WORKING_GB = 1.0  # autoregressive audio: KV cache and codec buffers, independent of a frame count
+AUDIO_WORKING_GB = 1.0  # autoregressive audio: KV cache and codec buffers, independent of a frame count (assumed)
 REFERENCE_WIDTH = 5120  # Wan2.1 14B's width; working memory per token is quoted at this width
 # Reported RAM falls a little short of the nominal size (firmware and kernel reservations): "32 GB" is 31.3 GiB.
 RAM_SLACK = 0.05
