@@ -49,6 +49,17 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         for name in REQUESTED_GLOBALS:
             self.request_global(name)
         self.add_tab(TAB_ID, TAB_LABEL, self.create_tab)
+        self._register_peak_hook()
+
+    def _register_peak_hook(self) -> None:
+        """Record what each generation really used (usage/peak_hook.py); a host without data hooks gets none."""
+        register = getattr(self, "register_data_hook", None)
+        if not callable(register):
+            return
+        from .usage.peak_hook import PeakRecorder
+        from .usage.store import UsageStore
+
+        register("before_metadata_save", PeakRecorder(lambda: UsageStore(_store_path()), HostGlobals(self)))
 
     def create_tab(self) -> None:
         """Build the tab; never raises, since an exception here would stop Wan2GP from starting."""
@@ -77,9 +88,9 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         """Outputs read incrementally, remembered in a database in the plugin's folder."""
         from .usage.outputs import output_folders
         from .usage.report import scan_usage
-        from .usage.store import DB_FILENAME, UsageStore
+        from .usage.store import UsageStore
 
-        store = UsageStore(os.path.join(plugin_folder(), DB_FILENAME))
+        store = UsageStore(_store_path())
 
         def scan(wan2gp_dir: str) -> Any:
             # The live server_config knows the output folders even when --config moved wgp_config.json.
@@ -130,6 +141,13 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                 self._snapshot_token = state.token
             except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
                 log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)
+
+
+def _store_path() -> str:
+    """The tracker's database inside Wan2GP: outputs already read and the measured peaks."""
+    from .usage.store import DB_FILENAME
+
+    return os.path.join(plugin_folder(), DB_FILENAME)
 
 
 def _code(exc: BaseException) -> str:

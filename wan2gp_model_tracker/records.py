@@ -259,6 +259,33 @@ class Inventory:
         )
 
 
+@dataclass(frozen=True)
+class MeasuredPeak:
+    """The memory one model really used on this machine, on one Wan2GP profile and workload.
+
+    ``vram_peak_gb`` is torch's ``max_memory_reserved`` (what the card had to hold),
+    ``vram_allocated_gb`` its ``max_memory_allocated``; both the maximum over ``runs`` generations.
+    """
+
+    model_type: str
+    profile: str
+    width: int
+    height: int
+    frames: int
+    vram_peak_gb: float
+    vram_allocated_gb: float
+    ram_peak_gb: float
+    runs: int
+    gpu_name: str
+    gpu_total_gb: float
+
+
+def frames_bucket(frames: int) -> int:
+    """Frame counts that cost about the same: exact below 16 (images, short clips), else 16-frame bands
+    centred on Wan2GP's 4n+1 lengths (72-87 holds 77 and 81)."""
+    return frames if frames < 16 else 16 + (frames + 8) // 16
+
+
 def _distinct_files(models: tuple[ModelRecord, ...] | list[ModelRecord], present: bool) -> dict[str, FileRecord]:
     """Files keyed by path so that a file shared by several models counts once."""
     files: dict[str, FileRecord] = {}
