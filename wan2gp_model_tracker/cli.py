@@ -76,6 +76,16 @@ def _scan(args: argparse.Namespace) -> _Scan:
                  analyzer.state.memory_profiles)
 
 
+def _measured(args: argparse.Namespace, scan: _Scan) -> dict[str, Any]:
+    """Per model type, the peak the plugin measured inside this Wan2GP that the verdict uses (none for the demo)."""
+    if args.wan2gp is None:
+        return {}
+    from .fit.measured import measured_for_inventory
+    from .usage.measurements import peaks_for_inventory
+
+    return measured_for_inventory(scan.metrics, peaks_for_inventory(scan.inventory), scan.memory_profiles)
+
+
 def _budget(args: argparse.Namespace, hardware: HardwareInfo) -> float | None:
     if args.vram is not None and args.vram <= 0:
         raise CommandError("--vram must be a positive number of GB")
@@ -136,10 +146,11 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     budget = _budget(args, scan.hardware)
     ram = _ram(args, scan.hardware)
     profiles = scan.memory_profiles
-    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
-        if budget else {}
+    measured = _measured(args, scan)
+    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type), measured=measured.get(t))
+            for t, m in scan.metrics.items()} if budget else {}
     models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
-    extras = {"models": models, "metrics": scan.metrics, "fits": fits}
+    extras = {"models": models, "metrics": scan.metrics, "fits": fits, "measured": measured}
     if args.format == "json":
         text = renderers.render_json(inventory, **extras)
     elif args.format == "csv":
@@ -184,7 +195,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from .cli_usage import measured_speeds
 
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
-                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
+                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp),
+                       measured_peaks=_measured(args, scan))
     text = render_recommendations(result, args.format)
     if args.format == "table":
         from .render.terminal import wrap_text

@@ -70,7 +70,8 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             from .ui_components import build_tab
 
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
-                                                 usage_scanner=self._usage_scanner(), generating=self._generating)
+                                                 usage_scanner=self._usage_scanner(), generating=self._generating,
+                                                 measured_loader=_measured_loader())
             self._tab = build_tab(self._controller)
             # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change
             # event rescans with the session's own widgets (HOST.md 1.5: the return value goes to these outputs).
@@ -141,6 +142,16 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                 self._snapshot_token = state.token
             except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
                 log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)
+
+
+def _measured_loader() -> Any:
+    """The peaks the hook recorded, read from the plugin's own database at each refresh."""
+    from functools import partial
+
+    from .usage.measurements import peaks_for_inventory
+    from .usage.store import UsageStore
+
+    return partial(peaks_for_inventory, store=UsageStore(_store_path()))
 
 
 def _store_path() -> str:

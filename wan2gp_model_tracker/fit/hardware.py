@@ -22,8 +22,10 @@ from typing import Any, Literal
 
 import psutil
 
+from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
 from .estimator import ModelMetrics
+from .measured import with_measured
 from .memory import PROFILE_NAMES, RAM_SLACK
 from .verdict import WhatFits, host_profile_note, judge
 
@@ -276,8 +278,12 @@ def detect_hardware(checkpoint_roots: tuple[str, ...] | list[str] = (), nvml: An
 
 
 def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | None = None,
-               host_profile: str | None = None, offered: tuple[tuple[int, int], ...] = ()) -> FitVerdict:
+               host_profile: str | None = None, offered: tuple[tuple[int, int], ...] = (),
+               measured: MeasuredPeak | None = None) -> FitVerdict:
     """Judge a model against a VRAM budget and the machine's RAM.
+
+    ``measured``: a peak measured on this machine at the model's default workload
+    (fit/measured.py); on its profile it replaces the modelled VRAM need.
 
     With the memory model's inputs (every catalog model has them) the verdict is verdict.judge's,
     per Wan2GP profile; ``host_profile`` is the profile Wan2GP is set to for this output type.
@@ -286,7 +292,9 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
     minimum, incompatible below it.
     """
     if metrics.memory is not None:
-        return _judged(metrics, vram_budget_gb, ram_gb, host_profile, offered)
+        judged = _judged(metrics, vram_budget_gb, ram_gb, host_profile, offered)
+        return judged if measured is None else with_measured(judged, measured, vram_budget_gb, ram_gb,
+                                                             metrics.output_type)
     minimum = metrics.figure("vram_min_gb")
     recommended = metrics.figure("vram_recommended_gb")
     resident = metrics.figure("vram_resident_gb")

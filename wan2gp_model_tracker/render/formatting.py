@@ -13,6 +13,8 @@ STATUS_MARKS = {
     ModelStatus.ERROR: "🟥",
 }
 DAMAGED_MARK = "⚠"
+# A figure measured on this machine rather than modelled or published.
+MEASURED_MARK = "⏱"
 LEGEND_MARKS = ("🟦 downloaded · 🟨 partial · ⬛ missing · 🟥 error (Wan2GP cannot load it) · ⚠ a file on disk looks"
                 " damaged · ~ estimated · * estimated tier · ? size unknown · — none or not documented")
 

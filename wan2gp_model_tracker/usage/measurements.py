@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 
-from ..records import MeasuredPeak, frames_bucket
+from ..records import Inventory, MeasuredPeak, frames_bucket
 from .outputs import Generation
 from .report import MeasuredSpeed, measure
 from .store import DB_FILENAME, UsageStore
@@ -142,6 +142,13 @@ def plugin_store(wan2gp_dir: str) -> UsageStore | None:
         if os.path.isfile(path):
             return UsageStore(path)
     return None
+
+
+def peaks_for_inventory(inventory: Inventory, store: UsageStore | None = None) -> dict[str, tuple[MeasuredPeak, ...]]:
+    """The peaks measured for an inventory's models under its quantization, from ``store`` (inside Wan2GP: the
+    plugin's), else from the database of the tracker installed in the inventory's Wan2GP folder."""
+    store = store if store is not None else plugin_store(inventory.settings.wan2gp_dir)
+    return measured_peaks(store, inventory.settings.transformer_quantization)
 
 
 def run_for(generation: Generation, runs: Sequence[Measurement]) -> Measurement | None:
