@@ -6,7 +6,7 @@ model's VRAM need, in place of the modelled one:
 
 - it fits the budget (and the RAM): the model runs on that profile, ``recommended`` when the
   profile runs at full speed for the output type, else ``compatible`` with that profile as the
-  change; the modelled verdict stays only when it is as good on a faster profile;
+  change; the modelled verdict stays only when it is better, or recommended on a faster profile;
 - it does not fit and the modelled verdict chose that same profile: ``recommended`` becomes
   ``compatible``, and the reason gives both figures.
 
@@ -77,8 +77,9 @@ def with_measured(fit: FitVerdict, peak: MeasuredPeak, vram_budget_gb: float, ra
     if peak.vram_peak_gb <= vram_budget_gb and ram_ok:
         fast = peak.profile in FAST_PROFILES.get(output_type, FAST_PROFILES["video"])
         verdict = "recommended" if fast else "compatible"
+        # A modelled "compatible" may need a shorter clip; the measured run did the whole default workload.
         if _RANK[fit.verdict] > _RANK[verdict] or (
-                _RANK[fit.verdict] == _RANK[verdict] and _faster(fit.profile, peak.profile)):
+                fit.verdict == verdict == "recommended" and _faster(fit.profile, peak.profile)):
             return fit
         ram_need = peak.ram_peak_gb if peak.ram_peak_gb > 0 else fit.ram_need_gb
         return replace(fit, verdict=verdict, reason=f"{text}, within {vram_budget_gb:g} GB", profile=peak.profile,
