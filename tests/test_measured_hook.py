@@ -4,13 +4,17 @@ really used is recorded into the tracker's own database, and Wan2GP's settings p
 from __future__ import annotations
 
 import copy
+import importlib
 import logging
 import sys
+from datetime import datetime
 
 import pytest
+from outputs_fixture import settings as output_settings
+from outputs_fixture import write_mp4
 from standin_host import run_data_hooks
 from standin_torch import StandInCuda, standin_torch
-from test_plugin import PLUGIN_ID, host  # noqa: F401  (the host fixture is shared)
+from test_plugin import PLUGIN_ID, host, loaded  # noqa: F401  (the host fixture is shared)
 
 from wan2gp_model_tracker.usage.measurements import load, measured_peaks
 from wan2gp_model_tracker.usage.store import DB_FILENAME, UsageStore
@@ -182,3 +186,18 @@ def test_an_old_host_without_data_hooks_still_loads(host, wgp, monkeypatch):  # 
     monkeypatch.delattr(WAN2GPPlugin, "register_data_hook")
     plugin = host.load(PLUGIN_ID)
     assert plugin._data_hooks == {}
+
+
+def test_the_tab_shows_the_peak_and_the_speed_per_profile(host, wgp, wan, cuda):  # noqa: F811
+    wgp.is_generation_in_progress = lambda: True
+    wgp.server_config.update({"video_profile": 4})
+    plugin, _, _ = loaded(host, wgp)
+    cuda.run(allocated_gb=9.1, reserved_gb=9.8)
+    save(plugin, settings())
+    write_mp4(wan.root / "outputs" / "a.mp4", output_settings("t2v", seconds=90, steps=30, created=datetime.now()))
+    data = plugin._controller.refresh()
+    assert list(data.usage["t2v"].speed_by_profile) == ["4"]
+    details = importlib.import_module(f"{PLUGIN_ID}.wan2gp_model_tracker.ui.details").detail_markdown(
+        data, "t2v", None)
+    assert "- **Measured speed per profile:** profile 4: 3 s/step (1 run)" in details
+    assert "⏱ measured: peak 9.8 GB VRAM" in details

@@ -8,16 +8,10 @@ from datetime import datetime
 import pytest
 from test_measured_views import measurement
 
-from wan2gp_model_tracker.usage.measurements import (
-    aggregate,
-    load,
-    measured_peaks,
-    record,
-    run_for,
-    speed_by_profile,
-)
+from wan2gp_model_tracker.usage.measurements import aggregate, load, measured_peaks, record, run_for
 from wan2gp_model_tracker.usage.outputs import Generation
 from wan2gp_model_tracker.usage.peak_hook import workload_of
+from wan2gp_model_tracker.usage.report import summarize
 from wan2gp_model_tracker.usage.store import UsageStore
 
 
@@ -85,6 +79,6 @@ def test_outputs_are_paired_with_their_run_and_speed_is_split_per_profile():
             measurement(9.0, at[2].timestamp() + 1, model_type="other")]
     gens = [generation(at[0], 300), generation(at[1], 900), generation(at[2], 60)]
     assert run_for(gens[0], runs) is runs[0] and run_for(gens[2], runs) is None
-    speeds = speed_by_profile(gens, runs)
-    assert set(speeds) == {"t2v"}
-    assert {p: s.seconds.median for p, s in speeds["t2v"].items()} == {"4": 300, "5": 900}
+    usage = summarize(gens, runs=runs)["t2v"]
+    assert {p: s.seconds.median for p, s in usage.speed_by_profile.items()} == {"4": 300, "5": 900}
+    assert usage.speed.runs == 3 and summarize(gens)["t2v"].speed_by_profile == {}

@@ -62,6 +62,9 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None,
         out += [f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
                 f"- **Measured speed:** {md_escape(measured_text(used.speed))}" if used.speed is not None
                 else "- **Measured speed:** no output recorded its generation time"]
+        if used.speed_by_profile:
+            out.append("- **Measured speed per profile:** " + " · ".join(
+                f"profile {md_escape(p)}: {md_escape(speed.short())}" for p, speed in used.speed_by_profile.items()))
     out += [f"- ⏱ {md_escape(describe_peak(p))} on {md_escape(p.gpu_name)}" for p in peaks]
     if fit is not None:
         out += ["", *fit_markdown(fit, fit_budget_label(data, budget_gb, ram_gb))]

@@ -3,10 +3,10 @@
 The rows live in the usage store's database (table ``measurements``), never in the user's
 outputs. ``measured_peaks`` folds them into ``MeasuredPeak`` records, one per model, profile,
 resolution and frame band (``records.frames_bucket``) under the current quantization: the
-highest peak over the runs and how many runs there were. ``speed_by_profile`` pairs each output
+highest peak over the runs and how many runs there were. ``run_for`` pairs each output
 read back from disk with the run recorded for it (same model type, recorded within seconds of
-the output's creation time), so the speed measured from outputs can be split per profile,
-which Wan2GP's own metadata does not record.
+the output's creation time), so that usage.report can split the speed measured from outputs per
+profile, which Wan2GP's own metadata does not record.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import astuple, dataclass, fields
 
 from ..records import Inventory, MeasuredPeak, frames_bucket
 from .outputs import Generation
-from .report import MeasuredSpeed, measure
 from .store import DB_FILENAME, UsageStore
 
 # The hook runs right after Wan2GP computes the output's creation time and before it writes the file
@@ -156,22 +155,3 @@ def run_for(generation: Generation, runs: Sequence[Measurement]) -> Measurement 
     created = generation.created.timestamp()
     close = [r for r in runs if r.model_type == generation.model_type and abs(r.recorded_at - created) <= MATCH_SECONDS]
     return min(close, key=lambda r: abs(r.recorded_at - created), default=None)
-
-
-def speed_by_profile(generations: Iterable[Generation],
-                     runs: Sequence[Measurement]) -> dict[str, dict[str, MeasuredSpeed]]:
-    """Per model type and profile, the speed measured from the outputs that a recorded run accounts for."""
-    grouped: dict[tuple[str, str], list[Generation]] = {}
-    for generation in generations:
-        if generation.postprocessed:
-            continue  # a copy carries its source's time; the source itself is matched
-        run = run_for(generation, runs)
-        if run is not None:
-            grouped.setdefault((generation.model_type, run.profile), []).append(generation)
-    speeds: dict[str, dict[str, MeasuredSpeed]] = {}
-    for (model_type, profile), gens in sorted(grouped.items()):
-        speed = measure(gens)
-        if speed is not None:
-            speeds.setdefault(model_type, {})[profile] = speed
-    return speeds
-
