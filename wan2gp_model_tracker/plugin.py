@@ -56,10 +56,13 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         register = getattr(self, "register_data_hook", None)
         if not callable(register):
             return
-        from .usage.peak_hook import PeakRecorder
-        from .usage.store import UsageStore
+        try:
+            from .usage.peak_hook import PeakRecorder
+            from .usage.store import UsageStore
 
-        register("before_metadata_save", PeakRecorder(lambda: UsageStore(_store_path()), HostGlobals(self)))
+            register("before_metadata_save", PeakRecorder(lambda: UsageStore(_store_path()), HostGlobals(self)))
+        except Exception:  # setup_ui raising would cost the whole tab; measurements are an extra
+            log.exception("Model Tracker: the memory measurements could not be set up")
 
     def create_tab(self) -> None:
         """Build the tab; never raises, since an exception here would stop Wan2GP from starting."""

@@ -28,12 +28,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..catalog.base import host_profiles, profile_from_config
+from ..machine.hardware import GIB
 from .measurements import Measurement, record
 from .store import UsageStore
 
 log = logging.getLogger(__name__)
 
-GIB = 1024**3
 # Callers of Wan2GP's prepare_inputs_dict("metadata") that export settings rather than save a generation.
 EXPORT_CALLERS = frozenset({"collect_current_model_settings", "prepare_settings_for_export"})
 _STACK_DEPTH = 30
