@@ -70,7 +70,7 @@ def record(store: UsageStore, run: Measurement) -> None:
 
 def load(store: UsageStore) -> list[Measurement]:
     """Every run stored, oldest first; a damaged row is left out."""
-    with store.transaction() as conn:
+    with store.transaction(write=False) as conn:
         rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM measurements ORDER BY recorded_at, id").fetchall()
     found = []
     for row in rows:

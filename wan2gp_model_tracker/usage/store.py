@@ -86,9 +86,12 @@ class UsageStore:
             return
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            with self._connect() as conn:
+            conn = self._connect()
+            try:  # closed here: a connection left to the garbage collector keeps the -wal and -shm files
                 conn.executescript(_SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            finally:
+                conn.close()
         except (OSError, sqlite3.Error) as exc:
             self.warning = f"usage database {self.path} unavailable ({exc}); outputs are re-read every scan"
             self._open_memory()
@@ -142,13 +145,13 @@ class UsageStore:
                 self._close(conn)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A connection inside one ``BEGIN IMMEDIATE`` transaction, for modules keeping their own tables here;
-        committed on success, rolled back on any error."""
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction (``BEGIN IMMEDIATE`` to write, a deferred one to read), for modules
+        keeping their own tables here; committed on success, rolled back on any error."""
         with self._lock:
             conn = self._connect()
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
