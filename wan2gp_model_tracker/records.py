@@ -259,27 +259,6 @@ class Inventory:
         )
 
 
-@dataclass(frozen=True)
-class MeasuredPeak:
-    """The memory one model really used on this machine, on one Wan2GP profile and workload.
-
-    ``vram_peak_gb`` is torch's ``max_memory_reserved`` (what the card had to hold),
-    ``vram_allocated_gb`` its ``max_memory_allocated``; both the maximum over ``runs`` generations.
-    """
-
-    model_type: str
-    profile: str
-    width: int
-    height: int
-    frames: int
-    vram_peak_gb: float
-    vram_allocated_gb: float
-    ram_peak_gb: float
-    runs: int
-    gpu_name: str
-    gpu_total_gb: float
-
-
 def frames_bucket(frames: int) -> int:
     """Frame counts that cost about the same: exact below 16 (images, short clips), else 16-frame bands
     centred on Wan2GP's 4n+1 lengths (72-87 holds 77 and 81)."""
@@ -304,3 +283,24 @@ def physical_bytes_on_disk(models: tuple[ModelRecord, ...] | list[ModelRecord]) 
 def download_bytes(models: tuple[ModelRecord, ...] | list[ModelRecord]) -> int:
     """Bytes still to fetch before all these models can run, each shared file once."""
     return sum(f.size_bytes or 0 for f in _distinct_files(models, present=False).values())
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredPeak:
+    """Peak memory of real generations of one model on this machine (recorded by the tracker's data hook).
+
+    ``vram_peak_gb`` is torch's ``max_memory_reserved``, ``vram_allocated_gb`` its ``max_memory_allocated``;
+    GB here are GiB, as the GPU reports them. ``runs`` is how many generations the figures cover.
+    """
+
+    model_type: str
+    profile: str
+    width: int
+    height: int
+    frames: int
+    vram_peak_gb: float
+    vram_allocated_gb: float
+    ram_peak_gb: float
+    runs: int
+    gpu_name: str
+    gpu_total_gb: float
