@@ -145,8 +145,12 @@ def test_without_cuda_nothing_is_recorded_and_it_is_said_once(plugin, wan, monke
     assert len([r for r in caplog.records if reason in r.getMessage()]) == 1
 
 
-def test_the_tracker_never_imports_torch(plugin, wan, monkeypatch, caplog):
+def test_the_tracker_never_imports_torch(plugin, wan, monkeypatch, caplog, tmp_path):
     monkeypatch.delitem(sys.modules, "torch", raising=False)
+    importable = tmp_path / "site" / "torch"  # an import would succeed, so it would show in sys.modules
+    importable.mkdir(parents=True)
+    (importable / "__init__.py").write_text("cuda = None\n")
+    monkeypatch.syspath_prepend(str(importable.parent))
     caplog.set_level(logging.INFO)
     data = settings()
     assert save(plugin, data) is data
