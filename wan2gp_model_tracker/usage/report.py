@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .outputs import Generation, OutputFile, ReadResult, output_folders, read_output, walk_outputs
+from .outputs import (
+    Generation,
+    OutputFile,
+    ReadResult,
+    output_folders,
+    read_again,
+    read_output,
+    walk_outputs,
+)
 from .store import UsageStore
 
 # Speeds are normalised to Wan2GP's default workloads: 832x480, 81 frames for video; 1024x1024 for images.
@@ -149,7 +157,8 @@ def scan_usage(wan2gp_dir: str, store: UsageStore, folders: tuple[str, ...] | No
     for item in walk_outputs(folders, warnings):
         seen += 1
         row = known.pop(item.path, None)
-        if row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns) and (row[3] or row[4]):
+        if (row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns)
+                and (row[3] or (row[4] and not read_again(item.path, row[4])))):
             results.append(ReadResult(row[3], row[4]))
             continue
         result = read_output(item)
