@@ -25,7 +25,8 @@ from wan2gp_model_tracker.usage.outputs import NO_SETTINGS, NO_TAGGED_SETTINGS, 
 from wan2gp_model_tracker.usage.report import scan_usage
 from wan2gp_model_tracker.usage.store import UsageStore
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg writes the test files (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None,
+                                reason="ffmpeg writes the test files (.ci/run installs it)")
 
 T1 = datetime(2026, 11, 1, 10, 0, 0)
 PROMPT = 'a cat; #1 = "best" \\ \n on two lines, é 猫'
@@ -66,8 +67,8 @@ def item(path: Path) -> OutputFile:
     return OutputFile(str(path), st_.st_size, st_.st_mtime_ns, "", 0)
 
 
-@pytest.mark.parametrize("writer", [write_mkv_ffmetadata, write_mkv_metadata_option, write_mkv_reserved, write_mkv_pyav],
-                         ids=["ffmetadata", "metadata-option", "reserved-in-place", "pyav"])
+@pytest.mark.parametrize("writer", [write_mkv_ffmetadata, write_mkv_metadata_option, write_mkv_reserved,
+                                    write_mkv_pyav], ids=["ffmetadata", "metadata-option", "reserved-in-place", "pyav"])
 def test_mkv_settings_come_back_as_wan2gp_wrote_them(tmp_path, reader, writer):
     if writer is write_mkv_pyav:
         pytest.importorskip("av")
