@@ -25,6 +25,7 @@ from .base import (
     checked_checkpoint_paths,
     host_profiles,
 )
+from .definition_checks import definition_warnings, rejection
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
@@ -124,6 +125,20 @@ class LiveCatalog:
         token = (id(self._host_models_def), tuple(map(id, originals)), settings, bool(bf16))
         handler_defs = self._handler_defs if callable(host.get("get_model_handler")) else None
         shared_defs = self._shared_defs(warnings)
+        handlers = host.get("model_types_handlers")
+        rejected: dict[str, str] = {}
+        if isinstance(handlers, Mapping):  # wgp's architecture -> handler map; absent in an older host
+
+            def supported(architecture: object) -> bool:
+                try:
+                    return architecture in handlers
+                except TypeError:  # an unhashable architecture: Wan2GP fails on it the same way
+                    return False
+
+            for model_type, model_def in defs.items():
+                reason = rejection(model_type, model_def, supported)
+                if reason:
+                    rejected[model_type] = reason
         return CatalogState(
             defs=defs,
             settings=settings,
@@ -138,6 +153,9 @@ class LiveCatalog:
             shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
             memory_profiles=host_profiles(server_config),
+            model_notes={model_type: warned for model_type, model_def in defs.items()
+                         if (warned := definition_warnings(model_def))},
+            rejected=rejected,
         )
 
     def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:
