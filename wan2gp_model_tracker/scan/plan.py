@@ -227,6 +227,8 @@ class _PlanBuilder:
 
 def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup | None = None) -> ModelPlan:
     """The files Wan2GP would check for ``model_type`` under the catalog's settings."""
+    if model_type in state.rejected:  # Wan2GP hides it: its files would only be guesses
+        return failed_plan(state, model_type, state.rejected[model_type])
     model_def = state.defs[model_type]
     architecture = str(model_def.get("architecture", model_type))
     size_note = ""
@@ -256,9 +258,6 @@ def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup
             handler_error = f"family handler files: {exc}"
         except Exception as exc:  # the host's handler may raise anything; only its own files are lost
             handler_error = f"family handler files: query_model_files failed ({type(exc).__name__}: {exc})"
-    if model_type in state.rejected:  # Wan2GP hides it: its files would only be guesses
-        builder.errors.append(state.rejected[model_type])
-        builder.fatal = state.rejected[model_type]
     warnings = list(state.model_notes.get(model_type, ())) + builder.warnings + _identity_warnings(model_def)
     warnings += [f"the definition sets {key!r}: Wan2GP builds these weights itself instead of downloading them"
                  for key in ("source", "source2") if model_def.get(key)]
