@@ -80,13 +80,17 @@ def definition_warnings(model_def: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _entries(value: Any) -> list[str]:
+def _entries(value: Any, depth: int = 4) -> list[str]:
+    """The text entries of a URL slot; Wan2GP's own shapes nest at most three deep (modules of URL pairs), and a
+    definition built in memory inside Wan2GP may nest without end."""
     if isinstance(value, str):
         return [value]
+    if depth == 0:
+        return []
     if isinstance(value, dict):
-        return [e for v in value.values() for e in _entries(v)]
+        return [e for v in value.values() for e in _entries(v, depth - 1)]
     if isinstance(value, list):
-        return [e for v in value for e in _entries(v)]
+        return [e for v in value for e in _entries(v, depth - 1)]
     return []
 
 

@@ -136,7 +136,10 @@ class LiveCatalog:
                     return False
 
             for model_type, model_def in defs.items():
-                reason = rejection(model_type, model_def, supported)
+                try:
+                    reason = rejection(model_type, model_def, supported)
+                except Exception as exc:  # host objects may do anything; Wan2GP would fail on it too
+                    reason = f"Wan2GP cannot look a handler up for this definition: {type(exc).__name__}: {exc}"
                 if reason:
                     rejected[model_type] = reason
         return CatalogState(
