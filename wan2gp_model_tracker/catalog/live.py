@@ -15,7 +15,6 @@ from typing import Any
 
 from ..fileio import path_problem
 from ..records import CatalogWarning, ScanSettings
-from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -26,6 +25,7 @@ from .base import (
     host_profiles,
 )
 from .definition_checks import definition_warnings, rejection
+from .download_defs import core_shared_fallback, entries_as_defs
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
@@ -106,7 +106,7 @@ class LiveCatalog:
         te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
         bf16 = host.get("bfloat16_supported")
         if bf16 is None:
-            from ..fit.hardware import bf16_supported
+            from ..machine.hardware import bf16_supported
 
             bf16 = bf16_supported()
         loras_root = setting("loras_root").strip() or CONFIG_DEFAULTS["loras_root"]
