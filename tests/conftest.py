@@ -21,6 +21,8 @@ from fake_hub import FakeHub  # noqa: E402
 from usage_fixture import build_tree  # noqa: E402
 from wan2gp_fixture import WanFolder, wgp_module  # noqa: E402
 
+from wan2gp_model_tracker.usage.store import UsageStore  # noqa: E402
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults"
@@ -101,3 +103,17 @@ def trashed(monkeypatch) -> list[str]:
     calls: list[str] = []
     monkeypatch.setattr("send2trash.send2trash", lambda p: (calls.append(p), os.unlink(p)))
     return calls
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> UsageStore:
+    """A usage database of the test's own."""
+    return UsageStore(str(tmp_path / "data" / "usage.sqlite3"))
+
+
+@pytest.fixture
+def outputs(wan) -> Path:
+    """Wan2GP's default output folder, empty."""
+    folder = wan.root / "outputs"
+    folder.mkdir()
+    return folder

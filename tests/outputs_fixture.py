@@ -9,6 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wan2gp_model_tracker.usage.outputs import OutputFile
+
+
+def item(path: Path) -> OutputFile:
+    """An output file as the walk of the output folders finds it (no sidecar)."""
+    st_ = path.stat()
+    return OutputFile(str(path), st_.st_size, st_.st_mtime_ns, "", 0)
+
 
 def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(payload), kind) + payload

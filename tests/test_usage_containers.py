@@ -7,10 +7,10 @@ import shutil
 import stat
 import subprocess
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from outputs_fixture import (
+    item,
     settings,
     write_mkv_ffmetadata,
     write_mkv_metadata_option,
@@ -21,9 +21,8 @@ from outputs_fixture import (
 )
 
 from wan2gp_model_tracker.usage import container_tags
-from wan2gp_model_tracker.usage.outputs import NO_SETTINGS, NO_TAGGED_SETTINGS, OutputFile, read_output
+from wan2gp_model_tracker.usage.outputs import NO_SETTINGS, NO_TAGGED_SETTINGS, read_output
 from wan2gp_model_tracker.usage.report import scan_usage
-from wan2gp_model_tracker.usage.store import UsageStore
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None,
                                 reason="ffmpeg writes the test files (.ci/run installs it)")
@@ -48,23 +47,6 @@ def reader(request, monkeypatch) -> str:
 def no_reader(monkeypatch) -> None:
     monkeypatch.setattr(container_tags, "pyav", lambda: None)
     monkeypatch.setattr(container_tags, "ffprobe", lambda: None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> UsageStore:
-    return UsageStore(str(tmp_path / "data" / "usage.sqlite3"))
-
-
-@pytest.fixture
-def outputs(wan) -> Path:
-    folder = wan.root / "outputs"
-    folder.mkdir()
-    return folder
-
-
-def item(path: Path) -> OutputFile:
-    st_ = path.stat()
-    return OutputFile(str(path), st_.st_size, st_.st_mtime_ns, "", 0)
 
 
 @pytest.mark.parametrize("writer", [write_mkv_ffmetadata, write_mkv_metadata_option, write_mkv_reserved,
