@@ -36,6 +36,7 @@ class HandlerEntry:
     """One architecture's handler and what it adds to the files Wan2GP's status rule checks."""
 
     handler: str
+    # The line of the handler's ``query_supported_types``, which lists this architecture.
     supported_line: int
     text_encoder: TextEncoder | None
     # How the handler picks among text encoders per definition (None: always ``text_encoder``).
@@ -98,7 +99,7 @@ GEMMA3_LTX2 = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES,
 GEMMA4_LTX25 = _te("DeepBeepMeep/LTX-2", _GEMMA4,
                    (f"{_GEMMA4}_bf16.safetensors", f"{_GEMMA4}_int8_convrot.safetensors"),
                    "models/ltx2/ltx2_handler.py:518 (names at lines 21-23)")
-GEMMA3_TTS = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES, "models/ltx2/ltx_audio_tts_handler.py:231")
+GEMMA3_TTS = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES, "models/ltx2/ltx_audio_tts_handler.py:231 (names from ltx2_handler.py:18-20)")
 QWEN3VL4B = _te("DeepBeepMeep/krea-2", "Qwen3-VL-4B-Instruct",
                 ("Qwen3-VL-4B-Instruct_text_bf16.safetensors", "Qwen3-VL-4B-Instruct_quanto_bf16_int8.safetensors"),
                 "models/krea2/krea2_handler.py:62")
@@ -174,64 +175,64 @@ def _table() -> dict[str, HandlerEntry]:
             table[name] = HandlerEntry(handler, line, text_encoder, **extra)
 
     wan = "models/wan/wan_handler.py"
-    add(wan, 75, "multitalk infinitetalk fantasy vace_14B vace_14B_2_2 vace_multitalk_14B vace_standin_14B "
+    add(wan, 74, "multitalk infinitetalk fantasy vace_14B vace_14B_2_2 vace_multitalk_14B vace_standin_14B "
                  "vace_lynx_14B t2v_1.3B standin lynx_lite lynx t2v t2v_2_2 vace_1.3B vace_ditto_14B phantom_1.3B "
                  "phantom_14B recam_1.3B animate animate2 alpha alpha2 alpha_lynx chrono_edit shotplan_t2v "
                  "shotplan_t2v_2_2 i2v i2v_2_2 i2v_2_2_multitalk ti2v_2_2 lucy_edit flf2v_720p fun_inp_1.3B "
                  "fun_inp mocha steadydancer wanmove scail scail2_14B scail2_1.3B vista4d i2v_2_2_svi2pro bernini "
                  "bernini_1.3B", UMT5_WAN)
-    add(wan, 75, "kiwi_edit", None, varies="the Kiwi-Edit variant of the definition picks its MLLM text encoder "
+    add(wan, 74, "kiwi_edit", None, varies="the Kiwi-Edit variant of the definition picks its MLLM text encoder "
                                          "(wan_handler.py:284)")
-    add("models/wan/df_handler.py", 53, "sky_df_1.3B sky_df_14B", UMT5_DF)
-    add("models/wan/ovi_handler.py", 13, "ovi", UMT5_OVI)
+    add("models/wan/df_handler.py", 52, "sky_df_1.3B sky_df_14B", UMT5_DF)
+    add("models/wan/ovi_handler.py", 12, "ovi", UMT5_OVI)
     hunyuan = "models/hyvideo/hunyuan_handler.py"
-    add(hunyuan, 145, "hunyuan hunyuan_i2v hunyuan_custom hunyuan_custom_audio hunyuan_custom_edit hunyuan_avatar",
+    add(hunyuan, 144, "hunyuan hunyuan_i2v hunyuan_custom hunyuan_custom_audio hunyuan_custom_edit hunyuan_avatar",
         LLAVA)
-    add(hunyuan, 145, "hunyuan_1_5_t2v hunyuan_1_5_i2v hunyuan_1_5_upsampler", QWEN25VL_HUNYUAN)
-    add("models/ltx_video/ltxv_handler.py", 47, "ltxv_13B", T5_LTXV)
+    add(hunyuan, 144, "hunyuan_1_5_t2v hunyuan_1_5_i2v hunyuan_1_5_upsampler", QWEN25VL_HUNYUAN)
+    add("models/ltx_video/ltxv_handler.py", 46, "ltxv_13B", T5_LTXV)
     ltx2 = "models/ltx2/ltx2_handler.py"
-    add(ltx2, 459, "ltx2_19B ltx2_22B_edit_anything joyai_echo", GEMMA3_LTX2, preload_lora_names=_LTX2_19B_LORAS)
-    add(ltx2, 459, "ltx2_22B ltx2_22B_msr", GEMMA3_LTX2, preload_lora_names=_LTX2_22B_LORAS)
-    add(ltx2, 459, "ltx2_25_22B", GEMMA4_LTX25, preload_lora_names=_LTX25_LORAS)
-    add("models/ltx2/ltx_audio_tts_handler.py", 388, "scenema_audio dramabox_audio", GEMMA3_TTS)
-    add("models/longcat/longcat_handler.py", 12, "longcat_video longcat_avatar longcat_avatar_v1_5", UMT5_LONGCAT)
-    add("models/minimax_h3/minimax_h3_handler.py", 136,
+    add(ltx2, 458, "ltx2_19B ltx2_22B_edit_anything joyai_echo", GEMMA3_LTX2, preload_lora_names=_LTX2_19B_LORAS)
+    add(ltx2, 458, "ltx2_22B ltx2_22B_msr", GEMMA3_LTX2, preload_lora_names=_LTX2_22B_LORAS)
+    add(ltx2, 458, "ltx2_25_22B", GEMMA4_LTX25, preload_lora_names=_LTX25_LORAS)
+    add("models/ltx2/ltx_audio_tts_handler.py", 387, "scenema_audio dramabox_audio", GEMMA3_TTS)
+    add("models/longcat/longcat_handler.py", 11, "longcat_video longcat_avatar longcat_avatar_v1_5", UMT5_LONGCAT)
+    add("models/minimax_h3/minimax_h3_handler.py", 135,
         "minimax_h3_fl2va minimax_h3_fl2va_pruned minimax_h3_ref2va minimax_h3_ref2va_pruned", H3_DEFAULT,
         pick_text_encoder=_minimax_h3_text_encoder)
     flux = "models/flux/flux_handler.py"
-    add(flux, 29, "flux flux_chroma flux_chroma_radiance flux_dev_kontext flux_dev_umo flux_dev_uso flux_schnell "
+    add(flux, 28, "flux flux_chroma flux_chroma_radiance flux_dev_kontext flux_dev_umo flux_dev_uso flux_schnell "
                   "flux_dev_kontext_dreamomni2", T5_FLUX)
-    add(flux, 29, "flux2_dev pi_flux2", MISTRAL3)
-    add(flux, 29, "flux2_klein_4b", QWEN3_KLEIN4B)
-    add(flux, 29, "flux2_klein_9b", QWEN3_8B)
-    add("models/qwen/qwen_handler.py", 107, "qwen_image_20B qwen_image_edit_20B qwen_image_edit_plus_20B "
+    add(flux, 28, "flux2_dev pi_flux2", MISTRAL3)
+    add(flux, 28, "flux2_klein_4b", QWEN3_KLEIN4B)
+    add(flux, 28, "flux2_klein_9b", QWEN3_8B)
+    add("models/qwen/qwen_handler.py", 106, "qwen_image_20B qwen_image_edit_20B qwen_image_edit_plus_20B "
                                             "qwen_image_edit_plus2_20B qwen_image_layered_20B", QWEN25VL_QWEN)
-    add("models/kandinsky5/kandinsky_handler.py", 81, "k5_lite_t2v k5_lite_i2v k5_pro_t2v k5_pro_i2v",
+    add("models/kandinsky5/kandinsky_handler.py", 80, "k5_lite_t2v k5_lite_i2v k5_pro_t2v k5_pro_i2v",
         QWEN25VL_KANDINSKY)
-    add("models/z_image/z_image_handler.py", 64, "z_image z_image_base z_image_control z_image_control2 "
+    add("models/z_image/z_image_handler.py", 63, "z_image z_image_base z_image_control z_image_control2 "
                                                  "z_image_control2_1", QWEN3_ZIMAGE)
-    add("models/hidream/hidream_handler.py", 60, "hidream_o1 hidream_o1_dev", None)
-    add("models/ideogram4/ideogram4_handler.py", 220, "ideogram4 ideogram4_turbotime", IDEOGRAM_FP8,
+    add("models/hidream/hidream_handler.py", 59, "hidream_o1 hidream_o1_dev", None)
+    add("models/ideogram4/ideogram4_handler.py", 219, "ideogram4 ideogram4_turbotime", IDEOGRAM_FP8,
         pick_text_encoder=_ideogram4_text_encoder)
     krea2 = "models/krea2/krea2_handler.py"
-    add(krea2, 109, "krea2_raw krea2_turbo", QWEN3VL4B)
-    add(krea2, 109, "krea2_raw_edit krea2_turbo_edit", QWEN3VL4B, preload_urls=_KREA2_VISION)  # line 94
-    add("models/magi_human/magi_human_handler.py", 32, "magi_human magi_human_distill", T5GEMMA_MAGI)
+    add(krea2, 108, "krea2_raw krea2_turbo", QWEN3VL4B)
+    add(krea2, 108, "krea2_raw_edit krea2_turbo_edit", QWEN3VL4B, preload_urls=_KREA2_VISION)  # line 94
+    add("models/magi_human/magi_human_handler.py", 31, "magi_human magi_human_distill", T5GEMMA_MAGI)
     ace = "models/TTS/ace_step_handler.py"
-    add(ace, 306, "ace_step_v1", UMT5_BASE_ACE)
+    add(ace, 305, "ace_step_v1", UMT5_BASE_ACE)
     # v1.5 names only a folder for its LM (line 363); the LM weights come from the definitions that have one.
-    add(ace, 306, "ace_step_v1_5 ace_step_v1_5_xl", None)
-    for handler, line, names in (("models/TTS/chatterbox_handler.py", 113, "chatterbox"),
-                                 ("models/TTS/heartmula_handler.py", 74, "heartmula_oss_3b"),
-                                 ("models/TTS/index_tts2_handler.py", 258, "index_tts2 index_tts25"),
-                                 ("models/TTS/kugelaudio_handler.py", 125, "kugelaudio_0_open"),
-                                 ("models/TTS/omnivoice_handler.py", 295, "omnivoice"),
-                                 ("models/TTS/qwen3_handler.py", 323,
+    add(ace, 305, "ace_step_v1_5 ace_step_v1_5_xl", None)
+    for handler, line, names in (("models/TTS/chatterbox_handler.py", 112, "chatterbox"),
+                                 ("models/TTS/heartmula_handler.py", 73, "heartmula_oss_3b"),
+                                 ("models/TTS/index_tts2_handler.py", 257, "index_tts2 index_tts25"),
+                                 ("models/TTS/kugelaudio_handler.py", 124, "kugelaudio_0_open"),
+                                 ("models/TTS/omnivoice_handler.py", 294, "omnivoice"),
+                                 ("models/TTS/qwen3_handler.py", 322,
                                   "qwen3_tts_customvoice qwen3_tts_voicedesign qwen3_tts_base"),
-                                 ("models/TTS/yue_handler.py", 128, "yue")):
+                                 ("models/TTS/yue_handler.py", 127, "yue")):
         add(handler, line, names, None)
-    add("models/TTS/stable_audio3_handler.py", 115, "stable_audio3_small stable_audio3_medium", T5GEMMA_STABLE_AUDIO)
-    add("models/TTS/minimax_music3/minimax_music3_handler.py", 41, "minimax_music3", QWEN3_MUSIC)
+    add("models/TTS/stable_audio3_handler.py", 114, "stable_audio3_small stable_audio3_medium", T5GEMMA_STABLE_AUDIO)
+    add("models/TTS/minimax_music3/minimax_music3_handler.py", 40, "minimax_music3", QWEN3_MUSIC)
     return table
 
 
