@@ -99,7 +99,8 @@ GEMMA3_LTX2 = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES,
 GEMMA4_LTX25 = _te("DeepBeepMeep/LTX-2", _GEMMA4,
                    (f"{_GEMMA4}_bf16.safetensors", f"{_GEMMA4}_int8_convrot.safetensors"),
                    "models/ltx2/ltx2_handler.py:518 (names at lines 21-23)")
-GEMMA3_TTS = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES, "models/ltx2/ltx_audio_tts_handler.py:231 (names from ltx2_handler.py:18-20)")
+GEMMA3_TTS = _te("DeepBeepMeep/LTX-2", _GEMMA3, _GEMMA3_FILES,
+                 "models/ltx2/ltx_audio_tts_handler.py:231 (names from ltx2_handler.py:18-20)")
 QWEN3VL4B = _te("DeepBeepMeep/krea-2", "Qwen3-VL-4B-Instruct",
                 ("Qwen3-VL-4B-Instruct_text_bf16.safetensors", "Qwen3-VL-4B-Instruct_quanto_bf16_int8.safetensors"),
                 "models/krea2/krea2_handler.py:62")
