@@ -70,7 +70,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"FAILED: the test run changed the user's own folders {', '.join(REAL_FOLDERS)}",
+            changed_paths = sorted({p for p, _, _ in tracker_state(REAL_FOLDERS) ^ REAL_STATE_AT_START})
+            reporter.write("\n")
+            reporter.write_line(f"FAILED: the test run changed the user's own tracker folders: {changed_paths}",
                                 red=True)
     shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
