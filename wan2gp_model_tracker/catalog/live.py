@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..fileio import path_problem
-from ..records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings, memory_settings_from_config
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -159,6 +159,8 @@ class LiveCatalog:
             model_notes={model_type: warned for model_type, model_def in defs.items()
                          if (warned := definition_warnings(model_def))},
             rejected=rejected,
+            memory_settings=memory_settings_from_config(server_config, windows=os.name == "nt",
+                                                        args=host.get("args")),
         )
 
     def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:

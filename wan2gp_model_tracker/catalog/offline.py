@@ -219,6 +219,7 @@ class OfflineCatalog:
             runtime_files_unseen=runtime_files_unseen,
             memory_profiles=dict(config.memory_profiles),
             rejected=rejected,
+            memory_settings=config.memory_settings,
             **extra,
         )
         return self._state
