@@ -57,6 +57,7 @@ def test_json_inventory_of_the_real_catalog_follows_the_contract(capsys, real_ca
     for path in real_catalog_dir.glob("*.json"):
         (wan.root / "defaults" / path.name).write_bytes(path.read_bytes())
     wan.weight("ckpts/wan2.1_text2video_14B_quanto_mbf16_int8.safetensors")
+    wan.weight("ckpts/umt5-xxl/models_t5_umt5-xxl-enc-quanto_int8.safetensors")  # the text encoder its handler adds
     code, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "json")
     data = json.loads(out)
     assert code == 0

@@ -64,14 +64,15 @@ def too_wide(lines: list[str], columns: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def install(real_catalog_dir: Path, tmp_path_factory) -> Path:
-    """A Wan2GP folder holding the real catalog, Wan2.1 t2v's int8 weights (so Vace 14B is partial) and a
-    damaged Flux file."""
+    """A Wan2GP folder holding the real catalog, Wan2.1 t2v's int8 weights and the text encoder its handler adds
+    (so Vace 14B is partial) and a damaged Flux file."""
     from wan2gp_fixture import WanFolder
 
     wan = WanFolder(tmp_path_factory.mktemp("real") / "Wan2GP")
     for path in real_catalog_dir.glob("*.json"):
         (wan.root / "defaults" / path.name).write_bytes(path.read_bytes())
     wan.weight("ckpts/wan2.1_text2video_14B_quanto_mbf16_int8.safetensors")
+    wan.weight("ckpts/umt5-xxl/models_t5_umt5-xxl-enc-quanto_int8.safetensors")
     (wan.root / "ckpts" / "flux1-dev_quanto_bf16_int8.safetensors").write_bytes(b"not a safetensors file")
     return wan.root
 
@@ -93,7 +94,7 @@ def test_inventory_at_100_columns_shows_the_columns_people_run_it_for(install):
     assert -1 not in positions and positions == sorted(positions), header
     assert lines[at].startswith(" ")  # the status marks' column comes first
     t2v = next(line for line in lines if "Wan2.1 Text2video 14B " in line)
-    assert t2v.startswith("🟦") and "◐" in t2v  # downloaded, and JSON alone cannot tell it is complete
+    assert t2v.startswith("🟦") and "◐" not in t2v  # downloaded: the handler table names its text encoder
     assert any(line.startswith("🟨") and "Vace 14B" in line for line in lines)
     assert not any("(may be incomplete)" in line for line in lines)
     legend = " ".join(lines)

@@ -160,12 +160,12 @@ def test_sort_by_download_follows_the_to_download_column_with_unknown_sizes_last
 
 
 def test_family_view_puts_finetunes_under_their_base_model(wan):
-    wan.default("base", name="Base", URLs=["https://h/base.safetensors"])
-    wan.finetune("tuned", {"model": {"name": "A tuned one", "architecture": "base", "URLs": "base"}})
+    wan.default("t2v", name="Base", URLs=["https://h/base.safetensors"])
+    wan.finetune("tuned", {"model": {"name": "A tuned one", "architecture": "t2v", "URLs": "t2v"}})
     wan.default("other", name="Other", URLs=["https://h/other.safetensors"])
     controller = TrackerController(wan.catalog(), hardware_probe=machine())
     data = controller.data
-    assert data.inventory.get("tuned").parent_model_type == "base"
+    assert data.inventory.get("tuned").parent_model_type == "t2v"
     filters = Filters(sort_by="family")
     frame = table_frame(select_models(data, filters), data, None, grouped=filters.grouped)
     names = list(frame["Name"])

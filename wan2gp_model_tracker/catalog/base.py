@@ -92,6 +92,8 @@ class CatalogState:
     runtime_files_unseen: Callable[[str, dict], bool] = field(default=lambda model_type, model_def: False)
     # The memory profile Wan2GP is set to per output type ("video", "image", "audio"), when known.
     memory_profiles: Mapping[str, str] = field(default_factory=dict)
+    # Definitions Wan2GP would not offer (no handler for their architecture): the reason per model type.
+    rejected: Mapping[str, str] = field(default_factory=dict)
     # The settings that change what a profile keeps where (preload, reserved RAM, VAE tiling).
     memory_settings: MemorySettings = field(default_factory=MemorySettings)
 

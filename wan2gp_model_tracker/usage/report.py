@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .measurements import Measurement, load, plugin_store, run_for
-from .outputs import Generation, OutputFile, ReadResult, output_folders, read_output, walk_outputs
+from .outputs import (
+    Generation,
+    OutputFile,
+    ReadResult,
+    output_folders,
+    read_again,
+    read_output,
+    walk_outputs,
+)
 from .store import UsageStore
 
 # Speeds are normalised to Wan2GP's default workloads: 832x480, 81 frames for video; 1024x1024 for images.
@@ -169,7 +177,8 @@ def scan_usage(wan2gp_dir: str, store: UsageStore, folders: tuple[str, ...] | No
     for item in walk_outputs(folders, warnings):
         seen += 1
         row = known.pop(item.path, None)
-        if row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns) and (row[3] or row[4]):
+        if (row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns)
+                and (row[3] or (row[4] and not read_again(item.path, row[4])))):
             results.append(ReadResult(row[3], row[4]))
             continue
         result = read_output(item)
