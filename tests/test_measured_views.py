@@ -45,10 +45,17 @@ def test_the_details_show_the_measured_peak_beside_the_modelled_figures(data):
     assert "measured: peak 7.5 GB VRAM / 20 GB RAM on profile 5 at 1280×720×81 (1 run)" in text
 
 
-def test_the_verdict_in_the_details_is_the_measured_one(data):
+def test_the_verdict_in_the_details_says_what_was_measured(data):
     text = detail_markdown(data, "t2v", 8.0, 32.0)
     fit_line = next(line for line in text.splitlines() if line.startswith("**Fit on"))
-    assert "compatible" in fit_line and "measured" in fit_line
+    assert "compatible" in fit_line and "profile 4 needs 10.3 GB (measured" in fit_line and LINE in fit_line
+    assert "| 4 | 10.3 (measured) | 41.0 |" in text and "| 4+ | 6.0 | 27.1 |" in text
+
+
+def test_the_details_say_when_the_verdicts_own_figures_are_measured(data):
+    assert "- Profile 4: about 10.3 GB VRAM and 41 GB RAM (measured on this machine)" in detail_markdown(
+        data, "t2v", 12.0, 48.0)
+    assert "(measured on this machine)" not in detail_markdown(data, "t2v", 8.0, 32.0)  # profile 4+ is modelled
 
 
 def test_a_model_without_measurements_has_no_mark(data):
@@ -70,7 +77,13 @@ def test_json_carries_the_peak_the_verdict_used(data):
         "model_type": "t2v", "profile": "4", "width": 832, "height": 480, "frames": 81, "vram_peak_gb": 9.8,
         "vram_allocated_gb": 9.1, "ram_peak_gb": 41.0, "runs": 5, "gpu_name": "NVIDIA GeForce RTX 4090",
         "gpu_total_gb": 24.0}
-    assert by_type["t2v"]["fit"]["vram_need_gb"] == 9.8
+    fit = by_type["t2v"]["fit"]
+    # profile 4 is judged by the peak and does not fit 8 GB; the verdict names 4+, whose figures are modelled
+    assert (fit["profile"], fit["vram_need_gb"], fit["measured"]) == ("4+", 6.0, LINE)
+    assert {k: fit["profiles"]["4"][k] for k in ("vram_gb", "ram_gb", "measured")} == {
+        "vram_gb": 10.3, "ram_gb": 41.0, "measured": True}
+    assert not fit["profiles"]["4+"]["measured"]
+    assert by_type["t2v_1.3B"]["fit"]["measured"] == ""
     assert by_type["t2v_1.3B"]["measured_peak"] is None
 
 
@@ -105,7 +118,8 @@ def test_the_command_line_reads_what_the_plugin_recorded_in_that_wan2gp(capsys, 
     (model,) = json.loads(out)["models"]
     assert code == 0
     assert (model["measured_peak"]["vram_peak_gb"], model["measured_peak"]["runs"]) == (9.8, 2)
-    assert "measured" in model["fit"]["reason"]
+    said = "measured: peak 9.8 GB VRAM / 30 GB RAM on profile 4 at 832×480×81 (2 runs)"
+    assert model["fit"]["measured"] == said and said in model["fit"]["reason"]
 
 
 def test_recommend_judges_with_the_measured_peak(capsys, wan):
@@ -113,5 +127,20 @@ def test_recommend_judges_with_the_measured_peak(capsys, wan):
     record(UsageStore(str(wan.root / "plugins" / PLUGIN_ID / DB_FILENAME)), measurement(30.0, 1.0))
     out = run(capsys, "recommend", "--wan2gp", str(wan.root), "--format", "json", "--vram", "8", "--ram", "32")[1]
     (pick,) = [p for task in json.loads(out)["tasks"] for p in task["picks"]]
-    assert (pick["fit"]["verdict"], pick["fit"]["vram_need_gb"]) == ("compatible", 30.0)
-    assert pick["fit"]["reason"].startswith("measured: peak 30 GB VRAM")
+    fit = pick["fit"]
+    assert fit["verdict"] == "compatible" and fit["profile"] != "4" and fit["limit"].startswith("use profile")
+    assert (fit["profiles"]["4"]["vram_gb"], fit["profiles"]["4"]["measured"]) == (30.5, True)
+    assert "measured: peak 30 GB VRAM / 30 GB RAM on profile 4 at 832×480×81 (1 run)" in fit["reason"]
+
+
+def test_a_refresh_with_new_peaks_judges_again_and_reuses_the_rest():
+    peaks: dict[str, tuple[MeasuredPeak, ...]] = {}
+    controller = TrackerController(DemoCatalog(), hardware_probe=machine(8.0, 32.0),
+                                   measured_loader=lambda inventory: dict(peaks))
+    before = controller.refresh().fits(8.0, 32.0)
+    peaks["t2v"] = (PEAK,)
+    after = controller.refresh().fits(8.0, 32.0)
+    assert (before["t2v"].profile, after["t2v"].profile) == ("4", "4+") and after["t2v"].measured == LINE
+    assert after["t2v_1.3B"] is before["t2v_1.3B"]  # nothing measured there: the cached verdict stands
+    peaks.clear()
+    assert controller.refresh().fits(8.0, 32.0)["t2v"] == before["t2v"]

@@ -48,7 +48,8 @@ class FitVerdict:
     what_fits: WhatFits | None = None
     # Every Wan2GP profile on this machine: VRAM, RAM, pinned RAM (GB as the card and RAM report them), verdict.
     profiles: Mapping[str, ProfileFit] = field(default_factory=dict)
-    # "measured: peak ... (N runs)" when a peak measured on this machine decided the figures.
+    # "measured: peak ... (N runs)" when a peak measured on this machine counted in the verdict; which figures it
+    # set: ``profiles[p].measured`` (the verdict's own figures are measured when ``profiles[profile].measured``).
     measured: str = ""
 
     def as_contract(self) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
     """Judge a model against a VRAM budget and the machine's RAM.
 
     ``measured``: a peak measured on this machine at the model's default workload
-    (fit/measured.py); on its profile it replaces the modelled VRAM need.
+    (fit/measured.py); on its profile it replaces the modelled VRAM and RAM needs (verdict.py).
 
     With the memory model's inputs (every catalog model has them) the verdict is verdict.judge's,
     per Wan2GP profile; ``profile`` judges for that profile only (``--profile``, or the one Wan2GP is set to),
@@ -125,7 +126,7 @@ def _judged(metrics: ModelMetrics, vram_gb: float, ram_gb: float | None, host_pr
     hint = f"profile {result.profile} ({PROFILE_NAMES[result.profile]})"
     if result.what_fits is not None and result.verdict != "incompatible":
         hint += f"; fits: {result.what_fits.describe()}"
-    host = host_profile_note(inputs, result, host_profile, vram_gb, ram_gb)
+    host = host_profile_note(inputs, result, host_profile, vram_gb, ram_gb, peak)
     if host:
         hint += f"; {host}"
     return FitVerdict(result.verdict, result.reason, hint, ram_ok, ram_note,  # type: ignore[arg-type]

@@ -20,11 +20,17 @@ def comparable_peak(peaks: Sequence[MeasuredPeak], workload: Workload | None,
     Wan2GP is set to) first, else the one with the most runs; None when none is comparable."""
     if workload is None:
         return None
-    frames = workload.frames * workload.batch
-    same = [p for p in peaks if (p.width, p.height) == (workload.width, workload.height)
-            and frames_bucket(p.frames) == frames_bucket(frames)]
+    same = [p for p in peaks if comparable(p, workload)]
     pool = [p for p in same if p.profile == profile] or same
     return max(pool, key=lambda p: (p.runs, p.vram_peak_gb), default=None)
+
+
+def comparable(peak: MeasuredPeak, workload: Workload) -> bool:
+    """The peak was measured at this workload: the same resolution and frame band. The one rule both the choice
+    of a model's peak (here) and the verdict (verdict.py) apply, so a peak shown beside a verdict is the one it
+    used."""
+    return ((peak.width, peak.height) == (workload.width, workload.height)
+            and frames_bucket(peak.frames) == frames_bucket(workload.frames * workload.batch))
 
 
 def peak_for(metrics: ModelMetrics, peaks: Sequence[MeasuredPeak],

@@ -5,8 +5,14 @@ the model's output type, and the machine meets every minimum Wan2GP states (floo
 and family, RAM per profile). ``compatible``: it runs only with a change the verdict names and checks on the
 same model (a leaner profile, a shorter clip, a lower resolution, the int8 variant), or on a profile whose RAM
 Wan2GP's text puts above this machine's. ``incompatible``: none of these fits, or the card is below Wan2GP's
-stated minimum; the reason names the constraint with both figures. A peak measured on this machine for the
-same model, profile and a comparable workload replaces the modelled one, and the verdict says so.
+stated minimum; the reason names the constraint with both figures, and the need it reports stays the model's
+own (the floor is said beside it, never put in its place).
+
+A peak measured on this machine for the same model, profile and a comparable workload (measured.comparable)
+replaces that profile's modelled VRAM need (plus the CUDA context torch does not count) and its RAM need (the
+process's real peak, when one was recorded). The verdict then picks a profile as usual: a faster profile the model
+says fits stays first, a leaner one is named when the measured profile does not fit, and the reason always says
+what was measured.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
 from .floors import RAM_FLOOR_SOURCE, Floor, ram_floor, vram_floor
+from .measured import comparable, describe_peak
 from .memory import (
     FAST_PROFILES,
     GIB_PER_GB,
@@ -36,8 +43,6 @@ from .workload import Workload
 _16_BIT = ("", "bf16", "fp16")
 # torch's reserved peak leaves out the CUDA context, which the card also holds (0.51 GiB, MMGP_MEASURED.md).
 CUDA_CONTEXT_GB = 0.5
-# A measured run counts for a workload with the same resolution and a frame count within this share.
-_COMPARABLE_FRAMES = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,8 @@ class _Machine:
         self.kind = inputs.output_type if inputs.output_type in FAST_PROFILES else "video"
         self.vram_floor: Floor = vram_floor(inputs.output_type, inputs.family)
         self.measured = measured
+        # The measured peak when it applies to this machine at the default workload: said in every reason.
+        self.peak = self.measured_for(measured.profile, None) if measured is not None else None
         self._needs: dict[tuple[str, Workload | None, MemoryInputs | None], ProfileNeed] = {}
 
     def need(self, profile: str, workload: Workload | None = None, inputs: MemoryInputs | None = None) -> ProfileNeed:
@@ -82,8 +89,10 @@ class _Machine:
             found = profile_need(inputs or self.inputs, profile, workload, self.vram_gb, self.ram_gb)
             peak = self.measured_for(profile, workload) if inputs is None else None
             if peak is not None:
-                found = replace(found, vram_gb=round(peak.vram_peak_gb + CUDA_CONTEXT_GB, 2),
-                                ram_gb=round(max(found.ram_gb, peak.ram_peak_gb), 2), peak="measured")
+                # The measured RAM is the process's real peak, so it replaces the model's figure; 0 means none.
+                ram = round(peak.ram_peak_gb, 2) if peak.ram_peak_gb > 0 else found.ram_gb
+                found = replace(found, vram_gb=round(peak.vram_peak_gb + CUDA_CONTEXT_GB, 2), ram_gb=ram,
+                                peak="measured")
             self._needs[key] = found
         return self._needs[key]
 
@@ -91,9 +100,7 @@ class _Machine:
         """The measured peak when it is for this profile, a comparable workload and, on the profiles whose
         resident weights follow the card (1, 3, 3+), a card of this size."""
         m, w = self.measured, workload or self.inputs.workload
-        if m is None or m.profile != profile or (m.width, m.height) != (w.width, w.height):
-            return None
-        if self.inputs.output_type == "video" and abs(m.frames - w.frames) > _COMPARABLE_FRAMES * max(w.frames, 1):
+        if m is None or m.profile != profile or not comparable(m, w):
             return None
         if profile in ("1", "3", "3+") and abs(m.gpu_total_gb - self.vram_gb) > 1.0:
             return None
@@ -156,7 +163,17 @@ def judge(inputs: MemoryInputs, vram_gb: float, ram_gb: float | None, host_profi
     only report the host's profile (host_profile_note)."""
     machine = _Machine(inputs, vram_gb, ram_gb, as_measured(measured))
     result = _verdict(machine, profile, offered)
-    return replace(result, profiles={p: machine.profile_fit(p) for p in PROFILES})
+    return replace(result, profiles={p: machine.profile_fit(p) for p in PROFILES}, **_measured_note(machine, result))
+
+
+def _measured_note(machine: _Machine, result: Judgement) -> dict[str, str]:
+    """The measured peak said in the reason of every verdict it counted in, whichever profile was picked."""
+    if machine.peak is None:
+        return {}
+    said = describe_peak(machine.peak)
+    if machine.peak.profile != result.profile:
+        said += f"; the profile {result.profile} figures are modelled"
+    return {"reason": f"{result.reason}; {said}", "measured": describe_peak(machine.peak)}
 
 
 def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, int], ...]) -> Judgement:
@@ -171,9 +188,8 @@ def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, i
     if best is not None:
         need = machine.need(best)
         slow = "" if machine.fast(best) else " (slower than the profiles that pin or keep it whole)"
-        return _judgement(machine, "recommended", need, offered,
-                          f"profile {best} runs the default workload{slow}: {_need(need)}; {_machine_text(machine)}",
-                          "")
+        return _judgement(machine, "recommended", need, offered, f"profile {best} runs the default workload{slow}: "
+                          f"{_need(machine, need)}; {_machine_text(machine)}", "")
     other = next((p for p in lean if machine.ok(p)), None)
     if other is not None:
         need = machine.need(other)
@@ -183,7 +199,7 @@ def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, i
             saving = "profile 5's RAM saving"
         if machine.kind == "audio" and other not in FAST_PROFILES["audio"]:
             saving += ", the slow way for an audio model"
-        return _judgement(machine, "compatible", need, offered, f"{why}; {saving} fits: {_need(need)}",
+        return _judgement(machine, "compatible", need, offered, f"{why}; {saving} fits: {_need(machine, need)}",
                           f"use {saving}")
     change = _smaller_workload(machine, order) or _int8(machine, order, offered)
     if change is not None:
@@ -193,7 +209,7 @@ def _verdict(machine: _Machine, profile: str | None, offered: tuple[tuple[int, i
         need = machine.need(switch)
         return _judgement(machine, "compatible", need, offered,
                           f"profile {profile} does not run it ({_why_not(machine, [profile])}); profile {switch} does: "
-                          f"{_need(need)}", f"use profile {switch} ({PROFILE_NAMES[switch]})")
+                          f"{_need(machine, need)}", f"use profile {switch} ({PROFILE_NAMES[switch]})")
     mapped = next((p for p in ("5", "3+") if p in order and machine.ram_floor_ok(p) and machine.runs_mapped(p)), None)
     if mapped is not None:
         need = machine.need(mapped)
@@ -233,13 +249,15 @@ def _smaller_workload(machine: _Machine, order: list[str]) -> Judgement | None:
     usable = [p for p in order if machine.ram_floor_ok(p) and ram_fits(machine.need(p).ram_gb, machine.ram_gb)]
     clips = [(frames, -position, p) for position, p in enumerate(usable)
              if (frames := longest_clip(inputs, p, machine.vram_gb)) is not None
-             and frames >= min(MIN_CLIP_FRAMES, inputs.workload.frames)]
+             and frames >= min(MIN_CLIP_FRAMES, inputs.workload.frames)
+             # a measured peak in the same frame band overrules the model's shorter clip
+             and machine.need(p, inputs.workload.with_frames(frames)).vram_gb <= machine.vram_gb]
     if clips:
         frames, _, profile = max(clips)
         need = machine.need(profile)
         short = machine.need(profile, inputs.workload.with_frames(frames))
         return _judgement(machine, "compatible", short, (),
-                          f"the default {inputs.workload.frames} frames need {need.vram_gb:.1f} GB of VRAM on "
+                          f"the default {inputs.workload.frames} frames need {_vram(need)} of VRAM on "
                           f"profile {profile}, the budget is {machine.vram_gb:g} GB; up to {frames} frames fit",
                           f"a shorter clip: up to {frames} frames at {inputs.workload.resolution} on profile {profile}")
     for profile in usable:
@@ -249,7 +267,7 @@ def _smaller_workload(machine: _Machine, order: list[str]) -> Judgement | None:
             workload, text = lower
             smaller = machine.need(profile, workload)
             return _judgement(machine, "compatible", smaller, (),
-                              f"{inputs.workload.resolution} needs {need.vram_gb:.1f} GB of VRAM on profile "
+                              f"{inputs.workload.resolution} needs {_vram(need)} of VRAM on profile "
                               f"{profile}, the budget is {machine.vram_gb:g} GB; {text} fits "
                               f"({smaller.vram_gb:.1f} GB)",
                               f"a lower resolution: {text} on profile {profile}")
@@ -266,16 +284,18 @@ def _int8(machine: _Machine, order: list[str], offered: tuple[tuple[int, int], .
         return None
     need = machine.need(found, inputs=int8)
     return Judgement("compatible", found, need.vram_gb, need.ram_gb,
-                     f"the 16-bit weights do not fit; with int8 weights profile {found} does: {_need(need)}",
+                     f"the 16-bit weights do not fit; with int8 weights profile {found} does: {_need(machine, need)}",
                      "set transformer quantization to int8", what_fits(int8, found, machine.vram_gb, offered))
 
 
 def _incompatible_floor(machine: _Machine) -> Judgement:
     floor = machine.vram_floor
     leanest = min((machine.need(p) for p in PROFILES), key=lambda n: (n.vram_gb, n.ram_gb))
-    need = max(floor.gb, leanest.vram_gb)
-    return Judgement("incompatible", leanest.profile, need, leanest.ram_gb,
-                     f"VRAM: needs at least {need:.1f} GB ({floor.source}), the budget is {machine.vram_gb:g} GB",
+    # The need stays the model's (or the measured) figure; Wan2GP's minimum is said beside it.
+    least = max(floor.gb, leanest.vram_gb)
+    return Judgement("incompatible", leanest.profile, leanest.vram_gb, leanest.ram_gb,
+                     f"VRAM: needs at least {least:.1f} GB ({floor.source}), the budget is {machine.vram_gb:g} GB; "
+                     f"the model itself needs {_vram(leanest)} on profile {leanest.profile}",
                      "a GPU with more VRAM", None)
 
 
@@ -285,13 +305,14 @@ def _incompatible(machine: _Machine) -> Judgement:
     leanest = min(needs, key=lambda n: (n.vram_gb, n.ram_gb))
     least_ram = min(needs, key=lambda n: (n.ram_gb, n.vram_gb))
     if not ram_fits(least_ram.ram_gb, ram_gb):
-        reason = (f"RAM: needs at least {least_ram.ram_gb:.1f} GB (profile {least_ram.profile}), this machine has "
-                  f"{ram_gb:g} GB")
+        measured = ", measured" if _ram_measured(machine, least_ram) else ""
+        reason = (f"RAM: needs at least {least_ram.ram_gb:.1f} GB (profile {least_ram.profile}{measured}), this "
+                  f"machine has {ram_gb:g} GB")
         return Judgement("incompatible", least_ram.profile, least_ram.vram_gb, least_ram.ram_gb, reason,
                          "more system RAM", None)
     shortest = machine.need(leanest.profile, inputs.workload.with_frames(1)) \
         if inputs.output_type == "video" else leanest
-    reason = (f"VRAM: needs at least {shortest.vram_gb:.1f} GB even on profile {leanest.profile}"
+    reason = (f"VRAM: needs at least {_vram(shortest)} even on profile {leanest.profile}"
               f"{' with the shortest clip' if inputs.output_type == 'video' else ''}, the budget is "
               f"{machine.vram_gb:g} GB")
     return Judgement("incompatible", leanest.profile, leanest.vram_gb, leanest.ram_gb, reason,
@@ -299,28 +320,21 @@ def _incompatible(machine: _Machine) -> Judgement:
 
 
 def host_profile_note(inputs: MemoryInputs, judgement: Judgement, host_profile: str | None, vram_gb: float,
-                      ram_gb: float | None) -> str:
+                      ram_gb: float | None, measured: MeasuredPeak | None = None) -> str:
     """What the profile Wan2GP is set to does on this machine, when it differs from the verdict's."""
     if host_profile not in PROFILES or host_profile == judgement.profile or judgement.verdict == "incompatible":
         return ""
-    machine = _Machine(inputs, vram_gb, ram_gb, None)
+    machine = _Machine(inputs, vram_gb, ram_gb, measured)
     need = machine.need(host_profile)  # type: ignore[arg-type]
     if machine.ok(host_profile):  # type: ignore[arg-type]
-        return f"Wan2GP is set to profile {host_profile}, which also fits ({_need(need)})"
-    return f"Wan2GP is set to profile {host_profile}, which needs {_need(need)}: switch to {judgement.profile}"
+        return f"Wan2GP is set to profile {host_profile}, which also fits ({_need(machine, need)})"
+    return f"Wan2GP is set to profile {host_profile}, which needs {_need(machine, need)}: switch to {judgement.profile}"
 
 
 def _judgement(machine: _Machine, verdict: str, need: ProfileNeed, offered: tuple[tuple[int, int], ...],
                reason: str, limit: str) -> Judgement:
-    measured = ""
-    peak = machine.measured_for(need.profile, None) if need.peak == "measured" else None
-    if peak is not None:
-        measured = (f"measured: peak {peak.vram_peak_gb:.1f} GB VRAM / {peak.ram_peak_gb:.0f} GB RAM on profile "
-                    f"{peak.profile} at {peak.width}x{peak.height}x{peak.frames} ({peak.runs} run"
-                    f"{'s' if peak.runs != 1 else ''})")
-        reason = f"{reason}; {measured}"
     return Judgement(verdict, need.profile, need.vram_gb, need.ram_gb, reason, limit,
-                     what_fits(machine.inputs, need.profile, machine.vram_gb, offered), measured)
+                     what_fits(machine.inputs, need.profile, machine.vram_gb, offered))
 
 
 def _lower_resolution(machine: _Machine, profile: str) -> tuple[Workload, str] | None:
@@ -341,17 +355,34 @@ def _why_not(machine: _Machine, fast: list[str]) -> str:
     need = machine.need(default)
     short = []
     if need.vram_gb > machine.vram_gb:
-        short.append(f"VRAM: profile {default} needs {need.vram_gb:.1f} GB, the budget is {machine.vram_gb:g} GB")
+        short.append(f"VRAM: profile {default} needs {_vram(need)}, the budget is {machine.vram_gb:g} GB")
     if not ram_fits(need.ram_gb, machine.ram_gb):
-        short.append(f"RAM: profile {default} needs {need.ram_gb:.1f} GB, this machine has {machine.ram_gb:g} GB")
+        measured = " (measured)" if _ram_measured(machine, need) else ""
+        short.append(f"RAM: profile {default} needs {need.ram_gb:.1f} GB{measured}, this machine has "
+                     f"{machine.ram_gb:g} GB")
     elif not machine.ram_floor_ok(default):
         short.append(f"RAM: profile {default} needs at least {ram_floor(default).gb:g} GB ({RAM_FLOOR_SOURCE}), "
                      f"this machine has {machine.ram_gb:g} GB")
     return "; ".join(short) or f"profile {default} does not fit"
 
 
-def _need(need: ProfileNeed) -> str:
-    return f"about {need.vram_gb:.1f} GB VRAM and {need.ram_gb:.1f} GB RAM"
+def _need(machine: _Machine, need: ProfileNeed) -> str:
+    if need.peak != "measured":
+        return f"about {need.vram_gb:.1f} GB VRAM and {need.ram_gb:.1f} GB RAM"
+    if _ram_measured(machine, need):
+        return f"about {need.vram_gb:.1f} GB VRAM and {need.ram_gb:.1f} GB RAM (measured)"
+    return f"about {need.vram_gb:.1f} GB VRAM (measured) and {need.ram_gb:.1f} GB RAM"
+
+
+def _vram(need: ProfileNeed) -> str:
+    """A VRAM need as the reason says it: a measured one is torch's peak plus the CUDA context."""
+    if need.peak == "measured":
+        return f"{need.vram_gb:.1f} GB (measured: peak plus {CUDA_CONTEXT_GB:g} GB of CUDA context)"
+    return f"{need.vram_gb:.1f} GB"
+
+
+def _ram_measured(machine: _Machine, need: ProfileNeed) -> bool:
+    return need.peak == "measured" and machine.peak is not None and machine.peak.ram_peak_gb > 0
 
 
 def _machine_text(machine: _Machine) -> str:

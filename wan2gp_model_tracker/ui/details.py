@@ -154,8 +154,10 @@ def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
     """The verdict, what sets it, what to change and what fits (the memory model's figures)."""
     lines = [f"**Fit on {machine}:** {fit.verdict} — {md_escape(fit.reason)}"]
     if fit.vram_need_gb is not None:
+        chosen = fit.profiles.get(fit.profile)
+        measured = " (measured on this machine)" if chosen is not None and chosen.measured else ""
         lines.append(f"- Profile {md_escape(fit.profile)}: about {fit.vram_need_gb:g} GB VRAM and "
-                     f"{fit.ram_need_gb:g} GB RAM")
+                     f"{fit.ram_need_gb:g} GB RAM{measured}")
     if fit.limit:
         lines.append(f"- To run it: {md_escape(fit.limit)}")
     if fit.what_fits is not None and fit.verdict != "incompatible":

@@ -339,7 +339,8 @@ class TrackerController:
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
-        self._fit_cache: dict[tuple[str, float, float | None, str | None], tuple[ModelMetrics, FitVerdict]] = {}
+        self._fit_cache: dict[tuple[str, float, float | None, str | None],
+                              tuple[ModelMetrics, MeasuredPeak | None, FitVerdict]] = {}
         # Exports are written when a user asks; Gradio copies each into its own cache, so a few are kept here.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
         atexit.register(shutil.rmtree, self._export_dir, True)
