@@ -113,6 +113,13 @@ class TrackerTab:
     render_for: Callable[..., tuple]
     # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
     open: Callable[..., tuple]
+    title: Any = None
+    # One model's details, as a row click opens them: ``show_model(model_type, values)`` -> detail_outputs.
+    show_model: Callable[..., tuple] | None = None
+
+    @property
+    def detail_outputs(self) -> list[Any]:
+        return [self.model_pick, self.title, self.details]
 
     @property
     def outputs(self) -> list[Any]:
@@ -299,6 +306,13 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
 
+    def show_model(model_type: str, values: dict) -> tuple:
+        pick = printable(model_type)
+        model = controller.data.inventory.get(model_type)
+        label = printable(f"{model.name} ({model.model_type})") if model else pick
+        # Its own choice until the tab's next render lists the session's filtered models.
+        return (gr.update(choices=[(label, pick)], value=pick), *details_of(pick, values))
+
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
         column = TABLE_COLUMNS.index("Model type")
@@ -319,6 +333,6 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
                      details=details, legend=legend, opened=opened, inputs=inputs,
-                     refreshed=refreshed, render_for=render_for, open=on_open)
+                     refreshed=refreshed, render_for=render_for, open=on_open, title=title, show_model=show_model)
     return tab
 
