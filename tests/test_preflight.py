@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.downloads.queue import JobState, JobView, QueueSnapshot
-from wan2gp_model_tracker.fit.hardware import FitVerdict, GpuDetection, GpuInfo, HardwareInfo
+from wan2gp_model_tracker.fit.hardware import FitVerdict
+from wan2gp_model_tracker.machine.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import (
     FileRecord,
     FileRole,

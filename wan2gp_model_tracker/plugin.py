@@ -76,7 +76,7 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         import gradio as gr
 
         try:
-            from .ui_components import build_tab
+            from .ui.tab import build_tab
 
             self._tab = build_tab(self.controller())
             # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change

@@ -10,8 +10,8 @@ import gradio as gr
 
 from .. import __version__
 from ..catalog.base import CatalogProvider
-from ..ui_components import build_tab
 from .preflight_host import build_standalone_line, selector_update
+from .tab import build_tab
 from .view import TrackerController
 
 
