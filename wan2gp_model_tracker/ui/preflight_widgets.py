@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,9 @@ from .view import TrackerController
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+# A switch rescans (warm: the analyzer reuses what did not change) when the tracker's last scan is older than this,
+# so files added or removed outside the tracker show; quicker switches answer from that scan.
+FRESH_SECONDS = 5.0
 TOGGLE_LABEL = "Show the pre-flight line under the model in the generator"
 # Scoped to the line's own element; colours tinted from transparent read on Wan2GP's light and dark themes.
 PREFLIGHT_CSS = """
@@ -125,7 +129,11 @@ class PreflightWidgets:
         controller = self.controller_of()
         if controller is None or not model_type or not self.settings.preflight_enabled:
             return None
-        line = preflight_line(controller.data, model_type, self.queue.snapshot())
+        data = controller.data
+        scanned = data.inventory.scanned_at
+        if (datetime.now(scanned.tzinfo) - scanned).total_seconds() > FRESH_SECONDS:
+            data = controller.refresh()
+        line = preflight_line(data, model_type, self.queue.snapshot())
         if line is not None and session.get("problem_for") == model_type:
             line = replace(line, problem=str(session.get("problem", "")))
         return line
