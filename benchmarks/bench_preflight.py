@@ -55,7 +55,8 @@ def switches(widgets: PreflightWidgets, model_types: list[str], rounds: int) -> 
 def summary(times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {max(times):.2f} ms ({len(times)} switches)"
+    return (f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {max(times):.2f} ms "
+            f"({len(times)} switches)")
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def build(workdir: str):
     host = StandInHost(plugins, patch)
     plugin = host.load(PLUGIN_ID)
     host.inject_globals(plugin, vars(wgp))
-    demo, _ = host.build_ui(plugin, model_types=("t2v", "vace_14B", "flux", "qwen_image_20B"))
+    demo, _ = host.build_ui(plugin, model_types=("t2v", "vace_14B", "flux", "qwen_image_20B", "flux_schnell"))
     return demo
 
 
