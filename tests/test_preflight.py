@@ -169,3 +169,14 @@ def test_a_broken_settings_file_means_the_default(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text("[[[not json")
     assert TrackerSettings(str(path)).preflight_enabled
+
+
+def test_the_benchmark_runs_end_to_end_at_a_small_size(real_catalog_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_preflight.py"
+    out = subprocess.run([sys.executable, str(script), "--catalog", str(real_catalog_dir), "--definitions", "217",
+                          "--rounds", "1"], capture_output=True, text=True, check=True, timeout=300).stdout
+    assert "217 models" in out and "switch (cached scan): median" in out and "switch (warm rescan)" in out

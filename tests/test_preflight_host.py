@@ -222,3 +222,15 @@ def test_details_opens_the_tracker_tab_on_the_sessions_model(host, wan_models):
     assert tabs.selected == "plugin_model_tracker"
     assert opened.split("\n")[0] == "vace"  # the tab's rescan marks it ▶
     assert pick["value"] == "vace" and "Vace" in title and "vace_module" in text
+
+
+def test_the_standalone_app_has_a_pre_flight_selector_whose_line_follows_it(monkeypatch, tmp_path):
+    from wan2gp_model_tracker.catalog.demo import DemoCatalog
+    from wan2gp_model_tracker.ui.serve import build_app
+
+    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path))
+    app = build_app(DemoCatalog(str(tmp_path / "demo")))
+    blocks = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
+    pick, html = blocks["mt-pf-pick"], blocks["mt-pf-text"]
+    outputs = handler(app, pick, "change", html)("qwen_image_20B", {})
+    assert 'data-model="qwen_image_20B"' in shown_html(outputs) and "⬛" in shown_html(outputs)
