@@ -9,10 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHub
 from test_browser import CELL, GRID, LAPTOP, ROW, TESTS, browser, choose, started  # noqa: F401  (a fixture)
-from test_browser_downloads import FLUX_SCHNELL
-from test_downloads import weights
+from test_browser_downloads import FLUX_SCHNELL, hub  # noqa: F401  (the fake Hub serving flux_schnell: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -22,14 +20,7 @@ SCREENSHOT = os.environ.get("PREFLIGHT_SCREENSHOT", "")  # e.g. docs/preflight.p
 
 
 @pytest.fixture(scope="module")
-def hub():
-    with FakeHub() as fake:
-        fake.add(FLUX_SCHNELL, weights(24_000_000), chunk_delay=0.01)
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def host_server(hub, tmp_path_factory):
+def host_server(hub, tmp_path_factory):  # noqa: F811
     data = tmp_path_factory.mktemp("tracker-data")
     yield from started([sys.executable, str(TESTS / "standin_app.py")], HF_ENDPOINT=hub.url,
                        HF_HUB_CACHE=str(tmp_path_factory.mktemp("hf-cache")), WAN2GP_TRACKER_DATA=str(data),
@@ -97,11 +88,12 @@ def test_two_sessions_keep_their_own_lines(session):
     assert (line_model(first), line_model(second)) == ("qwen_image_20B", "flux")
 
 
-def test_download_now_fetches_what_is_missing_turns_the_line_blue_and_the_table_follows(session, hub):
+def test_download_now_fetches_what_is_missing_turns_the_line_blue_and_the_table_follows(session, hub):  # noqa: F811
     page = session()
     choose(page, MODEL_PICK, "flux_schnell")
     wait_for_line(page, "flux_schnell", "⬛")
     page.locator("#mt-pf-download").click()
+    wait_for_line(page, "flux_schnell", "downloading")  # progress on the line while the file arrives
     wait_for_line(page, "flux_schnell", "🟦", timeout=60_000)
     assert hub.gets[FLUX_SCHNELL] == 1
     assert not page.locator("#mt-pf-download").is_visible()  # nothing of the model's own left to queue

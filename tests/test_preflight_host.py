@@ -234,3 +234,21 @@ def test_the_standalone_app_has_a_pre_flight_selector_whose_line_follows_it(monk
     pick, html = blocks["mt-pf-pick"], blocks["mt-pf-text"]
     outputs = handler(app, pick, "change", html)("qwen_image_20B", {})
     assert 'data-model="qwen_image_20B"' in shown_html(outputs) and "⬛" in shown_html(outputs)
+
+
+def test_a_failure_is_logged_once_however_often_it_repeats(host, wan_models, monkeypatch, caplog):
+    from wan2gp_model_tracker.ui import preflight_widgets
+
+    plugin, demo = loaded(host, wan_models)
+    monkeypatch.setattr(preflight_widgets, "_failures_logged", set())
+
+    def broken_scan():
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(plugin.controller().analyzer, "scan", broken_scan)
+    monkeypatch.setattr(preflight_widgets, "FRESH_SECONDS", -1.0)  # every switch rescans, and fails
+    with caplog.at_level("DEBUG"):
+        for model_type in ("t2v", "vace", "flux"):
+            assert hidden(switch(demo, plugin, model_type, {}))
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "pre-flight" in r.getMessage()]
+    assert len(errors) == 1 and "disk on fire" in (errors[0].exc_text or "")
