@@ -180,3 +180,16 @@ def test_the_benchmark_runs_end_to_end_at_a_small_size(real_catalog_dir):
     out = subprocess.run([sys.executable, str(script), "--catalog", str(real_catalog_dir), "--definitions", "217",
                           "--rounds", "1"], capture_output=True, text=True, check=True, timeout=300).stdout
     assert "217 models" in out and "switch (cached scan): median" in out and "switch (warm rescan)" in out
+
+
+def test_a_measured_vram_figure_is_shown_with_the_fit():
+    from wan2gp_model_tracker.fit.estimator import Citation, ModelMetrics
+
+    measured = ModelMetrics(model_type="t2v", name="T2V", output_type="video", tasks=(), source="curated", basis="",
+                            vram_max_gb=10.5,
+                            citations={"vram_max_gb": Citation(provenance="measured", source="this machine")})
+    published = measured.model_copy(update={"citations": {"vram_max_gb": Citation(provenance="maker", source="x")}})
+    inventory = Inventory(models=(COMPLETE,), settings=SETTINGS, scanned_at=datetime(2026, 1, 1), shared_files=())
+    assert line_text(preflight_line(TrackerData(inventory, {"t2v": measured}, NO_GPU), "t2v")) == \
+        "🟦 T2V · measured 10.5 GB VRAM"
+    assert line_text(preflight_line(TrackerData(inventory, {"t2v": published}, NO_GPU), "t2v")) == "🟦 T2V"

@@ -237,9 +237,8 @@ def test_the_standalone_app_has_a_pre_flight_selector_whose_line_follows_it(monk
 
 
 def test_a_failure_is_logged_once_however_often_it_repeats(host, wan_models, monkeypatch, caplog):
-    from wan2gp_model_tracker.ui import preflight_widgets
-
     plugin, demo = loaded(host, wan_models)
+    preflight_widgets = sys.modules[type(lines_of(plugin)).__module__]  # the plugin's own copy of the module
     monkeypatch.setattr(preflight_widgets, "_failures_logged", set())
 
     def broken_scan():
@@ -252,3 +251,21 @@ def test_a_failure_is_logged_once_however_often_it_repeats(host, wan_models, mon
             assert hidden(switch(demo, plugin, model_type, {}))
     errors = [r for r in caplog.records if r.levelname == "ERROR" and "pre-flight" in r.getMessage()]
     assert len(errors) == 1 and "disk on fire" in (errors[0].exc_text or "")
+
+
+def test_a_refused_download_is_said_on_the_line_until_the_next_switch(host, wan_models, monkeypatch):
+    plugin, demo = loaded(host, wan_models)
+    widgets = lines_of(plugin)
+    module = sys.modules[type(widgets).__module__]  # the plugin's own copy, with its own PlanError
+    session: dict = {}
+    switch(demo, plugin, "vace", session)
+
+    def refuse(plan):
+        raise module.PlanError("/wan/ckpts needs 3.2 GB, 1.0 GB free")
+
+    monkeypatch.setattr(widgets.queue, "submit", refuse)
+    monkeypatch.setattr(module, "make_panel_plan", lambda *args: types.SimpleNamespace(files=("one",)))
+    handler(demo, widgets.download, "click", widgets.timer)(session)
+    ticked = handler(demo, widgets.timer, "tick", widgets.html)(session)
+    assert "⚠ nothing was queued: /wan/ckpts needs 3.2 GB, 1.0 GB free" in shown_html(ticked)
+    assert "nothing was queued" not in shown_html(switch(demo, plugin, "vace", session))

@@ -151,6 +151,7 @@ class PreflightWidgets:
         session = session if isinstance(session, dict) else {}
         token = int(session.get("token", 0)) + 1
         session.update(token=token, model=model_type)
+        session.pop("problem_for", None)  # a queueing problem shows until the next switch, not after it
         line = self.line_for(model_type, session)
         if session.get("token") != token:
             return self.unchanged()
