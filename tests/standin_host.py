@@ -163,7 +163,7 @@ class StandInHost:
                                                             model_choice, model_description, header)
                 with gr.Tab("Edit", id="edit", visible=False):
                     self.generate_media_tab(plugin, "edit", model_types[0], demo, main_tabs, model_choice, None,
-                                            header)
+                                            header, default_state=generator["state"])
                 state = generator["state"]
                 for tab in plugin.tabs.values():
                     with gr.Tab(tab.label, id=f"plugin_{tab.id}") as gr_tab:
@@ -183,8 +183,10 @@ class StandInHost:
         return demo, tabs
 
     def generate_media_tab(self, plugin: WAN2GPPlugin, tab_id: str, model_type: str, main: gr.Blocks,
-                           main_tabs: Any, model_choice: Any, model_description: Any, header: Any) -> dict[str, Any]:
-        """The generator's form (only what plugins can reach), ending with the host's component insertion."""
+                           main_tabs: Any, model_choice: Any, model_description: Any, header: Any,
+                           default_state: Any = None) -> dict[str, Any]:
+        """The generator's form (only what plugins can reach), ending with the host's component insertion; the
+        Edit tab's run shares the generator's ``state``, as wgp's ``default_state`` does."""
 
         def change_model(state: dict, target: str) -> tuple:
             chosen = str(target or "").split("|", 1)[0].strip()
@@ -192,7 +194,7 @@ class StandInHost:
             plugin.on_model_change(state, chosen)
             return model_header(chosen)
 
-        state = gr.State({"model_type": model_type})
+        state = default_state if default_state is not None else gr.State({"model_type": model_type})
         with gr.Column():
             gr.Textbox(label="Prompt", elem_id=f"host-prompt-{tab_id}")
             model_choice_target = gr.Text(interactive=False, visible=False,
