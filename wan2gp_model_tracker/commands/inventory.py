@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..records import ModelStatus
-from . import common
+from . import common, names
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +23,9 @@ def run(args: argparse.Namespace) -> int:
     profiles = scan.memory_profiles
     fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
         if budget else {}
-    models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
+    wanted = set(names.model_types(args.models, inventory, common.width(args))) if args.models else None
+    models = [m for m in inventory.models if (args.status is None or m.status.value == args.status)
+              and (wanted is None or m.model_type in wanted)]
     extras = {"models": models, "metrics": scan.metrics, "fits": fits}
     if args.format == "json":
         text = renderers.render_json(inventory, **extras)
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     inventory = commands.add_parser("inventory", help="list every model with its download status")
+    inventory.add_argument("models", nargs="*", metavar="MODEL",
+                           help="only these models: model types, display names, older names or Hub repositories")
     inventory.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     inventory.add_argument("--format", choices=common.FORMATS, default="table")
     inventory.add_argument("--status", choices=[s.value for s in ModelStatus], help="only models with this status")

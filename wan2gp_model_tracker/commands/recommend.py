@@ -22,10 +22,9 @@ def run(args: argparse.Namespace) -> int:
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     text = render_recommendations(result, args.format)
     if args.format == "table":
-        from ..render.terminal import wrap_text
+        from ..render.terminal import wrap_lines
 
-        width = common.width(args)
-        text = "\n".join(part for line in text.splitlines() for part in wrap_text(line, width, "    "))
+        text = "\n".join(wrap_lines(text.splitlines(), common.width(args), "    "))
     common.write(text)
     return 0
 

@@ -10,20 +10,24 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .. import __version__
 from ..records import FileRecord, Inventory, ModelRecord, ModelStatus, ScanSettings, Summary
 from .formatting import (
-    LEGEND_MARKS,
+    TERMINAL_LEGEND,
     csv_cell,
     download_cell,
     format_gb,
+    format_in_unit,
     printable,
+    size_unit,
     status_cell,
+    status_marks,
     terminal_text,
 )
-from .terminal import fit_table, wrap_text
+from .terminal import Column, table_lines, wrap_lines, wrap_text
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
@@ -143,15 +147,15 @@ def render_json(inventory: Inventory, **extras: Any) -> str:
     return printable(json.dumps(inventory_dict(inventory, **extras), indent=2, ensure_ascii=False))
 
 
-def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
+def _row(model: ModelRecord, metrics: Any, fit: Any, size_text: Any = format_gb) -> dict[str, str]:
     row = {
         "status": status_cell(model),
         "model_type": model.model_type,
         "name": model.name,
         "family": model.family,
         "output": model.output_type,
-        "on disk": format_gb(model.size_on_disk_bytes) if model.size_on_disk_bytes else "—",
-        "to download": download_cell(model),
+        "on disk": size_text(model.size_on_disk_bytes, False) if model.size_on_disk_bytes else "—",
+        "to download": download_cell(model, size_text),
     }
     if metrics is not None:
         row.update(metrics.table_cells())
@@ -163,10 +167,10 @@ def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
 
 
 def table_rows(models: Sequence[ModelRecord], metrics: Mapping[str, Any] | None = None,
-               fits: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+               fits: Mapping[str, Any] | None = None, size_text: Any = format_gb) -> list[dict[str, str]]:
     metrics = metrics or {}
     fits = fits or {}
-    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type), size_text) for m in models]
     # Models without figures (a definition Wan2GP cannot load) still get every column.
     columns = list(dict.fromkeys(c for row in rows for c in row))
     return [row if len(row) == len(columns) else {c: row.get(c, "-") for c in columns} for row in rows]
@@ -214,35 +218,50 @@ def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None
     return out.getvalue()
 
 
-# Terminal columns by value, least first: what goes when the terminal is too narrow.
-DROP_ORDER = ("figures", "ram (GB)", "best for", "family", "output", "quality", "speed", "on disk", "fit",
-              "vram (GB)", "to download")
-KEEP = ("status", "model_type", "name")
+# Terminal columns in display order; the essential ones stay while they fit at all, the rest when there is room.
+_COLUMNS = (
+    Column("mark", "", essential=True), Column("name", "name", essential=True, wrap=True),
+    Column("model_type", "model type", wrap=True), Column("status", "status"),
+    Column("on disk", "on disk ({unit})", essential=True, justify="right"),
+    Column("to download", "to download ({unit})", essential=True, justify="right"),
+    Column("vram (GB)", "vram (GB)", essential=True, justify="right"), Column("fit", "fit", essential=True),
+    Column("speed", "speed"), Column("quality", "quality"), Column("ram (GB)", "ram (GB)", justify="right"),
+    Column("family", "family"), Column("output", "output"), Column("best for", "best for", wrap=True),
+    Column("figures", "figures"),
+)
+_PRIORITY = ("mark", "name", "on disk", "to download", "vram (GB)", "fit", "model_type", "speed", "quality",
+             "status", "ram (GB)", "output", "family", "best for", "figures")
 
 
 def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = None, width: int | None = None,
                  details: bool = False, **extras: Any) -> str:
-    """An aligned table for terminals fitting ``width`` cells (None: every column), a legend, the summary
-    line, and with ``details`` each model's files."""
+    """The summary, then an aligned table within ``width`` cells (None: every column), its legend, and with
+    ``details`` each model's files."""
     chosen = list(inventory.models if models is None else models)
-    rows = [{k: terminal_text(v) for k, v in row.items()} for row in table_rows(chosen, **extras)]
-    lines: list[str] = []
+    summary = inventory.summary()
+    lines = wrap_text(summary_line(summary), width)
+    if inventory.shared_files is not None:
+        lines += wrap_text(shared_tools_line(inventory), width)
+    lines.append("")
+    unit, factor = size_unit([summary.bytes_on_disk, *(m.download_bytes for m in chosen)])
+    rows = [{k: terminal_text(v) for k, v in row.items()}
+            for row in table_rows(chosen, size_text=lambda b, e: format_in_unit(b, factor, e), **extras)]
+    for row, model in zip(rows, chosen, strict=True):
+        row["mark"] = status_marks(model)
+        row["status"] = model.status.value
     if rows:
-        fitted = fit_table(rows, list(rows[0]), width, DROP_ORDER, KEEP)
-        lines += fitted.lines
-        lines += wrap_text(LEGEND_MARKS, width)
-        if fitted.hidden:
-            lines += wrap_text(f"(hidden to fit {width} columns: {', '.join(fitted.hidden)}; --wide shows them)",
+        columns = [replace(c, header=c.header.format(unit=unit)) for c in _COLUMNS if c.key in rows[0]]
+        table = table_lines(rows, columns, width, _PRIORITY)
+        lines += table.lines
+        lines += wrap_text(TERMINAL_LEGEND, width)
+        if table.hidden:
+            lines += wrap_text(f"(hidden to fit {width} columns: {', '.join(table.hidden)}; --wide shows them)",
                                width)
     else:
         lines.append("No model matches.")
     if details:
         for model in chosen:
-            lines += ["", *model_detail_text(model)]
-    lines.append("")
-    lines += wrap_text(summary_line(inventory.summary()), width)
-    if inventory.shared_files is not None:
-        lines += wrap_text(shared_tools_line(inventory), width)
+            lines += ["", *wrap_lines(model_detail_text(model), width, "    ")]
     for warning in inventory.warnings:
         lines += wrap_text(f"note: {terminal_text(warning.message)}", width, indent="  ")
     return "\n".join(lines) + "\n"

@@ -117,6 +117,11 @@ def disk_dict(report: DiskReport) -> dict:
 
 
 def disk_extra_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    return disk_place_lines(report, markdown) + disk_leftover_lines(report, markdown)
+
+
+def disk_place_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    """Bytes per drive and per checkpoint or LoRA folder."""
     esc = md_escape if markdown else term_safe
     bullet = "- " if markdown else "  "
     lines = ["", "Drives:" if not markdown else "**Drives**", ""]
@@ -127,8 +132,15 @@ def disk_extra_lines(report: DiskReport, markdown: bool = False) -> list[str]:
     lines += [f"{bullet}{esc(p.path)}: {format_gb(p.physical_bytes)} in {p.files} files"
               + (f" ({format_gb(p.logical_bytes)} counting hard links twice)" if p.logical_bytes != p.physical_bytes
                  else "") for p in report.roots]
+    return lines
+
+
+def disk_leftover_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    """Orphans, other variants and the scan's notes."""
+    esc = md_escape if markdown else term_safe
+    bullet = "- " if markdown else "  "
     now = report.scanned_at
-    lines += ["", "Orphans (no current definition uses them):" if not markdown else "**Orphans**", ""]
+    lines = ["", "Orphans (no current definition uses them):" if not markdown else "**Orphans**", ""]
     lines += [f"{bullet}{o.kind}: {esc(o.path)} ({format_gb(o.size)}, {(now - o.modified).days} days old"
               + (", download in progress" if o.in_progress else "") + ")" for o in report.orphans] or [f"{bullet}none"]
     lines += ["", "Other variants (not loaded under the current settings):" if not markdown
@@ -164,7 +176,7 @@ def execution_lines(result: ExecutionResult) -> list[str]:
 
 
 def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.") -> str:
-    """Rows as an aligned terminal table, a Markdown table or CSV."""
+    """Rows as a Markdown table or CSV (terminal tables: render/terminal_reports.py)."""
     if fmt == "csv":
         out = io.StringIO()
         if rows:
@@ -175,14 +187,8 @@ def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.")
     if not rows:
         return empty + "\n"
     columns = list(rows[0])
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    cells = [[term_safe(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
