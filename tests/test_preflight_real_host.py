@@ -70,17 +70,16 @@ def build_page(plugins: types.ModuleType, plugin) -> tuple[gr.Blocks, gr.Group, 
                                                    "model_choice_target": model_choice_target})
         return state
 
-    with gr.Blocks() as main:
-        with gr.Tabs(selected="media_gen") as main_tabs:
-            with gr.Tab("Media Generator", id="media_gen"):
-                with gr.Row(), gr.Column(), gr.Group(elem_classes="header-markdown-group") as group:
-                    model_description = gr.HTML("the model's description")
-                    header = gr.Markdown("Attention mode sdpa")
-                with gr.Row():
-                    state = generate_media_tab(main, main_tabs, header, model_description)
-            with gr.Tab("Edit", id="edit", visible=False):
-                generate_media_tab(main, main_tabs, header, None, default_state=state)
-            app._create_plugin_tabs(main_tabs, state)
+    with gr.Blocks() as main, gr.Tabs(selected="media_gen") as main_tabs:
+        with gr.Tab("Media Generator", id="media_gen"):
+            with gr.Row(), gr.Column(), gr.Group(elem_classes="header-markdown-group") as group:
+                model_description = gr.HTML("the model's description")
+                header = gr.Markdown("Attention mode sdpa")
+            with gr.Row():
+                state = generate_media_tab(main, main_tabs, header, model_description)
+        with gr.Tab("Edit", id="edit", visible=False):
+            generate_media_tab(main, main_tabs, header, None, default_state=state)
+        app._create_plugin_tabs(main_tabs, state)
     return main, group, app
 
 
