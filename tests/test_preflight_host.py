@@ -234,6 +234,12 @@ def test_the_standalone_app_has_a_pre_flight_selector_whose_line_follows_it(monk
     pick, html = blocks["mt-pf-pick"], blocks["mt-pf-text"]
     outputs = handler(app, pick, "change", html)("qwen_image_20B", {})
     assert 'data-model="qwen_image_20B"' in shown_html(outputs) and "⬛" in shown_html(outputs)
+    details_button = blocks["mt-pf-details"]
+    inputs = next(f.inputs for f in app.fns.values() if (details_button._id, "click") in f.targets and f.fn)
+    values = [{"model": "qwen_image_20B"}] + [getattr(block, "value", None) for block in inputs[1:]]
+    pick_update, title, _ = handler(app, details_button, "click", blocks["mt-detail-text"])(*values)
+    # The picker keeps every model of the session's filters, not only the one Details opened.
+    assert pick_update["value"] == "qwen_image_20B" and len(pick_update["choices"]) > 10 and "Qwen" in title
 
 
 def test_a_failure_is_logged_once_however_often_it_repeats(host, wan_models, monkeypatch, caplog):

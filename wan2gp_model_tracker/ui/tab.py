@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..records import ModelStatus
+from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
 from ..render.markdown import md_code, md_escape
 from .details import detail_markdown
@@ -136,6 +136,11 @@ class TrackerTab:
     def error_outputs(self, message: str) -> tuple:
         """A message in the summary, everything else left as it was."""
         return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def pick_choice(model: ModelRecord) -> tuple[str, str]:
+    """A model as the details' picker lists it: (name and type, type), both printable."""
+    return printable(f"{model.name} ({model.model_type})"), printable(model.model_type)
 
 
 def budget_gb(text: Any, largest: float = 1024) -> float | None:
@@ -262,7 +267,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         models = select_models(data, filters)
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
-        pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
+        pick_choices = [pick_choice(m) for m in models]
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
             table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
@@ -307,11 +312,11 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         return details_of(values[model_pick], values)
 
     def show_model(model_type: str, values: dict) -> tuple:
-        pick = printable(model_type)
+        choices = [pick_choice(m) for m in select_models(controller.data, filters_from(values))]
         model = controller.data.inventory.get(model_type)
-        label = printable(f"{model.name} ({model.model_type})") if model else pick
-        # Its own choice until the tab's next render lists the session's filtered models.
-        return (gr.update(choices=[(label, pick)], value=pick), *details_of(pick, values))
+        if model is not None and all(value != printable(model_type) for _, value in choices):
+            choices.append(pick_choice(model))  # filtered out of the table, still shown in the details
+        return (gr.update(choices=choices, value=printable(model_type)), *details_of(printable(model_type), values))
 
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
