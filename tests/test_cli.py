@@ -127,10 +127,21 @@ def test_every_model_in_the_json_carries_metrics(capsys):
 
 
 def test_a_vram_budget_adds_a_fit_verdict(capsys):
-    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12")[1])["models"]
+    # RAM given: below Wan2GP's stated 32 GB for profiles 3 and 4 the verdict cannot be "recommended" there.
+    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "32")[1])["models"]
     verdicts = {m["model_type"]: m["fit"]["verdict"] for m in models}
     assert set(verdicts.values()) <= {"recommended", "compatible", "incompatible"}
     assert verdicts["t2v_1.3B"] == "recommended"
+    t2v = next(m for m in models if m["model_type"] == "t2v_1.3B")
+    assert set(t2v["fit"]["profiles"]) == {"1", "2", "3", "3+", "4", "4+", "5"}
+    assert set(t2v["fit"]["profiles"]["4"]) >= {"vram_gb", "ram_gb", "pinned_ram_gb", "verdict"}
+
+
+def test_profile_judges_every_model_for_that_profile(capsys):
+    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "32",
+                            "--profile", "4+")[1])["models"]
+    judged = {m["fit"]["profile"] for m in models if m["fit"]["verdict"] == "recommended"}
+    assert judged == {"4+"}
 
 
 def test_a_negative_budget_is_refused(capsys):

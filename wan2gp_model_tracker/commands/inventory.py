@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
     budget = common.budget(args, scan.hardware)
     ram = common.ram(args, scan.hardware)
     profiles = scan.memory_profiles
-    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
+    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type),
+                          profile=args.profile or profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
         if budget else {}
     wanted = set(names.model_types(args.models, inventory, common.width(args))) if args.models else None
     models = [m for m in inventory.models if (args.status is None or m.status.value == args.status)
@@ -57,6 +58,7 @@ def register(commands: Any) -> None:
                            "(default: the largest detected GPU)")
     inventory.add_argument("--ram", type=float, metavar="GB", help="judge fit for this much system RAM "
                            "(default: this machine's)")
+    common.add_profile_option(inventory)
     inventory.add_argument("--no-network", action="store_true",
                            help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=run)

@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
     ram = common.ram(args, scan.hardware)
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
+                       profile=args.profile,
                        measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
     text = render_recommendations(result, args.format)
     if args.format == "table":
@@ -34,6 +35,7 @@ def register(commands: Any) -> None:
     rec.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
+    common.add_profile_option(rec)
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     rec.add_argument("--wide", action="store_true", help="do not wrap lines to the terminal's width")

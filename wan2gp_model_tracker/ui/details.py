@@ -104,6 +104,10 @@ def metrics_markdown(metrics: ModelMetrics) -> list[str]:
         f"- **Best for:** {md_escape(cells['best for'])}",
         f"- **Where the figures come from:** {md_escape(plain_words(metrics.basis))}",
     ]
+    memory = metrics.memory or (metrics.estimate.memory if metrics.estimate is not None else None)
+    if memory is not None and memory.weights_basis:
+        lines.append(f"- **Weight sizes from:** {md_escape(memory.weights_basis)}; block split from "
+                     f"{md_escape(memory.transformer_split.basis)}")
     if metrics.notes:
         lines.append(f"- **Notes:** {md_escape(metrics.notes)}")
     return lines
@@ -151,4 +155,13 @@ def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
         lines.append(f"- {md_escape(fit.profile_hint)}")
     if fit.ram_note and not fit.ram_ok:
         lines.append(f"- ⚠ {md_escape(fit.ram_note)}")
+    if fit.profiles:
+        lines += ["", "| Wan2GP profile | VRAM (GB) | RAM (GB) | pinned RAM (GB) | verdict |", "|---|---|---|---|---|"]
+        for name, row in fit.profiles.items():
+            note = f" ({md_escape(row.note)})" if row.note else ""
+            measured = " (measured)" if row.measured else ""
+            lines.append(f"| {md_escape(name)} | {row.vram_gb:.1f}{measured} | {row.ram_gb:.1f} | "
+                         f"{row.pinned_ram_gb:.1f} | {row.verdict}{note} |")
+        lines.append("Wan2GP's profile texts name a card per profile (24 GB for 1/3/3+, 12 GB for 2/4/4+, 10 GB for "
+                     "5): guidance for the card a profile suits, not a minimum.")
     return lines

@@ -105,6 +105,10 @@ class TrackerData:
     memory_profiles: Mapping[str, str] = field(default_factory=dict)
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
+    # Verdicts (with every profile's figures) per model, budget, RAM and host profile, shared across refreshes:
+    # reused while the model's metrics are the same object, so a refresh recomputes only what changed.
+    _fit_cache: dict[tuple[str, float, float | None, str | None], tuple[ModelMetrics, FitVerdict]] = field(
+        default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
     _cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -123,9 +127,21 @@ class TrackerData:
         ram = ram_gb if usable else self.hardware.ram_total_gb
         key = (budget, ram)
         if key not in self._fits:
-            self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
-                               for t, m in self.metrics.items()}
+            self._fits[key] = {t: self._fit(t, m, budget, ram) for t, m in self.metrics.items()}
+            if len(self._fit_cache) > 8 * len(self.metrics):  # many budgets tried: keep the cache bounded
+                self._fit_cache.clear()
         return self._fits[key]
+
+    def _fit(self, model_type: str, metrics: ModelMetrics, budget: float, ram: float | None) -> FitVerdict:
+        """One verdict, judged for the profile Wan2GP is set to when the catalog knows it."""
+        host = self.memory_profiles.get(metrics.output_type)
+        key = (model_type, budget, ram, host)
+        cached = self._fit_cache.get(key)
+        if cached is not None and cached[0] is metrics:
+            return cached[1]
+        verdict = assess_fit(metrics, budget, ram, host, profile=host)
+        self._fit_cache[key] = (metrics, verdict)
+        return verdict
 
 
 def _matches_text(model: ModelRecord, metrics: ModelMetrics | None, needle: str) -> bool:
@@ -300,6 +316,7 @@ class TrackerController:
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
+        self._fit_cache: dict[tuple[str, float, float | None, str | None], tuple[ModelMetrics, FitVerdict]] = {}
         # Exports are written when a user asks; Gradio copies each into its own cache, so a few are kept here.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
         atexit.register(shutil.rmtree, self._export_dir, True)
@@ -307,13 +324,15 @@ class TrackerController:
     def refresh(self) -> TrackerData:
         with self._lock:
             inventory = self.analyzer.scan()
+            self.database = self.database.for_settings(self.analyzer.state.memory_settings)
             metrics = self.database.metrics_for_inventory(inventory, self.analyzer.state.defs)
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
             usage = self._scan_usage(inventory.settings.wan2gp_dir)
             self._data = TrackerData(inventory, metrics, hardware, usage=usage,
-                                     memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells)
+                                     memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells,
+                                     _fit_cache=self._fit_cache)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
