@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -123,6 +124,12 @@ def test_the_fit_in_words(verdict, expected):
     assert fit_phrase(verdict, 12.0, 32.0) == expected
 
 
+def test_the_peak_measured_on_this_machine_comes_with_the_fit():
+    measured = dataclasses.replace(FITS, measured="measured: peak 9.4 GB VRAM (3 runs)")
+    assert fit_phrase(measured, 12.0, 32.0)[0] == \
+        "fits on profile 4 (~9 GB VRAM of 12, ~28 GB RAM of 32) · measured: peak 9.4 GB VRAM (3 runs)"
+
+
 def test_measured_speed_per_clip_on_this_machine():
     speed = MeasuredSpeed(runs=7, seconds=Spread(240.0, 200.0, 260.0), step_seconds=None,
                           normalized_step_seconds=None, reference="")
@@ -180,16 +187,3 @@ def test_the_benchmark_runs_end_to_end_at_a_small_size(real_catalog_dir):
     out = subprocess.run([sys.executable, str(script), "--catalog", str(real_catalog_dir), "--definitions", "217",
                           "--rounds", "1"], capture_output=True, text=True, check=True, timeout=300).stdout
     assert "217 models" in out and "switch (cached scan): median" in out and "switch (warm rescan)" in out
-
-
-def test_a_measured_vram_figure_is_shown_with_the_fit():
-    from wan2gp_model_tracker.fit.estimator import Citation, ModelMetrics
-
-    measured = ModelMetrics(model_type="t2v", name="T2V", output_type="video", tasks=(), source="curated", basis="",
-                            vram_max_gb=10.5,
-                            citations={"vram_max_gb": Citation(provenance="measured", source="this machine")})
-    published = measured.model_copy(update={"citations": {"vram_max_gb": Citation(provenance="maker", source="x")}})
-    inventory = Inventory(models=(COMPLETE,), settings=SETTINGS, scanned_at=datetime(2026, 1, 1), shared_files=())
-    assert line_text(preflight_line(TrackerData(inventory, {"t2v": measured}, NO_GPU), "t2v")) == \
-        "🟦 T2V · measured 10.5 GB VRAM"
-    assert line_text(preflight_line(TrackerData(inventory, {"t2v": published}, NO_GPU), "t2v")) == "🟦 T2V"

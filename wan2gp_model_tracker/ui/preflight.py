@@ -22,7 +22,6 @@ from .view import TrackerData
 OUTPUT_NOUNS = {"video": "clip", "image": "image", "audio": "track"}
 # Fit verdicts as the line words them, and the class its colour hangs on.
 FIT_FITS, FIT_CHANGE, FIT_NO = "fits", "change", "no"
-VRAM_FIGURES = ("vram_max_gb", "vram_recommended_gb", "vram_min_gb")
 # The file list in the hover text stops here; the click-open list shows them all.
 TITLE_FILES = 12
 
@@ -107,9 +106,15 @@ def _files_to_fetch(model: ModelRecord, shared: Sequence[FileRecord] | None) -> 
 
 def fit_phrase(fit: FitVerdict | None, vram_gb: float | None, ram_gb: float | None) -> tuple[str, str]:
     """The verdict as a short phrase and its kind: "fits on profile 4 (~9 GB VRAM of 12, ~28 GB RAM of 32)",
-    "needs a change: …" or "does not fit: …"; empty when no verdict could be made (no GPU known)."""
+    "needs a change: …" or "does not fit: …", with the peak measured on this machine when one decided it; empty
+    when no verdict could be made (no GPU known)."""
     if fit is None:
         return "", ""
+    phrase, kind = _verdict_phrase(fit, vram_gb, ram_gb)
+    return (f"{phrase} · {fit.measured}" if fit.measured else phrase), kind
+
+
+def _verdict_phrase(fit: FitVerdict, vram_gb: float | None, ram_gb: float | None) -> tuple[str, str]:
     if fit.verdict == "incompatible":
         return f"does not fit: {fit.limit or fit.reason}", FIT_NO
     if fit.verdict == "compatible" or not fit.ram_ok:
@@ -141,17 +146,6 @@ def speed_phrase(speed: MeasuredSpeed | None, output_type: str) -> str:
     return f"⏱ {duration_text(speed.seconds.median)} per {noun} on this machine ({runs})"
 
 
-def _measured_vram(data: TrackerData, model_type: str) -> str:
-    metrics = data.metrics.get(model_type)
-    if metrics is None:
-        return ""
-    for name in VRAM_FIGURES:
-        value = metrics.figure(name)
-        if value is not None and metrics.provenance_of(name) == "measured":
-            return f"measured {value:g} GB VRAM"
-    return ""
-
-
 def _queue_state(snapshot: QueueSnapshot | None, model_type: str) -> tuple[str, str]:
     """(progress, problem) of this model's files in the download queue."""
     if snapshot is None:
@@ -180,9 +174,6 @@ def preflight_line(data: TrackerData, model_type: str, snapshot: QueueSnapshot |
                                 shared) for f, shared in fetch)
     vram, ram = data.budget(None), data.hardware.ram_total_gb
     fit, kind = fit_phrase(data.fits(None).get(model_type), vram, ram)
-    measured = _measured_vram(data, model_type)
-    if measured:
-        fit = f"{fit} · {measured}" if fit else measured
     used = data.usage.get(model_type)
     progress, problem = _queue_state(snapshot, model_type)
     return PreflightLine(
