@@ -204,17 +204,16 @@ def line_text(line: PreflightLine) -> str:
 
 
 def line_html(line: PreflightLine) -> str:
-    """The line as HTML: the file list opens on click (``<details>``) and shows on hover (``title``)."""
+    """The line as HTML. With files to fetch the whole line is a ``<details>``: a click opens their list under
+    it (the host's header group clips anything floating), and the download phrase lists them on hover."""
     esc = html.escape
     out = [f'<span class="mt-pf-mark" title="{esc(line.status.value)}">{line.mark}</span> '
            f'<b class="mt-pf-name">{esc(line.name)}</b>']
+    names = [_file_label(f) for f in line.files]
     if line.missing:
-        names = [_file_label(f) for f in line.files]
         hover = "\n".join(names[:TITLE_FILES] + ([f"… {len(names) - TITLE_FILES} more"]
                                                   if len(names) > TITLE_FILES else []))
-        items = "".join(f"<li>{esc(name)}</li>" for name in names)
-        out.append(f'<details class="mt-pf-files"><summary title="{esc(hover)}">{esc(line.download_text)}'
-                   f'</summary><ul>{items}</ul></details>')
+        out.append(f'<span class="mt-pf-dl mt-pf-files" title="{esc(hover)}">{esc(line.download_text)}</span>')
     elif line.status is not ModelStatus.DOWNLOADED:
         out.append(f'<span class="mt-pf-dl">{esc(line.download_text)}</span>')
     if line.progress:
@@ -225,5 +224,10 @@ def line_html(line: PreflightLine) -> str:
         out.append(f'<span class="mt-pf-fit mt-pf-fit-{line.fit_kind or "none"}">{esc(line.fit)}</span>')
     if line.speed:
         out.append(f'<span class="mt-pf-speed">{esc(line.speed)}</span>')
-    return (f'<div class="mt-pf-line mt-pf-{line.status.value}" data-model="{esc(line.model_type)}">'
-            + '<span class="mt-pf-sep"> · </span>'.join(out) + "</div>")
+    phrases = '<span class="mt-pf-sep"> · </span>'.join(out)
+    attributes = f'class="mt-pf-line mt-pf-{line.status.value}" data-model="{esc(line.model_type)}"'
+    if not line.missing:
+        return f'<div {attributes}><div class="mt-pf-phrases">{phrases}</div></div>'
+    items = "".join(f"<li>{esc(name)}</li>" for name in names)
+    return (f'<details {attributes}><summary class="mt-pf-phrases">{phrases}</summary>'
+            f'<ul class="mt-pf-list">{items}</ul></details>')

@@ -36,13 +36,13 @@ PREFLIGHT_CSS = """
 #mt-preflight { gap: 4px; padding: 2px 8px 4px; }
 #mt-preflight #mt-pf-style { display: none; }
 #mt-preflight .mt-pf-row { align-items: flex-start; flex-wrap: nowrap; gap: 6px; }
-#mt-preflight .mt-pf-line { font-size: var(--text-sm); line-height: 1.5; display: flex; flex-wrap: wrap;
+#mt-preflight .mt-pf-phrases { font-size: var(--text-sm); line-height: 1.5; display: flex; flex-wrap: wrap;
   align-items: baseline; column-gap: 2px; }
 #mt-preflight .mt-pf-sep { padding: 0 6px; opacity: 0.7; }
-#mt-preflight details.mt-pf-files { display: inline; }
-#mt-preflight details.mt-pf-files summary { display: inline; cursor: pointer; text-decoration: underline dotted; }
-#mt-preflight details.mt-pf-files[open] ul { margin: 2px 0 4px 18px; font-size: var(--text-xs);
-  max-height: 7.5em; overflow-y: auto; }
+#mt-preflight summary.mt-pf-phrases { cursor: pointer; list-style: none; }
+#mt-preflight summary.mt-pf-phrases::-webkit-details-marker { display: none; }
+#mt-preflight .mt-pf-files { text-decoration: underline dotted; }
+#mt-preflight .mt-pf-list { margin: 2px 0 4px 18px; font-size: var(--text-xs); max-height: 7.5em; overflow-y: auto; }
 #mt-preflight .mt-pf-fit-fits { color: color-mix(in srgb, #16a34a 80%, var(--body-text-color)); }
 #mt-preflight .mt-pf-fit-change { color: color-mix(in srgb, #ca8a04 85%, var(--body-text-color)); }
 #mt-preflight .mt-pf-fit-no, #mt-preflight .mt-pf-problem { color: color-mix(in srgb, #dc2626 85%,
