@@ -1,6 +1,6 @@
 """Wan2GP's own VRAM/RAM statements in both directions, and mmgp's measured tables, against the memory model.
 
-    python benchmarks/fit_claims.py [--catalog DIR] [--json]
+    python benchmarks/fit_claims.py [--catalog DIR] [--json] [--measured DATABASE]
 
 Part 1: every statement is Wan2GP's (README, docs/CHANGELOG.md, docs, wgp.py's profile texts, the author's
 posts; compiled in shared/wan2gp/MODEL_FACTS.md section 2), with the model, figure, workload and source,
@@ -425,8 +425,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--catalog", default=str(DEFAULT_CATALOG), help="folder of real definition files")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--measured", metavar="DATABASE", help="instead, the memory model against the peaks the "
+                        "plugin measured (benchmarks/measured_vs_modelled.py)")
     args = parser.parse_args(argv)
     catalog = Path(args.catalog)
+    if args.measured:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from measured_vs_modelled import run as measured_report
+
+        return measured_report(args.measured, catalog)
     if not catalog.is_dir():
         print(f"no catalog at {catalog}", file=sys.stderr)
         return 2

@@ -260,6 +260,12 @@ class Inventory:
         )
 
 
+def frames_bucket(frames: int) -> int:
+    """Frame counts that cost about the same: exact below 16 (images, short clips), else 16-frame bands
+    centred on Wan2GP's 4n+1 lengths (72-87 holds 77 and 81)."""
+    return frames if frames < 16 else 16 + (frames + 8) // 16
+
+
 def _distinct_files(models: tuple[ModelRecord, ...] | list[ModelRecord], present: bool) -> dict[str, FileRecord]:
     """Files keyed by path so that a file shared by several models counts once."""
     files: dict[str, FileRecord] = {}

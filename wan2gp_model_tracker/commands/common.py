@@ -76,6 +76,16 @@ def scan(args: argparse.Namespace) -> Scan:
                 analyzer.state.memory_profiles)
 
 
+def measured_peaks(args: argparse.Namespace, found: Scan) -> dict[str, Any]:
+    """Per model type, the peak the plugin measured inside this Wan2GP that its verdict uses (none for the demo)."""
+    if args.wan2gp is None:
+        return {}
+    from ..fit.measured import measured_for_inventory
+    from ..usage.measurements import peaks_for_inventory
+
+    return measured_for_inventory(found.metrics, peaks_for_inventory(found.inventory), found.memory_profiles)
+
+
 def state_and_inventory(wan2gp: str | None) -> tuple[Any, Inventory]:
     """The catalog's state and a scan, without metrics or hardware (disk and usage need no more)."""
     analyzer = ModelAnalyzer(catalog_for(wan2gp))

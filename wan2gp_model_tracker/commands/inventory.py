@@ -21,13 +21,14 @@ def run(args: argparse.Namespace) -> int:
     budget = common.budget(args, scan.hardware)
     ram = common.ram(args, scan.hardware)
     profiles = scan.memory_profiles
+    measured = common.measured_peaks(args, scan)
     fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type),
-                          profile=args.profile or profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
-        if budget else {}
+                          profile=args.profile or profiles.get(m.output_type), measured=measured.get(t))
+            for t, m in scan.metrics.items()} if budget else {}
     wanted = set(names.model_types(args.models, inventory, common.width(args))) if args.models else None
     models = [m for m in inventory.models if (args.status is None or m.status.value == args.status)
               and (wanted is None or m.model_type in wanted)]
-    extras = {"models": models, "metrics": scan.metrics, "fits": fits}
+    extras = {"models": models, "metrics": scan.metrics, "fits": fits, "measured": measured}
     if args.format == "json":
         text = renderers.render_json(inventory, **extras)
     elif args.format == "csv":

@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     ram = common.ram(args, scan.hardware)
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
                        profile=args.profile,
-                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
+                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp),
+                       measured_peaks=common.measured_peaks(args, scan))
     text = render_recommendations(result, args.format)
     if args.format == "table":
         from ..render.terminal import wrap_lines

@@ -63,6 +63,9 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
                profile: str | None = None, measured: MeasuredPeak | Mapping | None = None) -> FitVerdict:
     """Judge a model against a VRAM budget and the machine's RAM.
 
+    ``measured``: a peak measured on this machine at the model's default workload
+    (fit/measured.py); on its profile it replaces the modelled VRAM need.
+
     With the memory model's inputs (every catalog model has them) the verdict is verdict.judge's,
     per Wan2GP profile; ``profile`` judges for that profile only (``--profile``, or the one Wan2GP is set to),
     ``host_profile`` (the profile Wan2GP is set to for this output type) adds a note when it differs from the

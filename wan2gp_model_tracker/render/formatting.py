@@ -16,6 +16,8 @@ STATUS_MARKS = {
     ModelStatus.ERROR: "🟥",
 }
 DAMAGED_MARK = "⚠"
+# A figure measured on this machine rather than modelled or published.
+MEASURED_MARK = "⏱"
 _MARKS_LEGEND = ("🟦 downloaded", "🟨 partial", "⬛ missing", "🟥 error (Wan2GP cannot load it)",
                  f"{DAMAGED_MARK} a file on disk looks damaged")
 _FIGURES_LEGEND = ("~ estimated", "* estimated tier", "? size unknown", "— none or not documented")

@@ -62,19 +62,23 @@ def usage_rows(report: UsageReport, names: Mapping[str, str], since_days: float 
     return rows
 
 
+def _speed_dict(speed: MeasuredSpeed | None) -> dict | None:
+    if speed is None:
+        return None
+    return {"runs": speed.runs, "reference_workload": speed.reference,
+            **{key: None if s is None else {"median": s.median, "low": s.low, "high": s.high}
+               for key, s in (("seconds_per_generation", speed.seconds), ("seconds_per_step", speed.step_seconds),
+                              ("seconds_per_step_at_reference", speed.normalized_step_seconds))}}
+
+
 def usage_dict(report: UsageReport, names: Mapping[str, str], since_days: float | None = None) -> dict:
     models = {}
     for model_type, usage in report.by_model(since_days).items():
-        speed = usage.speed
         models[model_type] = {
             "name": names.get(model_type, ""), "generations": usage.generations,
             "last_used": usage.last_used.isoformat(timespec="seconds"), "loras": list(usage.loras),
-            "measured_speed": None if speed is None else {
-                "runs": speed.runs, "reference_workload": speed.reference,
-                **{key: None if s is None else {"median": s.median, "low": s.low, "high": s.high}
-                   for key, s in (("seconds_per_generation", speed.seconds), ("seconds_per_step", speed.step_seconds),
-                                  ("seconds_per_step_at_reference", speed.normalized_step_seconds))},
-            },
+            "measured_speed": _speed_dict(usage.speed),
+            "measured_speed_by_profile": {p: _speed_dict(s) for p, s in usage.speed_by_profile.items()},
         }
     return {"output_folders": list(report.folders), "since_days": since_days, "files_seen": report.files_seen,
             "files_read": report.files_read, "skipped": dict(report.skipped), "postprocessed": report.postprocessed,

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from ..fit.estimator import ModelMetrics
 from ..fit.hardware import FitVerdict
-from ..records import ModelRecord, ModelStatus
+from ..fit.measured import describe_peak
+from ..records import MeasuredPeak, ModelRecord, ModelStatus
 from ..render.formatting import format_gb, printable, status_label
 from ..render.markdown import md_code, md_escape, model_detail_markdown
 from ..render.renderers import shared_tools_line
@@ -52,13 +53,19 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None,
         out += ["", f"💡 Already on disk in another quantization: {names}. Switching Wan2GP's quantization "
                 "setting to match would use it instead of downloading."]
     if metrics is not None:
-        out += ["", "#### Performance", "", *metrics_markdown(metrics)]
+        out += ["", "#### Performance", "", *metrics_markdown(metrics, data.measured_peak(model_type))]
     used = data.usage.get(model_type)
+    peaks = data.measured.get(model_type, ())
+    if used is not None or peaks:
+        out += ["", "#### On this machine", ""]
     if used is not None:
-        out += ["", "#### On this machine", "",
-                f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
+        out += [f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
                 f"- **Measured speed:** {md_escape(measured_text(used.speed))}" if used.speed is not None
                 else "- **Measured speed:** no output recorded its generation time"]
+        if used.speed_by_profile:
+            out.append("- **Measured speed per profile:** " + " · ".join(
+                f"profile {md_escape(p)}: {md_escape(speed.short())}" for p, speed in used.speed_by_profile.items()))
+    out += [f"- ⏱ {md_escape(describe_peak(p))} on {md_escape(p.gpu_name)}" for p in peaks]
     if fit is not None:
         out += ["", *fit_markdown(fit, fit_budget_label(data, budget_gb, ram_gb))]
     if metrics is not None and metrics.citations:
@@ -92,14 +99,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def metrics_markdown(metrics: ModelMetrics) -> list[str]:
-    """Speed, VRAM, RAM, quality and where the figures come from, as a list."""
+def metrics_markdown(metrics: ModelMetrics, measured: MeasuredPeak | None = None) -> list[str]:
+    """Speed, VRAM, RAM, quality and where the figures come from, as a list; ``measured`` beside the modelled
+    VRAM and RAM (the peak measured on this machine at the default workload)."""
     cells = metrics.table_cells()
     multiplier = metrics.figure("speed_multiplier")
     theoretical = ", theoretical" if metrics.provenance_of("speed_multiplier") in ("derived", "estimated") else ""
     lines = [
         f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B{theoretical})" if multiplier else ""),
-        f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
+        f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB"
+        + (f" · ⏱ {md_escape(describe_peak(measured))}" if measured is not None else ""),
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
         f"- **Where the figures come from:** {md_escape(plain_words(metrics.basis))}",
