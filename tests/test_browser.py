@@ -314,10 +314,10 @@ def test_two_browser_sessions_keep_their_own_filters_and_current_model(laptop):
     second.locator("#mt-search input, #mt-search textarea").first.fill("flux")
     wait_for_update(second, "16")
     # The second session opens the tab again (the host rescans on every tab select): nothing of the first leaks.
-    second.get_by_role("tab", name="Video Generator").click()
+    second.get_by_role("tab", name="Media Generator").click()
     second.get_by_role("tab", name="Model Tracker").click()
     second.wait_for_timeout(1000)
-    first.get_by_role("tab", name="Video Generator").click()
+    first.get_by_role("tab", name="Media Generator").click()
     first.get_by_role("tab", name="Model Tracker").click()
     first.wait_for_timeout(1000)
     assert (showing(first), showing(second)) == ("4", "2")

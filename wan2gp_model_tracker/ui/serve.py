@@ -10,6 +10,7 @@ import gradio as gr
 
 from .. import __version__
 from ..catalog.base import CatalogProvider
+from .preflight_host import build_standalone_line, selector_update
 from .tab import build_tab
 from .view import TrackerController
 
@@ -29,8 +30,10 @@ def build_app(catalog: CatalogProvider) -> gr.Blocks:
     # delete_cache: Gradio's copies of the exports a user asked for go when the server stops.
     with gr.Blocks(title="Wan2GP Model Tracker", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         gr.Markdown(f"## Wan2GP Model Tracker <small>{__version__}</small>")
-        tab = build_tab(controller)
-        app.load(tab.refreshed, tab.inputs, tab.outputs)
+        # No generator here: a selector stands in for its model choice, with the line Wan2GP would show under it.
+        pick, _, tab = build_standalone_line(controller, lambda: build_tab(controller))
+        app.load(tab.refreshed, tab.inputs, tab.outputs).then(
+            lambda current: selector_update(controller, current), [pick], [pick])
     return app
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..records import ModelStatus
+from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
 from ..render.markdown import md_code, md_escape
 from .details import detail_markdown
@@ -113,6 +113,13 @@ class TrackerTab:
     render_for: Callable[..., tuple]
     # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
     open: Callable[..., tuple]
+    title: Any = None
+    # One model's details, as a row click opens them: ``show_model(model_type, values)`` -> detail_outputs.
+    show_model: Callable[..., tuple] | None = None
+
+    @property
+    def detail_outputs(self) -> list[Any]:
+        return [self.model_pick, self.title, self.details]
 
     @property
     def outputs(self) -> list[Any]:
@@ -129,6 +136,11 @@ class TrackerTab:
     def error_outputs(self, message: str) -> tuple:
         """A message in the summary, everything else left as it was."""
         return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def pick_choice(model: ModelRecord) -> tuple[str, str]:
+    """A model as the details' picker lists it: (name and type, type), both printable."""
+    return printable(f"{model.name} ({model.model_type})"), printable(model.model_type)
 
 
 def budget_gb(text: Any, largest: float = 1024) -> float | None:
@@ -255,7 +267,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         models = select_models(data, filters)
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
-        pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
+        pick_choices = [pick_choice(m) for m in models]
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
             table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
@@ -299,6 +311,13 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
 
+    def show_model(model_type: str, values: dict) -> tuple:
+        choices = [pick_choice(m) for m in select_models(controller.data, filters_from(values))]
+        model = controller.data.inventory.get(model_type)
+        if model is not None and all(value != printable(model_type) for _, value in choices):
+            choices.append(pick_choice(model))  # filtered out of the table, still shown in the details
+        return (gr.update(choices=choices, value=printable(model_type)), *details_of(printable(model_type), values))
+
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
         column = TABLE_COLUMNS.index("Model type")
@@ -319,6 +338,6 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
                      details=details, legend=legend, opened=opened, inputs=inputs,
-                     refreshed=refreshed, render_for=render_for, open=on_open)
+                     refreshed=refreshed, render_for=render_for, open=on_open, title=title, show_model=show_model)
     return tab
 
