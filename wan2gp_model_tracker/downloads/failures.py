@@ -83,6 +83,18 @@ def network_failure(filename: str, where: str, exc: BaseException) -> FetchError
     return FetchError("network", f"{filename}: cannot reach {where} (network: {_reason(exc)})")
 
 
+def unexpected(filename: str, exc: BaseException) -> FetchError:
+    """Anything else (a library that changed, a bug): still a failed download of this file, said so."""
+    return FetchError("error", f"{filename}: the download stopped on an unexpected error ({type(exc).__name__}: "
+                               f"{_reason(exc)}); the bytes on disk are kept for the next try")
+
+
+def _is_network(exc: BaseException) -> bool:
+    # requests' errors are OSErrors; httpx's (huggingface_hub 1.x and 2.x) are not.
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("httpx", "httpcore", "requests",
+                                                                              "urllib3")
+
+
 def disk_full(filename: str, path: str) -> FetchError:
     return FetchError("disk_full", f"{filename}: the disk is full while writing {path}; the bytes already written "
                                    "are kept: free some space and run the download again to continue")
@@ -111,4 +123,6 @@ def hub_failure(exc: BaseException, filename: str, repo: str, path_in_repo: str,
         return hub_http_failure(filename, repo, endpoint, status, headers)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return disk_full(filename, exc.filename or "the target folder")
-    return network_failure(filename, endpoint, exc)
+    if _is_network(exc):
+        return network_failure(filename, endpoint, exc)
+    return unexpected(filename, exc)

@@ -2,13 +2,15 @@
 
 Hub files: Wan2GP downloads with ``hf_hub_download(local_dir=...)``, which holds
 ``<local_dir>/.cache/huggingface/download/<file>.lock`` while it writes. The tracker takes that same lock,
-streams into the partial file huggingface_hub 0.x names ``<hash>.<etag>.incomplete`` beside it, and
-writes the same metadata file once the size and sha256 match the Hub's, so that Wan2GP and the tracker
-never write one file together and each continues what the other left. The transfer is the tracker's own
-(``transfer.fetch_into``) rather than ``hf_hub_download`` because no huggingface_hub release both resumes
-and can be stopped: 0.36 to 1.x resume their ``.incomplete`` file but take no progress callback, so a
-transfer cannot be cancelled; 1.x from about 1.20 and 2.x take ``tqdm_class`` but write a per-process
-temporary file that is deleted (or orphaned, after SIGKILL) and never resumed.
+streams into the partial file huggingface_hub names ``<hash>.<etag>.incomplete`` beside it, and writes
+the same metadata file once the size and sha256 match the Hub's, so that Wan2GP and the tracker never
+write one file together. The transfer is the tracker's own
+(``transfer.fetch_into``) rather than ``hf_hub_download``, so that one code path resumes and can be stopped
+on every release: 0.36 (Wan2GP's) resumes its ``.incomplete`` file but takes no progress callback, so its
+transfer cannot be cancelled; from 1.18, and in all of 2.x, it writes a per-process temporary file that is
+deleted on failure (orphaned after SIGKILL) and never resumed. (1.5 to 1.17 do both; checked on 1.0, 1.5,
+1.10, 1.15, 1.17, 1.18, 1.20, 1.33, 2.0 and 2.4.) The releases that resume continue the tracker's partial
+file, and the tracker theirs, because it is the same file under the same lock.
 
 Other URLs stream into ``<target>.part`` under the lock a Hub download of that name would take. In both
 cases the finished file is renamed into place: there is never a partial file under the final name.
@@ -30,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from ..scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
-from .failures import Cancelled, FetchError, disk_full, http_failure, hub_failure, hub_http_failure
+from .failures import Cancelled, FetchError, disk_full, http_failure, hub_failure, hub_http_failure, unexpected
 from .hub_urls import DEFAULT_ENDPOINT
 from .plan import PlannedFile, RemoteFile
 from .reuse import sha256_of
@@ -69,9 +71,7 @@ def fetch_file(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
         raise FetchError("error", f"{item.filename}: cannot write {exc.filename or item.target} "
                                   f"({exc.strerror or exc})") from exc
     except Exception as exc:  # a library's surprise must still read as a failed download of this file
-        raise FetchError("error", f"{item.filename}: the download stopped on an unexpected error "
-                                  f"({type(exc).__name__}: {exc}); the bytes on disk are kept for the next "
-                                  "try") from exc
+        raise unexpected(item.filename, exc) from exc
 
 
 def remote_metadata(files: Sequence[PlannedFile], options: FetchOptions = FetchOptions(),
