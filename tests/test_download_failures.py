@@ -17,9 +17,10 @@ from packaging.version import Version
 from test_downloads import weights
 
 from wan2gp_model_tracker.downloads import failures
-from wan2gp_model_tracker.downloads.fetch import FetchError, FetchOptions, fetch_file, hub_place
-from wan2gp_model_tracker.downloads.hub_urls import HubFile
+from wan2gp_model_tracker.downloads.fetch import FetchError, FetchOptions, fetch_file
 from wan2gp_model_tracker.downloads.plan import PlannedFile
+from wan2gp_model_tracker.hub.local_dir import hub_place
+from wan2gp_model_tracker.hub.urls import HubFile
 
 REPO = "Org/Weights"
 NAME = "main_bf16.safetensors"

@@ -28,17 +28,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from ..scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
+from ..hub.local_dir import HubPlace, hub_place
+from ..hub.urls import DEFAULT_ENDPOINT
 from .failures import Cancelled, FetchError, disk_full, http_failure, hub_failure, hub_http_failure, unexpected
-from .hub_urls import DEFAULT_ENDPOINT
 from .plan import PlannedFile, RemoteFile
 from .reuse import sha256_of
 from .transfer import ProgressSink, fetch_into
 
-__all__ = ["Cancelled", "FetchError", "FetchOptions", "fetch_file", "remote_metadata", "hub_place"]
+__all__ = ["Cancelled", "FetchError", "FetchOptions", "fetch_file", "remote_metadata"]
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -105,57 +104,6 @@ def _sha256(etag: str | None) -> str | None:
 
 
 # --- Hugging Face Hub -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class HubPlace:
-    """Where hf_hub_download(local_dir=...) would put a file: the folder and the file's name relative to it."""
-
-    local_dir: str
-    name: str  # "/"-separated
-
-    @property
-    def lock_path(self) -> str:
-        return os.path.join(self.local_dir, HF_DOWNLOAD_CACHE, *self.name.split("/")) + ".lock"
-
-    def incomplete_path(self, etag: str) -> str:
-        """The partial file huggingface_hub names for this file and etag (0.36 and 1.0 resume it)."""
-        paths = _hub_local_paths(self.local_dir, self.name)
-        if paths is not None and callable(getattr(paths, "incomplete_path", None)):
-            return str(paths.incomplete_path(etag))
-        *folders, name = self.name.split("/")
-        return os.path.join(self.local_dir, HF_DOWNLOAD_CACHE, *folders, hub_incomplete_name(name, etag))
-
-    def write_metadata(self, commit_hash: str | None, etag: str | None) -> None:
-        """The record huggingface_hub keeps of a finished download, so its next call sees the file as current."""
-        try:
-            from huggingface_hub._local_folder import write_download_metadata
-        except ImportError:  # a release without it: the file is still in place, only the record is missing
-            return
-        if commit_hash and etag:
-            write_download_metadata(Path(self.local_dir), self.name, commit_hash, etag)
-
-
-def _hub_local_paths(local_dir: str, name: str) -> object | None:
-    try:
-        from huggingface_hub._local_folder import get_local_download_paths
-    except ImportError:
-        return None
-    return get_local_download_paths(Path(local_dir), name)
-
-
-def hub_place(target: str, path_in_repo: str) -> HubPlace:
-    """The ``local_dir`` Wan2GP's download of ``target`` uses.
-
-    Handler assets keep the repository's folders under their root (``process_files_def`` passes ``subfolder``),
-    so their lock is ``<root>/.cache/huggingface/download/<folder>/<file>.lock``; a file whose target does not
-    end with its path in the repository goes straight into the target's folder.
-    """
-    parts = PurePosixPath(path_in_repo).parts
-    target_path = Path(target)
-    if len(parts) > 1 and target_path.parts[-len(parts):] == parts:
-        return HubPlace(str(target_path.parents[len(parts) - 1]), "/".join(parts))
-    return HubPlace(str(target_path.parent), target_path.name)
-
 
 def _hub_metadata(item: PlannedFile, endpoint: str, timeout: float):
     from huggingface_hub import get_hf_file_metadata, hf_hub_url

@@ -1,0 +1,324 @@
+"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py.
+
+Per-browser-session values (filters, search text, the model open in Wan2GP) live in the session's own
+widgets and travel with each event; the controller only holds the scan, which every session shares.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import inspect
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ..records import ModelStatus
+from ..render.formatting import STATUS_MARKS, printable
+from ..render.markdown import md_code, md_escape
+from .details import detail_markdown
+from .disk_panel import build_disk_panel
+from .downloads_panel import build_downloads_panel
+from .presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
+from .view import (
+    ALL,
+    DAMAGED,
+    FIT_CHOICES,
+    SORT_CHOICES,
+    TABLE_COLUMNS,
+    Filters,
+    TrackerController,
+    select_models,
+    table_frame,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_CHOICES = [("Any status", ALL)] + [(f"{STATUS_MARKS[s]} {s.value.capitalize()}", s.value) for s in ModelStatus] \
+    + [("⚠ Damaged files", DAMAGED)]
+SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
+QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
+OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
+FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
+# Short enough for the toolbar; the keys are view.SORT_CHOICES'.
+SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
+    "name": "name", "status": "status", "speed": "fastest", "vram": "least VRAM", "quality": "best quality",
+    "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
+# Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
+COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
+DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
+# Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
+# tinted from transparent so they read on light and dark backgrounds alike.
+TAB_CSS = """
+#model-tracker #mt-style { display: none; }
+#model-tracker .mt-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+#model-tracker .mt-chip { padding: 1px 8px; border-radius: 999px; white-space: nowrap; font-size: var(--text-sm);
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
+  color: var(--body-text-color); }
+#model-tracker .mt-chip[title] { cursor: help; }
+#model-tracker .mt-total { font-weight: 600; }
+#model-tracker .mt-downloaded { border-color: #3b82f6; background: color-mix(in srgb, #3b82f6 16%, transparent); }
+#model-tracker .mt-partial { border-color: #eab308; background: color-mix(in srgb, #eab308 16%, transparent); }
+#model-tracker .mt-missing { border-color: #6b7280; background: color-mix(in srgb, #6b7280 16%, transparent); }
+#model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
+#model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
+#model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
+#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
+#model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
+#model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
+  color: var(--body-text-color-subdued); }
+#model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+#model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
+#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
+#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
+#model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+  padding: var(--spacing-lg); scroll-margin-top: 8px; }
+#model-tracker #mt-details-head { align-items: center; }
+#model-tracker #mt-back { max-width: 180px; }
+"""
+# Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
+NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
+# Gradio's table has no header tooltips: set them in the browser after each render.
+HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
+                  ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
+OPENED_SEP = "\n"
+SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
+             " if (el) el.scrollIntoView({{block: 'start'}}); }}")
+
+
+@dataclass
+class TrackerTab:
+    """The tab's components, kept so the plugin (or the standalone app) can route events to them.
+
+    ``refreshed({widget: value})`` rescans with one session's widget values. The host's tab-select
+    event carries no widget values, so the plugin sets ``opened`` instead (``opened_value``); its
+    change event then rescans with that session's own filters and marks its current model.
+    """
+
+    summary: Any
+    table: Any
+    family: Any
+    model_pick: Any
+    details: Any
+    legend: Any
+    opened: Any
+    inputs: set[Any]
+    refreshed: Callable[..., tuple]
+    render_for: Callable[..., tuple]
+    # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
+    open: Callable[..., tuple]
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What a full refresh updates, in the order ``refreshed`` returns it."""
+        return [self.summary, self.table, self.family, self.model_pick, self.legend]
+
+    @staticmethod
+    def opened_value(host_state: Any) -> str:
+        """What the host's tab-select event writes to ``opened``: the session's model, and a stamp that makes
+        every value new so the change event fires."""
+        model_type = host_state.get("model_type") if isinstance(host_state, Mapping) else None
+        return f"{model_type if isinstance(model_type, str) else ''}{OPENED_SEP}{time.time_ns()}"
+
+    def error_outputs(self, message: str) -> tuple:
+        """A message in the summary, everything else left as it was."""
+        return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def budget_gb(text: Any, largest: float = 1024) -> float | None:
+    """A memory budget typed in the tab; empty, zero or not a usable number means "this machine's"."""
+    try:
+        value = float(str(text or "").replace(",", ".").lower().removesuffix("gb").strip() or 0)
+    except ValueError:
+        return None
+    return value if 0 < value <= largest else None  # also refuses nan and inf
+
+
+def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
+    """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
+    raising into Gradio."""
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> Any:
+        try:
+            return handler(*args)
+        except Exception as exc:
+            log.exception("Model Tracker: a tab event failed")
+            problem = printable(f"{type(exc).__name__}: {exc}")
+            message = (f'<div class="mt-chips"><span class="mt-chip mt-error">⚠ Model Tracker: '
+                       f"{html.escape(problem)}</span></div>" if as_html
+                       else f"⚠ **Model Tracker:** {md_code(problem)}")
+            if count == 1:
+                return gr.update()
+            outputs: list[Any] = [gr.update() for _ in range(count)]
+            outputs[message_at] = message
+            return tuple(outputs)
+
+    return run
+
+
+# A panel builds its own collapsible section below the models view; it may expose ``models_ready``, a component
+# that changes when models on disk changed (a finished download), so the table rescans.
+Panel = Callable[[TrackerController], Any]
+
+
+def default_panels() -> list[Panel]:
+    """The panels shown below the models view, one line each."""
+    return [build_downloads_panel, build_disk_panel]
+
+
+def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | None = None) -> TrackerTab:
+    """Create the tab inside the current Gradio context and wire its events.
+
+    ``extra_panels`` (default: ``default_panels()``) each build a collapsed section below the models
+    view, so the table keeps the top of the page.
+    """
+    extra_panels = default_panels() if extra_panels is None else extra_panels
+    with gr.Column(elem_id="model-tracker"):
+        gr.HTML(f"<style>{TAB_CSS}</style>", padding=False, elem_id="mt-style")
+        tab = _models_panel(controller)
+        for build_panel in extra_panels:
+            models_changed = getattr(build_panel(controller), "models_ready", None)
+            if models_changed is not None:
+                models_changed.change(tab.open, tab.inputs, tab.outputs)
+    return tab
+
+
+def _models_panel(controller: TrackerController) -> TrackerTab:
+    summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
+                      elem_id="model-tracker-summary")
+    # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
+    # for a dozen rows at 1280x800.
+    with gr.Row(elem_id="mt-filters", equal_height=True):
+        text = gr.Textbox(label="Search", placeholder="🔍 Search name, type, family, use…", elem_id="mt-search",
+                          scale=3, min_width=160, max_lines=1, show_label=False)
+        status = gr.Dropdown(STATUS_CHOICES, value=ALL, label="Status", elem_id="mt-status", scale=2, min_width=130,
+                             show_label=False)
+        output = gr.Dropdown(OUTPUT_CHOICES, value=ALL, label="Output", elem_id="mt-output", scale=2,
+                             min_width=120, show_label=False)
+        fit = gr.Dropdown(FIT_LABELS, value=ALL, label="Fit", elem_id="mt-fit", scale=2, min_width=130,
+                          show_label=False)
+        vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB", elem_id="mt-vram", scale=1,
+                          min_width=110, max_lines=1, show_label=False)
+        ram = gr.Textbox(label="RAM (GB)", placeholder="RAM GB", elem_id="mt-ram", scale=1,
+                         min_width=105, max_lines=1, show_label=False)
+        sort_by = gr.Dropdown(SORT_LABELS, value="name", label="Sort by", elem_id="mt-sort", scale=2,
+                              min_width=180, show_label=False)
+        refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0, min_width=100)
+    with gr.Accordion("More filters and export", open=False, elem_id="mt-more"):
+        with gr.Row(equal_height=True):
+            speed = gr.Dropdown(SPEED_CHOICES, value=ALL, label="Speed", elem_id="mt-speed", min_width=100)
+            quality = gr.Dropdown(QUALITY_CHOICES, value=ALL, label="Quality", elem_id="mt-quality", min_width=100)
+            family = gr.Dropdown([("All", ALL)], value=ALL, label="Family", elem_id="mt-family", min_width=140)
+            with gr.Column(min_width=180):
+                descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
+                show_hidden = gr.Checkbox(value=False, label="Show models hidden in Wan2GP", elem_id="mt-hidden")
+        with gr.Row(equal_height=True):
+            export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
+                                         elem_id="mt-export-details")
+            export = gr.Button("Export Markdown", elem_id="mt-export", scale=0, min_width=180)
+            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
+    table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
+                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
+    legend = gr.Markdown(LEGEND, elem_id="mt-legend")
+    with gr.Column(elem_id="mt-details"):
+        with gr.Row(elem_id="mt-details-head", equal_height=True):
+            title = gr.Markdown("### Model details", elem_id="mt-details-title")
+            back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
+        model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
+        details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
+    # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
+    # on_tab_select, whose only output it is; its change event renders with the session's own filters.
+    opened = gr.State("")
+
+    # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened}
+
+    def filters_from(values: dict) -> Filters:
+        budget = budget_gb(values[vram])
+        return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
+                       output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
+                       vram_budget_gb=budget, text=values[text] or "",
+                       sort_by=values[sort_by] or "name", descending=bool(values[descending]),
+                       show_hidden=bool(values[show_hidden]), ram_budget_gb=budget_gb(values[ram], 65536))
+
+    def render_for(current_model: str = "", filters: Filters | None = None) -> tuple:
+        """The tab's outputs for one session's filters and current model."""
+        filters = filters or Filters()
+        data = controller.data
+        models = select_models(data, filters)
+        families = sorted({m.family for m in data.inventory.models})
+        family_value = filters.family if filters.family in families else ALL
+        pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
+        return (
+            summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
+            table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
+            gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
+            gr.update(choices=pick_choices),
+            legend_markdown(len(models), filters),
+        )
+
+    def current_of(values: dict) -> str:
+        return (values[opened] or "").split(OPENED_SEP)[0]
+
+    def render(values: dict) -> tuple:
+        return render_for(current_of(values), filters_from(values))
+
+    def refreshed(values: dict) -> tuple:
+        controller.refresh()
+        return render(values)
+
+    def on_open(values: dict) -> tuple:
+        """The host opened the tab: rescan, and mark the model this session's generator has open."""
+        try:
+            return refreshed(values)
+        except Exception as exc:  # a message in the tab, never an exception into the host's event
+            log.exception("Model Tracker: refresh failed")
+            return tab.error_outputs(f"⚠ <b>Refresh failed:</b> {type(exc).__name__}")
+
+    def export_table(values: dict) -> Any:
+        path = controller.export_markdown(filters_from(values), bool(values[export_details]))
+        return gr.update(value=path, visible=True)
+
+    def details_of(model_type: str | None, values: dict) -> tuple:
+        # The table and the picker show printable model types; map one back to the model it stands for.
+        model_type = next((m.model_type for m in controller.data.inventory.models
+                           if printable(m.model_type) == model_type), model_type)
+        model = controller.data.inventory.get(model_type or "")
+        heading = "### " + (f"{STATUS_MARKS[model.status]} {md_escape(model.name)}" if model else "Model details")
+        filters = filters_from(values)
+        text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
+        return printable(heading), text
+
+    def show_details(values: dict) -> tuple:
+        return details_of(values[model_pick], values)
+
+    def select_row(values: dict, evt: gr.SelectData) -> tuple:
+        row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
+        column = TABLE_COLUMNS.index("Model type")
+        model_type = str(row[column]) if len(row) > column else None
+        return (gr.update(value=model_type), *details_of(model_type, values))
+
+    outputs = [summary, table, family, model_pick, legend]
+    refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
+    for widget in inputs - {opened}:
+        widget.change(_guarded(render, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    opened.change(on_open, inputs, outputs)
+    export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
+    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details])
+    back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
+    table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
+
+    tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
+                     details=details, legend=legend, opened=opened, inputs=inputs,
+                     refreshed=refreshed, render_for=render_for, open=on_open)
+    return tab
+
