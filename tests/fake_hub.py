@@ -64,6 +64,7 @@ class FakeHub:
         self.delay = delay  # seconds before every answer, to make the whole endpoint slow
         self.requests: list[tuple[str, str]] = []  # (method, path with query), in arrival order
         self.ranges: list[tuple[str, int]] = []  # (URL path, first byte asked) of every GET with a Range header
+        self.bytes_sent: Counter[str] = Counter()  # bytes of file contents sent, per URL path
         for path, content in (files or {}).items():
             self.add(path, content)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -167,18 +168,19 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if served.data is None:  # no bytes here: the Hub's redirect of an LFS file to its CDN
                 return self._send(302, {**hub_headers, "ETag": f'"{POINTER_OID}"',
                                         "Location": f"https://cdn.example.invalid/{served.sha256}"})
-            self._contents(served, served.data, {**hub_headers, "ETag": f'"{served.sha256}"'} if on_hub else {})
+            self._contents(key, served, served.data,
+                           {**hub_headers, "ETag": f'"{served.sha256}"'} if on_hub else {})
 
-        def _contents(self, served: Served, data: bytes, headers: dict[str, str]) -> None:
+        def _contents(self, key: str, served: Served, data: bytes, headers: dict[str, str]) -> None:
             start, status = 0, 200
             headers = {**headers, "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
             if self.command == "GET" and (asked := self.headers.get("Range", "")).startswith("bytes="):
                 start, status = int(asked[6:].split("-", 1)[0] or 0), 206
-                hub.ranges.append((unquote(urlsplit(self.path).path).lstrip("/"), start))
+                hub.ranges.append((key, start))
                 if start >= served.size:
                     return self._send(416, {"Content-Range": f"bytes */{served.size}"})
                 headers["Content-Range"] = f"bytes {start}-{served.size - 1}/{served.size}"
-            body = data[start:]
+            body = memoryview(data)[start:]
             self._send(status, {**headers, "Content-Length": str(len(body))})
             if self.command == "HEAD":
                 return
@@ -189,18 +191,20 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             try:
                 if pause is not None and pause < len(body):
                     served.pause_at = None
-                    self._body(served, body[:pause])
+                    self._body(key, served, body[:pause])
                     served.released.wait(60)  # a test stops (or kills) the client meanwhile
                     body = body[pause:]
-                self._body(served, body)
+                self._body(key, served, body)
             except OSError:  # the client gave up (a cancel)
                 self.close_connection = True
 
-        def _body(self, served: Served, body: bytes) -> None:
-            for offset in range(0, len(body), CHUNK):
+        def _body(self, key: str, served: Served, body: bytes) -> None:
+            view = memoryview(body)
+            for offset in range(0, len(view), CHUNK):
                 if served.chunk_delay:
                     time.sleep(served.chunk_delay)
-                self.wfile.write(body[offset:offset + CHUNK])
+                self.wfile.write(view[offset:offset + CHUNK])
+                hub.bytes_sent[key] += len(view[offset:offset + CHUNK])
             self.wfile.flush()
 
         def _json(self, status: int, value: object, headers: dict[str, str] | None = None) -> None:

@@ -142,12 +142,13 @@ def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
             partial = place.incomplete_path(meta.etag or "unknown")
             os.makedirs(os.path.dirname(partial), exist_ok=True)
             try:
-                fetch_into(meta.location, partial, filename=item.filename,
-                           headers=_hub_headers(endpoint, meta.location), timeout=options.timeout,
-                           progress=progress, cancel=cancel, expected_size=meta.size, on_resume=on_resume)
+                fetched = fetch_into(meta.location, partial, filename=item.filename,
+                                     headers=_hub_headers(endpoint, meta.location), timeout=options.timeout,
+                                     progress=progress, cancel=cancel, expected_size=meta.size, on_resume=on_resume,
+                                     sha256=sha is not None)
             except urllib.error.HTTPError as exc:
                 raise hub_http_failure(item.filename, hub.repo_id, endpoint, exc.code, exc.headers or {}) from exc
-            _check_finished(item, partial, meta.size, sha, on_verify, ours=True)
+            _check_finished(item, partial, meta.size, sha, on_verify, ours=True, digest=fetched.sha256)
             os.replace(partial, item.target)
     # huggingface_hub takes the lock itself to write its record, as hf_hub_download does after its download.
     place.write_metadata(meta.commit_hash, meta.etag)
@@ -167,11 +168,13 @@ def _fetch_url(item: PlannedFile, progress: ProgressSink, cancel: threading.Even
             return item.target
         expected = item.size_bytes if not item.size_is_estimate else None
         try:
-            total = fetch_into(item.url, partial, filename=item.filename, headers={}, timeout=options.timeout,
-                               progress=progress, cancel=cancel, expected_size=expected, on_resume=on_resume)
+            fetched = fetch_into(item.url, partial, filename=item.filename, headers={}, timeout=options.timeout,
+                                 progress=progress, cancel=cancel, expected_size=expected, on_resume=on_resume,
+                                 sha256=item.sha256 is not None)
         except urllib.error.HTTPError as exc:
             raise http_failure(item.filename, item.url, exc.code) from exc
-        _check_finished(item, partial, total if total is not None else expected, item.sha256, on_verify, ours=True)
+        _check_finished(item, partial, fetched.size if fetched.size is not None else expected, item.sha256,
+                        on_verify, ours=True, digest=fetched.sha256)
         os.replace(partial, item.target)
     return item.target
 
@@ -203,13 +206,14 @@ def _locked(lock_path: str, item: PlannedFile, cancel: threading.Event, options:
 
 
 def _check_finished(item: PlannedFile, path: str, size: int | None, sha: str | None,
-                    on_verify: Callable[[], None], ours: bool) -> None:
-    """Size, then sha256; a wrong file we wrote is removed, one another program wrote is left as it is."""
+                    on_verify: Callable[[], None], ours: bool, digest: str | None = None) -> None:
+    """Size, then sha256 (``digest``: already computed during the transfer); a wrong file we wrote is removed,
+    one another program wrote is left as it is."""
     on_verify()
     actual = os.path.getsize(path)
     if size is not None and actual != size:
         kind, reason = "size", f"{actual:,} bytes on disk, {size:,} expected"
-    elif sha and sha256_of(path) != sha:
+    elif sha and (digest or sha256_of(path)) != sha:
         kind, reason = "checksum", "its sha256 does not match the server's (checksum mismatch)"
     else:
         return

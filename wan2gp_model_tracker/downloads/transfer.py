@@ -8,13 +8,16 @@ the next request asks only for the rest. Deciding whether the result is right is
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import os
+import queue
 import socket
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .failures import Cancelled, network_failure
 
@@ -32,15 +35,33 @@ def partial_size(path: str) -> int:
         return 0
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    size: int | None  # the full size when known: the server's, else the one expected
+    sha256: str | None  # of the whole partial file, when asked for
+
+
 def fetch_into(url: str, partial: str, *, filename: str, headers: Mapping[str, str], timeout: float,
                progress: ProgressSink, cancel: threading.Event, expected_size: int | None = None,
-               on_resume: Callable[[int], None] = lambda offset: None) -> int | None:
-    """Complete ``partial`` from ``url``; returns the full size when known (the server's, else ``expected_size``).
+               on_resume: Callable[[int], None] = lambda offset: None, sha256: bool = False) -> Fetched:
+    """Complete ``partial`` from ``url``, and (``sha256=True``) hash it on the way.
 
     ``on_resume(offset)`` is called once when the bytes found on disk were kept (the server answered the
     Range request). HTTP refusals propagate as ``urllib.error.HTTPError``; a lost network, after
     ``RESUME_ATTEMPTS`` tries without progress, as a network FetchError.
     """
+    hashing = _Hashing(partial, sha256)
+    try:
+        size = _complete(url, partial, filename, headers, timeout, progress, cancel, expected_size, on_resume,
+                         hashing)
+        return Fetched(size, hashing.result(partial_size(partial)))
+    finally:
+        hashing.close()
+
+
+def _complete(url: str, partial: str, filename: str, headers: Mapping[str, str], timeout: float,
+              progress: ProgressSink, cancel: threading.Event, expected_size: int | None,
+              on_resume: Callable[[int], None], hashing: _Hashing) -> int | None:
     attempts, first = RESUME_ATTEMPTS, True
     while True:
         have = partial_size(partial)
@@ -53,7 +74,7 @@ def fetch_into(url: str, partial: str, *, filename: str, headers: Mapping[str, s
             have = 0
         try:
             total = _one_request(url, partial, have, headers, timeout, progress, cancel,
-                                 on_resume if first else None, expected_size)
+                                 on_resume if first else None, expected_size, hashing)
             if total is None or partial_size(partial) >= total:
                 return total
             raise ConnectionError(f"the connection closed after {partial_size(partial):,} of {total:,} bytes")
@@ -78,7 +99,7 @@ def fetch_into(url: str, partial: str, *, filename: str, headers: Mapping[str, s
 
 def _one_request(url: str, partial: str, have: int, headers: Mapping[str, str], timeout: float,
                  progress: ProgressSink, cancel: threading.Event, on_resume: Callable[[int], None] | None,
-                 expected_size: int | None) -> int | None:
+                 expected_size: int | None, hashing: _Hashing) -> int | None:
     asked = {**headers, "Range": f"bytes={have}-"} if have else dict(headers)
     with urllib.request.urlopen(urllib.request.Request(url, headers=asked), timeout=timeout) as response, \
             _ended_by(cancel, response):
@@ -87,6 +108,7 @@ def _one_request(url: str, partial: str, have: int, headers: Mapping[str, str], 
         elif have and on_resume is not None:
             on_resume(have)
         total = _total_size(response, have) or expected_size
+        hasher = hashing.at(have)
         # Unbuffered: every byte received is in the file at once, so a killed process loses none of them.
         with open(partial, "ab" if have else "wb", buffering=0) as out:
             written = have
@@ -98,6 +120,7 @@ def _one_request(url: str, partial: str, have: int, headers: Mapping[str, str], 
                 view = memoryview(chunk)
                 while view:
                     view = view[out.write(view):]
+                hasher.add(chunk)
                 written += len(chunk)
                 progress(written, total)
     if cancel.is_set():
@@ -123,6 +146,89 @@ def _ended_by(cancel: threading.Event, response: http.client.HTTPResponse):
         yield
     finally:
         done.set()
+
+
+class _TrailingSha256:
+    """The sha256 of a growing file on a helper thread: the bytes already on disk, then each chunk written.
+
+    hashlib releases the GIL on large updates, so the hash keeps pace with the transfer instead of costing a
+    second pass over the finished file.
+    """
+
+    def __init__(self, partial: str, start: int) -> None:
+        self.position = start
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self._digest = hashlib.sha256()
+        self._complete = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(partial, start), name="model-tracker-sha256",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, partial: str, start: int) -> None:
+        left = start
+        try:
+            if left:
+                with open(partial, "rb") as existing:
+                    while left and not self._stop.is_set() and (block := existing.read(min(left, 8 * CHUNK))):
+                        self._digest.update(block)
+                        left -= len(block)
+        except OSError:
+            pass
+        self._complete = not left
+        while (chunk := self._chunks.get()) is not None:
+            if not self._stop.is_set():
+                self._digest.update(chunk)
+
+    def add(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+        self.position += len(chunk)
+
+    def finish(self) -> str | None:
+        self._chunks.put(None)
+        self._thread.join()
+        return self._digest.hexdigest() if self._complete else None
+
+    def abandon(self) -> None:
+        """Stop without waiting: a cancel must not wait for gigabytes to be hashed."""
+        self._stop.set()
+        self._chunks.put(None)
+
+
+class _NoHash:
+    position = 0
+
+    def add(self, chunk: bytes) -> None:
+        pass
+
+
+class _Hashing:
+    """One trailing hash per run, replaced whenever the transfer starts again from another offset."""
+
+    def __init__(self, partial: str, wanted: bool) -> None:
+        self._partial, self._wanted = partial, wanted
+        self._current: _TrailingSha256 | None = None
+
+    def at(self, offset: int) -> _TrailingSha256 | _NoHash:
+        if not self._wanted:
+            return _NoHash()
+        if self._current is None or self._current.position != offset:
+            self.close()
+            self._current = _TrailingSha256(self._partial, offset)
+        return self._current
+
+    def result(self, size: int) -> str | None:
+        """The hash of the first ``size`` bytes (the finished file), when asked for."""
+        if not self._wanted:
+            return None
+        hasher = self.at(size)  # the running hash when it reached the end, else one pass over the file
+        self._current = None
+        return hasher.finish()
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.abandon()
+            self._current = None
 
 
 def _truncate(path: str) -> None:
