@@ -50,6 +50,7 @@ class Served:
     status: int = 200
     error_code: str = ""  # the Hub's X-Error-Code with a refusal, e.g. GatedRepo
     chunk_delay: float = 0.0  # seconds per 64 KiB sent, to make a transfer slow enough to cancel
+    honours_ranges: bool = True  # False: a server that answers a Range request with the whole file (200)
     pause_at: int | None = None  # the first time, send the bytes before this offset, then wait for `released`
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -174,7 +175,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
         def _contents(self, key: str, served: Served, data: bytes, headers: dict[str, str]) -> None:
             start, status = 0, 200
             headers = {**headers, "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
-            if self.command == "GET" and (asked := self.headers.get("Range", "")).startswith("bytes="):
+            asked = self.headers.get("Range", "") if served.honours_ranges else ""
+            if self.command == "GET" and asked.startswith("bytes="):
                 start, status = int(asked[6:].split("-", 1)[0] or 0), 206
                 hub.ranges.append((key, start))
                 if start >= served.size:

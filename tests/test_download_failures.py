@@ -85,6 +85,37 @@ def test_an_unreachable_server_is_a_network_failure_of_that_file(tmp_path):
     assert str(error).startswith("plain.safetensors: cannot reach http://127.0.0.1:")
 
 
+class TransportError(Exception):
+    """Named like httpx's (and httpx2's) base class of connection failures, which are not OSErrors."""
+
+
+class ReadTimeout(TransportError):
+    pass
+
+
+def wrapped(cause: BaseException) -> Exception:
+    """An httpx-style error raised from the socket's OSError."""
+    try:
+        try:
+            raise cause
+        except BaseException as exc:
+            raise RuntimeError("ConnectError: [Errno 111] Connection refused") from exc
+    except RuntimeError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(("exc", "kind"), [
+    (wrapped(ConnectionRefusedError(111, "Connection refused")), "network"),
+    (ReadTimeout("timed out"), "network"),
+    (TimeoutError("timed out"), "network"),
+    (ValueError("a library changed"), "error"),
+])
+def test_network_failures_are_told_from_library_surprises(exc, kind):
+    error = failures.hub_failure(exc, NAME, REPO, NAME, "main", "http://hub.test")
+
+    assert error.kind == kind and str(error).startswith(f"{NAME}: ")
+
+
 def test_a_checksum_mismatch_is_named_and_the_bytes_removed(tmp_path, hub):
     hub.add(KEY, weights(50_000), sha256="0" * 64)
 
@@ -187,3 +218,16 @@ def test_a_plain_url_the_server_changed_is_restarted_not_spliced(tmp_path, hub):
 
     assert Path(fetch(item)).read_bytes() == data
     assert hub.ranges == []
+
+
+def test_a_server_that_ignores_ranges_sends_the_whole_file_which_is_still_checked(tmp_path, hub):
+    data = weights(200_000)
+    hub.add(KEY, data, honours_ranges=False)
+    partial_from_an_earlier_run(tmp_path, data, 80_000)
+    resumed: list[int] = []
+
+    path = fetch_file(hub_item(tmp_path), lambda done, total: None, threading.Event(), FetchOptions(timeout=5),
+                      on_resume=resumed.append)
+
+    assert Path(path).read_bytes() == data  # the sha256 check passed on the bytes of this run alone
+    assert resumed == [] and hub.bytes_sent[KEY] == len(data)

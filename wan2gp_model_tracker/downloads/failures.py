@@ -90,9 +90,19 @@ def unexpected(filename: str, exc: BaseException) -> FetchError:
 
 
 def _is_network(exc: BaseException) -> bool:
-    # requests' errors are OSErrors; httpx's (huggingface_hub 1.x and 2.x) are not.
-    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("httpx", "httpcore", "requests",
-                                                                              "urllib3")
+    """A failure to talk to the server: an OSError in the exception's chain, or an httpx transport error.
+
+    requests' errors (huggingface_hub 0.x) are OSErrors; httpx's and httpx2's (1.x, 2.x) are not, but wrap one,
+    except the timeouts httpx raises itself, whose classes derive from its TransportError.
+    """
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain is short; a cycle must not hang
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) or any(cls.__name__ == "TransportError" for cls in type(seen).__mro__):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def disk_full(filename: str, path: str) -> FetchError:
