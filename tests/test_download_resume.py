@@ -126,3 +126,28 @@ def test_two_models_download_through_the_command_line(wan, hub, tmp_path):
     assert (ckpts / "two_bf16.safetensors").read_bytes() == files["two_bf16.safetensors"]
     assert (ckpts / "enc" / "shared_bf16.safetensors").read_bytes() == files["enc/shared_bf16.safetensors"]
     assert hub.gets[f"{REPO}/resolve/main/enc/shared_bf16.safetensors"] == 1  # needed twice, fetched once
+
+
+def test_the_terminal_progress_shows_hostile_names_as_text(tmp_path, capsys):
+    """rich reads "[...]" as markup: a file name holding "[/x]" must neither crash the bar nor style it."""
+    import time
+
+    from wan2gp_model_tracker.commands import download as command
+    from wan2gp_model_tracker.downloads.plan import DownloadPlan, PlannedFile
+    from wan2gp_model_tracker.downloads.queue import DownloadQueue
+
+    name = "evil[/x][bold]\x1b[31m.safetensors"
+
+    def fetched(item, progress, cancel, options, on_verify, on_resume):
+        on_resume(1000)
+        progress(2000, 2000)
+        return item.target
+
+    queue = DownloadQueue(fetcher=fetched)
+    queue.submit(DownloadPlan(("m",), (PlannedFile(name, "http://x", str(tmp_path / "f"), 2000, False, ("m",)),),
+                              (), ()))
+    snapshot = command._follow_rich(queue, time.monotonic() + 30)
+
+    out = capsys.readouterr().out
+    assert snapshot.jobs[0].resumed_from == 1000
+    assert "evil[/x][bold]\\x1b[31m.safetensors · resumed at 1 KB [done]" in out

@@ -92,6 +92,10 @@ def _complete(url: str, partial: str, filename: str, headers: Mapping[str, str],
             attempts = RESUME_ATTEMPTS if partial_size(partial) > have else attempts - 1
             if attempts <= 0:
                 raise network_failure(filename, _host(url), exc) from exc
+        except OSError:
+            if cancel.is_set():  # the cancel shut the socket down under a read
+                raise Cancelled() from None
+            raise
         if cancel.wait(RETRY_PAUSE_SECONDS):
             raise Cancelled()
         first = False
