@@ -12,7 +12,9 @@ from wan2gp_fixture import WanFolder, wgp_module
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults"
+# Beside the checkout (/work/shared next to /work/main); WAN2GP_REAL_CATALOG names it for checkouts elsewhere.
+CATALOG_DIR = Path(os.environ.get("WAN2GP_REAL_CATALOG")
+                   or Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults")
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ class WAN2GPPlugin:
         self._global_requests: list[str] = []
         self._custom_js_snippets: list[str] = []
         self._set_wgp_global_func = None
+        self._data_hooks: dict[str, list[Callable]] = {}
 
     def setup_ui(self) -> None: ...
     def post_ui_setup(self, components: dict) -> dict: return {}
@@ -61,6 +62,9 @@ class WAN2GPPlugin:
         if global_name not in self._global_requests:
             self._global_requests.append(global_name)
 
+    def register_data_hook(self, hook_name: str, callback: Callable) -> None:
+        self._data_hooks.setdefault(hook_name, []).append(callback)
+
     @property
     def global_requests(self) -> list[str]:
         return list(self._global_requests)
@@ -68,6 +72,19 @@ class WAN2GPPlugin:
     @property
     def component_requests(self) -> list[str]:
         return list(self._component_requests)
+
+
+def run_data_hooks(plugins: list[WAN2GPPlugin], hook_name: str, configs: Any, **kwargs: Any) -> Any:
+    """The host's PluginManager.run_data_hooks: callbacks chained in load order, each called as
+    ``callback(data, **kwargs)``; an exception is printed and leaves ``data`` as it was (HOST.md 1.8)."""
+    data = configs
+    for plugin in plugins:
+        for callback in plugin._data_hooks.get(hook_name, []):
+            try:
+                data = callback(data, **kwargs)
+            except Exception as exc:
+                print(f"[PluginManager] Error running hook '{hook_name}': {exc}")
+    return data
 
 
 def install_host_modules(monkeypatch) -> None:

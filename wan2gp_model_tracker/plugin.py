@@ -49,6 +49,20 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         for name in REQUESTED_GLOBALS:
             self.request_global(name)
         self.add_tab(TAB_ID, TAB_LABEL, self.create_tab)
+        self._register_peak_hook()
+
+    def _register_peak_hook(self) -> None:
+        """Record what each generation really used (usage/peak_hook.py); a host without data hooks gets none."""
+        register = getattr(self, "register_data_hook", None)
+        if not callable(register):
+            return
+        try:
+            from .usage.peak_hook import PeakRecorder
+            from .usage.store import UsageStore
+
+            register("before_metadata_save", PeakRecorder(lambda: UsageStore(_store_path()), HostGlobals(self)))
+        except Exception:  # setup_ui raising would cost the whole tab; measurements are an extra
+            log.exception("Model Tracker: the memory measurements could not be set up")
 
     def create_tab(self) -> None:
         """Build the tab; never raises, since an exception here would stop Wan2GP from starting."""
@@ -59,7 +73,8 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             from .ui_components import build_tab
 
             self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
-                                                 usage_scanner=self._usage_scanner(), generating=self._generating)
+                                                 usage_scanner=self._usage_scanner(), generating=self._generating,
+                                                 measured_loader=_measured_loader())
             self._tab = build_tab(self._controller)
             # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change
             # event rescans with the session's own widgets (HOST.md 1.5: the return value goes to these outputs).
@@ -77,9 +92,9 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         """Outputs read incrementally, remembered in a database in the plugin's folder."""
         from .usage.outputs import output_folders
         from .usage.report import scan_usage
-        from .usage.store import DB_FILENAME, UsageStore
+        from .usage.store import UsageStore
 
-        store = UsageStore(os.path.join(plugin_folder(), DB_FILENAME))
+        store = UsageStore(_store_path())
 
         def scan(wan2gp_dir: str) -> Any:
             # The live server_config knows the output folders even when --config moved wgp_config.json.
@@ -130,6 +145,23 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                 self._snapshot_token = state.token
             except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
                 log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)
+
+
+def _measured_loader() -> Any:
+    """The peaks the hook recorded, read from the plugin's own database at each refresh."""
+    from functools import partial
+
+    from .usage.measurements import peaks_for_inventory
+    from .usage.store import UsageStore
+
+    return partial(peaks_for_inventory, store=UsageStore(_store_path()))
+
+
+def _store_path() -> str:
+    """The tracker's database inside Wan2GP: outputs already read and the measured peaks."""
+    from .usage.store import DB_FILENAME
+
+    return os.path.join(plugin_folder(), DB_FILENAME)
 
 
 def _code(exc: BaseException) -> str:

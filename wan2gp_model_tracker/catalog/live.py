@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..fileio import path_problem
-from ..records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings, memory_settings_from_config
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -138,6 +138,8 @@ class LiveCatalog:
             shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
             memory_profiles=host_profiles(server_config),
+            memory_settings=memory_settings_from_config(server_config, windows=os.name == "nt",
+                                                        args=host.get("args")),
         )
 
     def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:

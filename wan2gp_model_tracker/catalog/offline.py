@@ -198,6 +198,7 @@ class OfflineCatalog:
             shared_defs=shared if shared is not None else entries_as_defs(core_shared_fallback()),
             runtime_files_unseen=runtime_files_unseen,
             memory_profiles=dict(config.memory_profiles),
+            memory_settings=config.memory_settings,
             **extra,
         )
         return self._state

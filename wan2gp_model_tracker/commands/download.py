@@ -16,7 +16,8 @@ from ..downloads.reuse import ReuseIndex, default_sources
 from ..model_analyzer import CatalogUnavailable, ModelAnalyzer
 from ..records import Inventory
 from ..render.formatting import format_gb, status_label, terminal_text
-from . import common
+from ..render.terminal import wrap_lines
+from . import common, names
 
 EXIT_OK = 0
 EXIT_NO_SPACE = 3
@@ -43,6 +44,7 @@ class DownloadRequest:
     no_network: bool = False
     endpoint: str | None = None
     timeout_seconds: float = 6 * 3600
+    width: int | None = None  # the terminal's, for the plan's lines; None: as they are
 
 
 def make_plan(inventory: Inventory, request: DownloadRequest) -> DownloadPlan:
@@ -59,7 +61,7 @@ def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: T
     out = out or sys.stdout
     inventory = scan()
     plan = make_plan(inventory, request)  # PlanError (unknown model type) is the caller's usage error
-    out.write(plan.describe() + "\n")
+    out.write(_plan_text(plan, request.width))
     if request.dry_run:
         return EXIT_NO_SPACE if not plan.fits else EXIT_OK
     if not plan.fits:
@@ -88,6 +90,14 @@ def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: T
         return EXIT_INTERRUPTED
     failed = any(j.state is not JobState.DONE for j in snapshot.jobs)
     return _report(scan(), request, out, failed=failed, left_offline=left_offline)
+
+
+def _plan_text(plan: DownloadPlan, width: int | None) -> str:
+    """The plan with its total first (what a person reads before the list of files), wrapped to ``width``."""
+    lines = plan.describe().splitlines()
+    total = [line for line in lines if line.startswith("Total to download")]
+    rest = [line for line in lines if line not in total]
+    return "\n".join(wrap_lines([*total, *rest], width, "    ")) + "\n"
 
 
 def _report(inventory: Inventory, request: DownloadRequest, out: TextIO, failed: bool, left_offline: int) -> int:
@@ -160,9 +170,10 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
 
 def run(args: argparse.Namespace) -> int:
     analyzer = ModelAnalyzer(common.catalog_for(args.wan2gp))
-    request = DownloadRequest(tuple(args.model_types), args.dry_run, tuple(args.reuse_from or ()), args.link,
-                              args.no_network)
     try:
+        chosen = names.model_types(args.model_types, analyzer.scan(), common.width(args))
+        request = DownloadRequest(chosen, args.dry_run, tuple(args.reuse_from or ()), args.link, args.no_network,
+                                  width=common.width(args))
         return run_download(analyzer.scan, request)
     except (PlanError, CatalogUnavailable) as exc:
         raise common.CommandError(str(exc)) from exc
@@ -172,7 +183,8 @@ def register(commands: Any) -> None:
     download = commands.add_parser(
         "download", help="fetch (or reuse from disk) what models need, where Wan2GP expects it",
         epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()))
-    download.add_argument("model_types", nargs="+", metavar="MODEL_TYPE")
+    download.add_argument("model_types", nargs="+", metavar="MODEL",
+                          help="a model type, display name, older Wan2GP name or maker's Hub repository")
     download.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     download.add_argument("--dry-run", action="store_true", help="only show the plan")
     download.add_argument("--reuse-from", action="append", metavar="DIR",
