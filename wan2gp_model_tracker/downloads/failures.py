@@ -80,7 +80,8 @@ def hub_http_failure(filename: str, repo: str, endpoint: str, status: int, heade
 
 
 def network_failure(filename: str, where: str, exc: BaseException) -> FetchError:
-    return FetchError("network", f"{filename}: cannot reach {where} (network: {_reason(exc)})")
+    return FetchError("network", f"{filename}: cannot reach {where} (network: {_reason(exc)}); what was received "
+                                 "is kept for the next try")
 
 
 def unexpected(filename: str, exc: BaseException) -> FetchError:
