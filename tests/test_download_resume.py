@@ -128,6 +128,18 @@ def test_two_models_download_through_the_command_line(wan, hub, tmp_path):
     assert hub.gets[f"{REPO}/resolve/main/enc/shared_bf16.safetensors"] == 1  # needed twice, fetched once
 
 
+def test_offline_mode_is_named_as_the_reason(wan, hub, tmp_path):
+    hub.add(f"{REPO}/resolve/main/one.safetensors", weights(10_000))
+    wan.default("demo", URLs=[f"{HF}/one.safetensors"])
+
+    run = subprocess.run(download(wan, "demo"), env={**cli_env(tmp_path, hub), "HF_HUB_OFFLINE": "1"},
+                         capture_output=True, text=True, timeout=120)
+
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert "one.safetensors: not downloaded because HF_HUB_OFFLINE is set" in run.stdout
+    assert sum(hub.gets.values()) == 0
+
+
 def test_the_terminal_progress_shows_hostile_names_as_text(tmp_path, capsys):
     """rich reads "[...]" as markup: a file name holding "[/x]" must neither crash the bar nor style it."""
     import time
