@@ -11,11 +11,11 @@ from typing import Any, TextIO
 
 from ..downloads.fetch import FetchOptions, remote_metadata
 from ..downloads.plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
-from ..downloads.queue import DownloadQueue, JobState, QueueSnapshot
+from ..downloads.queue import DownloadQueue, JobState, JobView, QueueSnapshot
 from ..downloads.reuse import ReuseIndex, default_sources
 from ..model_analyzer import CatalogUnavailable, ModelAnalyzer
 from ..records import Inventory
-from ..render.formatting import format_gb, status_label
+from ..render.formatting import format_gb, status_label, terminal_text
 from ..render.terminal import wrap_lines
 from . import common, names
 
@@ -31,7 +31,7 @@ EXIT_CODES = {
     EXIT_NO_SPACE: "refused before starting: not enough free disk space",
     EXIT_FAILED: "at least one file failed (HTTP 404, gated repository, network, checksum, disk full)",
     EXIT_LEFT_OFFLINE: "--no-network: some files could only be downloaded and are still missing",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C): the downloads in flight were cancelled",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): the downloads in flight stopped; run the command again to resume them",
 }
 
 
@@ -85,7 +85,8 @@ def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: T
     except KeyboardInterrupt:
         queue.cancel_all()
         queue.wait(30)
-        out.write("Interrupted: downloads cancelled; no partial file was left under a final name.\n")
+        out.write("Interrupted: the bytes downloaded so far are kept (never under a final name); run the same "
+                  "command again to resume.\n")
         return EXIT_INTERRUPTED
     failed = any(j.state is not JobState.DONE for j in snapshot.jobs)
     return _report(scan(), request, out, failed=failed, left_offline=left_offline)
@@ -112,6 +113,11 @@ def _report(inventory: Inventory, request: DownloadRequest, out: TextIO, failed:
     return EXIT_OK
 
 
+def _resumed(job: JobView, separator: str) -> str:
+    """``separator`` + "resumed at 1.2 GB" when the job continued from bytes already on disk, else nothing."""
+    return f"{separator}resumed at {format_gb(job.resumed_from)}" if job.resumed_from else ""
+
+
 def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
     """Show progress until the queue is idle: a rich bar on a terminal, one line per finished file otherwise."""
     deadline = time.monotonic() + timeout
@@ -126,7 +132,8 @@ def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
                 reported.add(job.job_id)
                 size = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
                 detail = f": {job.error}" if job.error else ""
-                out.write(f"{job.state.value:<9} {job.filename} ({size}) -> {job.target}{detail}\n")
+                out.write(terminal_text(f"{job.state.value:<9} {job.filename} ({size}{_resumed(job, ', ')}) -> "
+                                        f"{job.target}{detail}") + "\n")
                 out.flush()
         if idle or time.monotonic() > deadline:
             if not idle:
@@ -136,6 +143,7 @@ def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
 
 
 def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
+    from rich.markup import escape
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
@@ -148,10 +156,10 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
             snapshot = queue.snapshot()
             for job in snapshot.jobs:
                 if job.job_id not in tasks:
-                    tasks[job.job_id] = progress.add_task(job.filename, total=job.total_bytes)
-                label = job.filename if job.state.active else f"{job.filename} [{job.state.value}]"
+                    tasks[job.job_id] = progress.add_task("", total=job.total_bytes)
+                label = job.filename + _resumed(job, " · ") + ("" if job.state.active else f" [{job.state.value}]")
                 progress.update(tasks[job.job_id], completed=job.bytes_done, total=job.total_bytes,
-                                description=label + (f" — {job.error}" if job.error else ""))
+                                description=escape(terminal_text(label + (f" — {job.error}" if job.error else ""))))
             progress.update(total, completed=snapshot.bytes_done, total=snapshot.total_bytes or None)
             if idle or time.monotonic() > deadline:
                 if not idle:
