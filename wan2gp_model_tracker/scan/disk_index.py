@@ -121,6 +121,17 @@ class DiskIndex:
         self._cache.listings[folder] = listing
         return listing
 
+    def replays(self, previous: DiskIndex) -> bool:
+        """Whether every folder and file ``previous`` looked at reads the same in this index (same listings, same
+        sizes and times): then every answer ``previous`` gave holds now. Stops at the first difference."""
+        for folder, listing in previous._listings.items():
+            if self._listing(folder) is not listing:  # re-listed (changed, or too recent to trust) or appeared
+                return False
+        for (folder, name), info in previous._files.items():
+            if self.file(folder, name) != info:
+                return False
+        return self.broken_links == previous.broken_links
+
     def names(self, folder: str) -> list[str]:
         """Entry names of ``folder``."""
         listing = self._listing(folder)
