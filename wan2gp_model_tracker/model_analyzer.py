@@ -170,7 +170,8 @@ class ModelAnalyzer:
             raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
         if self._state is None or self._state.settings != state.settings:
             self._trusted = _trusted_folders(state.settings)
-        same_catalog = state is self._state
+        # The same token means the same plans (a live catalog's state is a new object on every load).
+        same_catalog = self._state is not None and state.token == self._state.token
         self._state = state
         warnings = list(state.warnings)
         plans = self._plans_for(state)
