@@ -79,6 +79,62 @@ def test_text_search_needs_every_word(controller):
     assert select_models(controller.data, Filters(text="no such model")) == []
 
 
+# --- search ranking ------------------------------------------------------------------------
+
+@pytest.fixture
+def ranked(wan):
+    """Models that each match "ltx" in a different field (architecture "ltxv" gives the LTX family)."""
+    wan.default("dramabox", name="DramaBox Audio", architecture="dramabox", description="built on LTX Video's VAE",
+                URLs=["https://h/d.safetensors"])
+    wan.default("ltxv_13B", name="LTX Video 0.9.8 13B", architecture="ltxv_13B", URLs=["https://h/l.safetensors"])
+    wan.default("my_ltx", name="My LTX Finetune", architecture="ltxv_13B", URLs=["https://h/f.safetensors"])
+    wan.default("zz_ltxlike", name="Zeta", architecture="ltxv_13B", URLs=["https://h/z.safetensors"])
+    wan.default("ltx", name="Ltx", architecture="ltxv_13B", URLs=["https://h/e.safetensors"])
+    wan.default("aa_fast", name="Aardvark", architecture="t2v", description="not an LTX at all",
+                URLs=["https://h/a.safetensors"])
+    return TrackerController(wan.catalog(), hardware_probe=machine()).data
+
+
+def test_search_ranks_exact_then_prefix_then_word_then_type_then_the_rest(ranked):
+    order = types_of(select_models(ranked, Filters(text="ltx")))
+    assert order[:3] == ["ltx", "ltxv_13B", "my_ltx"]  # exact name, name prefix, a word of the name
+    assert order[3] == "zz_ltxlike"  # the model type
+    assert set(order[4:]) == {"dramabox", "aa_fast"}  # only the description mentions it
+
+
+def test_search_ignores_case_and_spacing_in_names(ranked):
+    assert types_of(select_models(ranked, Filters(text="LTX-video")))[0] == "ltxv_13B"
+    assert types_of(select_models(ranked, Filters(text="  my   ltx ")))[0] == "my_ltx"
+
+
+def test_a_family_match_ranks_below_names_and_types_above_descriptions(wan):
+    wan.default("qwen_edit", name="Edit Pro", architecture="qwen_image_edit_20B", URLs=["https://h/q.safetensors"])
+    wan.default("other", name="Other", architecture="t2v", description="compare with qwen",
+                URLs=["https://h/o.safetensors"])
+    wan.default("qwen_name", name="Qwen Something", architecture="t2v", URLs=["https://h/n.safetensors"])
+    data = TrackerController(wan.catalog(), hardware_probe=machine()).data
+    assert data.inventory.get("qwen_edit").family.casefold().startswith("qwen")
+    assert types_of(select_models(data, Filters(text="qwen"))) == ["qwen_name", "qwen_edit", "other"]
+
+
+def test_an_alias_counts_as_the_models_name(ranked):
+    order = types_of(select_models(ranked, Filters(text="ltx"), aliases=lambda text: {"aa_fast"}))
+    assert order[0] == "aa_fast"
+
+
+def test_a_failing_alias_table_leaves_the_search_working(ranked):
+    def broken(text):
+        raise RuntimeError("alias table unreadable")
+
+    assert types_of(select_models(ranked, Filters(text="ltx"), aliases=broken))[0] == "ltx"
+
+
+def test_another_sort_orders_the_matches_by_its_own_key(ranked):
+    by_name_desc = types_of(select_models(ranked, Filters(text="ltx", sort_by="status")))
+    assert set(by_name_desc) == set(types_of(select_models(ranked, Filters(text="ltx"))))
+    assert by_name_desc[0] == "aa_fast"  # every status is "missing": the name breaks the tie
+
+
 def test_a_smaller_vram_budget_hides_models_that_do_not_fit(controller):
     roomy = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=24)))
     tight = types_of(select_models(controller.data, Filters(fit="fits", vram_budget_gb=2)))

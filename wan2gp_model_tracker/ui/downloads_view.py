@@ -9,10 +9,10 @@ from typing import Any
 
 from ..downloads.fetch import FetchOptions, remote_metadata
 from ..downloads.plan import DOWNLOAD, DownloadPlan, build_plan
-from ..downloads.queue import QueueSnapshot
+from ..downloads.queue import JobState, QueueSnapshot
 from ..downloads.reuse import ReuseIndex, default_sources
 from ..records import Inventory, ModelStatus
-from ..render.formatting import format_gb, status_label
+from ..render.formatting import download_cell, format_gb, status_label
 from ..render.markdown import md_code, md_escape
 
 NO_LINK = "none"
@@ -23,9 +23,8 @@ METADATA_TIMEOUT_SECONDS = 5.0
 
 
 def downloadable_choices(inventory: Inventory) -> list[tuple[str, str]]:
-    """Models with something to fetch, as (label, model type)."""
-    return [(f"{status_label(m.status)} · {m.name} ({m.model_type}) · "
-             f"{format_gb(m.download_bytes, m.download_is_estimate)}", m.model_type)
+    """Models with something to fetch, as (label, model type); sizes read as the table's (never 0 for unknown)."""
+    return [(f"{status_label(m.status)} · {m.name} ({m.model_type}) · {download_cell(m)}", m.model_type)
             for m in inventory.models if m.status is not ModelStatus.ERROR and m.missing_files]
 
 
@@ -118,6 +117,10 @@ def progress_markdown(snapshot: QueueSnapshot) -> str:
 
 def job_choices(snapshot: QueueSnapshot) -> list[tuple[str, int]]:
     return [(f"{j.filename} ({j.state.value})", j.job_id) for j in snapshot.jobs if j.state.active]
+
+
+def failed_choices(snapshot: QueueSnapshot) -> list[tuple[str, int]]:
+    return [(f"{j.filename} ({j.state.value})", j.job_id) for j in snapshot.jobs if j.state is JobState.FAILED]
 
 
 @dataclass(frozen=True)
