@@ -24,7 +24,7 @@ from .render.markdown import md_code, md_escape
 from .ui.details import detail_markdown
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
-from .ui.presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
+from .ui.presentation import COLUMN_HELP, LEGEND, TABLE_DATATYPES, legend_markdown, summary_html, table_cells_html
 from .ui.view import (
     ALL,
     DAMAGED,
@@ -51,27 +51,51 @@ SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
     "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
 # Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
 COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
+# The budgets most GPUs have; "6" is also what a laptop's RTX 3060/4050 offers.
+BUDGET_CHOICES = [(f"{gb}" + (" GB" if gb == 24 else ""), str(gb)) for gb in (6, 8, 12, 16, 24)]
 DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
 # Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
 # tinted from transparent so they read on light and dark backgrounds alike.
 TAB_CSS = """
 #model-tracker #mt-style { display: none; }
-#model-tracker .mt-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-#model-tracker .mt-chip { padding: 1px 8px; border-radius: 999px; white-space: nowrap; font-size: var(--text-sm);
+#model-tracker #mt-head { align-items: center; flex-wrap: nowrap; gap: 8px; }
+#model-tracker #model-tracker-summary { min-width: 0; flex: 1 1 0; }
+#model-tracker .mt-chips { display: flex; flex-wrap: nowrap; gap: 4px; align-items: center; overflow-x: auto;
+  scrollbar-width: none; }
+#model-tracker .mt-chip { padding: 1px 6px; border-radius: 999px; white-space: nowrap; font-size: var(--text-xs);
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
-  color: var(--body-text-color); }
+  color: var(--body-text-color); flex: 0 0 auto; }
 #model-tracker .mt-chip[title] { cursor: help; }
 #model-tracker .mt-total { font-weight: 600; }
-#model-tracker .mt-downloaded { border-color: #3b82f6; background: color-mix(in srgb, #3b82f6 16%, transparent); }
-#model-tracker .mt-partial { border-color: #eab308; background: color-mix(in srgb, #eab308 16%, transparent); }
-#model-tracker .mt-missing { border-color: #6b7280; background: color-mix(in srgb, #6b7280 16%, transparent); }
+#model-tracker .mt-downloaded, #model-tracker .mt-fit-ok { border-color: #3b82f6;
+  background: color-mix(in srgb, #3b82f6 18%, transparent); }
+#model-tracker .mt-partial, #model-tracker .mt-fit-change { border-color: #eab308;
+  background: color-mix(in srgb, #eab308 20%, transparent); }
+#model-tracker .mt-missing, #model-tracker .mt-fit-no { border-color: #6b7280;
+  background: color-mix(in srgb, #6b7280 18%, transparent); }
 #model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
 #model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
+#model-tracker .mt-verdict { padding: 0 6px; border: 1px solid; border-radius: 4px; white-space: nowrap; }
+/* The black square of "missing" would vanish on a dark page: outline the marks there (the status column's light
+   text is unchanged by a light outline). */
+.dark #model-tracker .mt-mark, .dark #model-tracker #model-tracker-table td:first-child .cell-wrap > *,
+.dark #model-tracker #model-tracker-table [role=gridcell]:first-child > * {
+  filter: drop-shadow(0 0 1px #e5e7eb) drop-shadow(0 0 1px #e5e7eb); }
+#model-tracker #mt-budget-pick { flex: 0 0 auto; width: max-content; min-width: 0 !important; display: flex;
+  align-items: center; }
+#model-tracker #mt-budget-pick .wrap { flex-wrap: nowrap; gap: 0; }
+#model-tracker #mt-budget-pick label { padding: 1px 7px; font-size: var(--text-xs); white-space: nowrap;
+  border-radius: 0; margin: 0 -1px 0 0; }
+#model-tracker #mt-budget-pick label:first-child { border-radius: 999px 0 0 999px; }
+#model-tracker #mt-budget-pick label:last-child { border-radius: 0 999px 999px 0; }
+#model-tracker #mt-budget-pick input[type=radio] { display: none; }
+#model-tracker #mt-budget-pick label.selected { background: color-mix(in srgb, #3b82f6 30%, transparent);
+  border-color: #3b82f6; font-weight: 600; }
 #model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
 #model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
 #model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
 #model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
-  color: var(--body-text-color-subdued); }
+  color: var(--body-text-color); opacity: 0.85; }
 #model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
 #model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
@@ -81,6 +105,16 @@ TAB_CSS = """
   padding: var(--spacing-lg); scroll-margin-top: 8px; }
 #model-tracker #mt-details-head { align-items: center; }
 #model-tracker #mt-back { max-width: 180px; }
+#model-tracker #mt-export-row { align-items: center; min-height: 48px; flex-wrap: nowrap; }
+#model-tracker #mt-export-file { max-height: 48px; overflow: hidden; }
+/* Panel tables (plans, progress, disk use): words never break inside; file names and paths may, since a
+   long one would otherwise push the table out of the page. Long results scroll inside a bounded box. */
+#model-tracker .mt-panel-table table { display: table; width: 100%; }
+#model-tracker .mt-panel-table th { white-space: nowrap; word-break: keep-all; }
+#model-tracker .mt-panel-table td { word-break: keep-all; overflow-wrap: normal; }
+#model-tracker .mt-panel-table td:first-child, #model-tracker .mt-panel-table td code {
+  overflow-wrap: anywhere; }
+#model-tracker .mt-scroll { max-height: 420px; overflow-y: auto; }
 """
 # Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
 NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
@@ -107,6 +141,7 @@ class TrackerTab:
     model_pick: Any
     details: Any
     legend: Any
+    budget_pick: Any
     opened: Any
     inputs: set[Any]
     refreshed: Callable[..., tuple]
@@ -117,7 +152,7 @@ class TrackerTab:
     @property
     def outputs(self) -> list[Any]:
         """What a full refresh updates, in the order ``refreshed`` returns it."""
-        return [self.summary, self.table, self.family, self.model_pick, self.legend]
+        return [self.summary, self.table, self.family, self.model_pick, self.legend, self.budget_pick]
 
     @staticmethod
     def opened_value(host_state: Any) -> str:
@@ -191,8 +226,13 @@ def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | Non
 
 
 def _models_panel(controller: TrackerController) -> TrackerTab:
-    summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
-                      elem_id="model-tracker-summary")
+    with gr.Row(elem_id="mt-head", equal_height=True):
+        summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
+                          elem_id="model-tracker-summary")
+        # Without a GPU the fit column needs a budget: the common ones are one click away. The choice lives in
+        # this session's radio (its value), so each browser keeps its own.
+        budget_pick = gr.Radio(BUDGET_CHOICES, value=None, label="No GPU found: fit for", show_label=True,
+                               elem_id="mt-budget-pick", visible=False, container=False, scale=0, min_width=330)
     # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
     # for a dozen rows at 1280x800.
     with gr.Row(elem_id="mt-filters", equal_height=True):
@@ -219,13 +259,16 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             with gr.Column(min_width=180):
                 descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
                 show_hidden = gr.Checkbox(value=False, label="Show models hidden in Wan2GP", elem_id="mt-hidden")
-        with gr.Row(equal_height=True):
-            export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
-                                         elem_id="mt-export-details")
-            export = gr.Button("Export Markdown", elem_id="mt-export", scale=0, min_width=180)
-            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
+        # A fixed-height row: the file link appears beside the button without moving anything.
+        with gr.Row(equal_height=True, elem_id="mt-export-row"):
+            export = gr.Button("Export Markdown", elem_id="mt-export", size="sm", scale=0, min_width=150)
+            export_details = gr.Checkbox(value=False, label="Include each model's files", elem_id="mt-export-details",
+                                         container=False, scale=0, min_width=220)
+            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file",
+                                  show_label=False, container=False, height=40, scale=1)
     table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
-                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
+                         column_widths=COLUMN_WIDTHS, datatype=TABLE_DATATYPES, elem_id="model-tracker-table",
+                         **NO_TABLE_BUTTONS)
     legend = gr.Markdown(LEGEND, elem_id="mt-legend")
     with gr.Column(elem_id="mt-details"):
         with gr.Row(elem_id="mt-details-head", equal_height=True):
@@ -238,10 +281,11 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     opened = gr.State("")
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
-    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened}
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened,
+              budget_pick}
 
     def filters_from(values: dict) -> Filters:
-        budget = budget_gb(values[vram])
+        budget = budget_gb(values[vram]) or budget_gb(values[budget_pick])
         return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
                        output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
                        vram_budget_gb=budget, text=values[text] or "",
@@ -258,10 +302,12 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
-            table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
+            table_cells_html(table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped,
+                                         filters.ram_budget_gb)),
             gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
             gr.update(choices=pick_choices),
             legend_markdown(len(models), filters),
+            gr.update(visible=not data.hardware.gpu.gpus),
         )
 
     def current_of(values: dict) -> str:
@@ -305,10 +351,25 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         model_type = str(row[column]) if len(row) > column else None
         return (gr.update(value=model_type), *details_of(model_type, values))
 
-    outputs = [summary, table, family, model_pick, legend]
+    def typed_budget(values: dict) -> tuple:
+        """A budget typed by hand wins over the one picked: the picked one is cleared."""
+        shown = render(values)
+        if not budget_gb(values[vram]):
+            return shown
+        return (*shown[:-1], gr.update(visible=not controller.data.hardware.gpu.gpus, value=None))
+
+    def picked_budget(values: dict) -> tuple:
+        return (*render(values), "")
+
+    outputs = [summary, table, family, model_pick, legend, budget_pick]
+    guarded_render = _guarded(render, len(outputs), 0, as_html=True)
     refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
-    for widget in inputs - {opened}:
-        widget.change(_guarded(render, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    for widget in inputs - {opened, vram, budget_pick}:
+        widget.change(guarded_render, inputs, outputs, trigger_mode="always_last")
+    # The two budget widgets set each other: they listen to the user's input only, so neither loops.
+    vram.input(_guarded(typed_budget, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    budget_pick.input(_guarded(picked_budget, len(outputs) + 1, 0, as_html=True), inputs, [*outputs, vram],
+                      trigger_mode="always_last")
     opened.change(on_open, inputs, outputs)
     export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
     table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
@@ -318,7 +379,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
-                     details=details, legend=legend, opened=opened, inputs=inputs,
+                     details=details, legend=legend, budget_pick=budget_pick, opened=opened, inputs=inputs,
                      refreshed=refreshed, render_for=render_for, open=on_open)
     return tab
 

@@ -161,16 +161,18 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
     import gradio as gr
 
     with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"), gr.Column(elem_id="mt-disk-panel"):
-        summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary")
-        scan_button = gr.Button("Scan disk", elem_id="mt-disk-scan", scale=0)
+        scan_button = gr.Button("Scan disk", elem_id="mt-disk-scan", scale=0, size="sm")
+        # Results below their button, in a box of bounded height: the cleanup controls stay close.
+        summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary",
+                              elem_classes=["mt-panel-table", "mt-scroll"])
         with gr.Row():
             choice = gr.Radio(CHOICES, value="orphans", label="Remove", elem_id="mt-clean-choice")
             models = gr.Dropdown([], value=[], multiselect=True, label="Models (for “Selected models”)",
                                  elem_id="mt-clean-models")
             days = gr.Number(value=90, minimum=0, label="Days (for “Unused for N days”)", elem_id="mt-clean-days")
             include_loras = gr.Checkbox(False, label="Include LoRAs no definition ships", elem_id="mt-clean-loras")
-        plan_button = gr.Button("Build plan (removes nothing)", elem_id="mt-clean-plan", scale=0)
-        plan_text = gr.Markdown("", elem_id="mt-clean-plan-text")
+        plan_button = gr.Button("Build plan (removes nothing)", elem_id="mt-clean-plan", scale=0, size="sm")
+        plan_text = gr.Markdown("", elem_id="mt-clean-plan-text", elem_classes=["mt-panel-table", "mt-scroll"])
         permanent = gr.Checkbox(False, label="Delete permanently instead of moving to the trash",
                                 elem_id="mt-clean-permanent")
         confirm = gr.Button("Confirm: remove exactly these files", variant="stop", interactive=False,
