@@ -21,6 +21,8 @@ import gradio as gr
 from .records import ModelStatus
 from .render.formatting import STATUS_MARKS, printable
 from .render.markdown import md_code, md_escape
+from .ui import chart as chart_view
+from .ui.chart import chart_of
 from .ui.details import detail_markdown
 from .ui.disk_panel import build_disk_panel
 from .ui.downloads_panel import build_downloads_panel
@@ -75,12 +77,13 @@ TAB_CSS = """
   background: color-mix(in srgb, #6b7280 18%, transparent); }
 #model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
 #model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
-#model-tracker .mt-verdict { padding: 0 6px; border: 1px solid; border-radius: 4px; white-space: nowrap; }
-/* The black square of "missing" would vanish on a dark page: outline the marks there (the status column's light
-   text is unchanged by a light outline). */
-.dark #model-tracker .mt-mark, .dark #model-tracker #model-tracker-table td:first-child .cell-wrap > *,
-.dark #model-tracker #model-tracker-table [role=gridcell]:first-child > * {
-  filter: drop-shadow(0 0 1px #e5e7eb) drop-shadow(0 0 1px #e5e7eb); }
+#model-tracker .mt-verdict { padding: 0 4px; border: 1px solid; border-radius: 4px; white-space: nowrap; }
+/* The black square of "missing" would vanish on a dark page: outline the marks there (the status column
+   outlines its first letter, the mark). */
+.dark #model-tracker .mt-mark { filter: drop-shadow(0 0 1px #e5e7eb) drop-shadow(0 0 1px #e5e7eb); }
+.dark #model-tracker #model-tracker-table td:first-child .cell-wrap > span::first-letter,
+.dark #model-tracker #model-tracker-table [role=gridcell]:first-child span::first-letter {
+  text-shadow: 0 0 1px #e5e7eb, 0 0 1px #e5e7eb, 0 0 1px #e5e7eb; }
 #model-tracker #mt-budget-pick { flex: 0 0 auto; width: max-content; min-width: 0 !important; display: flex;
   align-items: center; }
 #model-tracker #mt-budget-pick .wrap { flex-wrap: nowrap; gap: 0; }
@@ -142,6 +145,8 @@ class TrackerTab:
     details: Any
     legend: Any
     budget_pick: Any
+    chart_box: Any
+    chart: Any
     opened: Any
     inputs: set[Any]
     refreshed: Callable[..., tuple]
@@ -152,7 +157,8 @@ class TrackerTab:
     @property
     def outputs(self) -> list[Any]:
         """What a full refresh updates, in the order ``refreshed`` returns it."""
-        return [self.summary, self.table, self.family, self.model_pick, self.legend, self.budget_pick]
+        return [self.summary, self.table, self.family, self.model_pick, self.legend, self.budget_pick,
+                self.chart_box, self.chart]
 
     @staticmethod
     def opened_value(host_state: Any) -> str:
@@ -270,6 +276,14 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
                          column_widths=COLUMN_WIDTHS, datatype=TABLE_DATATYPES, elem_id="model-tracker-table",
                          **NO_TABLE_BUTTONS)
     legend = gr.Markdown(LEGEND, elem_id="mt-legend")
+    # Its label names the fastest model on disk that fits, so the answer shows even while it is closed.
+    with gr.Accordion("📈 Speed against VRAM", open=False, elem_id="mt-chart-box") as chart_box:
+        chart = gr.ScatterPlot(value=None, x=chart_view.X, y=chart_view.Y, color=chart_view.COLOR,
+                               color_map=chart_view.COLORS, tooltip=[chart_view.NAME, chart_view.SPEED, chart_view.X,
+                                                                     chart_view.FIT, chart_view.MEASURED],
+                               height=360, show_label=False, elem_id="mt-chart",
+                               caption="Drag across points to open the fastest of them below; ⏱ marks a speed "
+                                       "measured on this machine (in the tooltip).")
     with gr.Column(elem_id="mt-details"):
         with gr.Row(elem_id="mt-details-head", equal_height=True):
             title = gr.Markdown("### Model details", elem_id="mt-details-title")
@@ -300,6 +314,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         families = sorted({m.family for m in data.inventory.models})
         family_value = filters.family if filters.family in families else ALL
         pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
+        shown_chart = chart_of(data, models, filters.vram_budget_gb, filters.ram_budget_gb)
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
             table_cells_html(table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped,
@@ -308,6 +323,8 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             gr.update(choices=pick_choices),
             legend_markdown(len(models), filters),
             gr.update(visible=not data.hardware.gpu.gpus),
+            gr.update(label=shown_chart.headline),
+            shown_chart.frame,
         )
 
     def current_of(values: dict) -> str:
@@ -353,15 +370,27 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
 
     def typed_budget(values: dict) -> tuple:
         """A budget typed by hand wins over the one picked: the picked one is cleared."""
-        shown = render(values)
-        if not budget_gb(values[vram]):
-            return shown
-        return (*shown[:-1], gr.update(visible=not controller.data.hardware.gpu.gpus, value=None))
+        shown = list(render(values))
+        if budget_gb(values[vram]):
+            shown[outputs.index(budget_pick)] = gr.update(visible=not controller.data.hardware.gpu.gpus, value=None)
+        return tuple(shown)
 
     def picked_budget(values: dict) -> tuple:
         return (*render(values), "")
 
-    outputs = [summary, table, family, model_pick, legend, budget_pick]
+    def select_range(values: dict, evt: gr.SelectData) -> tuple:
+        """A range dragged across the chart opens the fastest model in it (native plots select ranges, not
+        points)."""
+        low, high = (evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else (0, -1))
+        filters = filters_from(values)
+        shown = chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                         filters.ram_budget_gb)
+        model_type = chart_view.model_in_range(shown.frame, float(low), float(high))
+        if not model_type:
+            return gr.update(), gr.update(), gr.update()
+        return (gr.update(value=model_type), *details_of(model_type, values))
+
+    outputs = [summary, table, family, model_pick, legend, budget_pick, chart_box, chart]
     guarded_render = _guarded(render, len(outputs), 0, as_html=True)
     refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
     for widget in inputs - {opened, vram, budget_pick}:
@@ -374,12 +403,15 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
     table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    chart.select(_guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
     model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details])
     back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
     table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
-                     details=details, legend=legend, budget_pick=budget_pick, opened=opened, inputs=inputs,
+                     details=details, legend=legend, budget_pick=budget_pick, chart_box=chart_box, chart=chart,
+                     opened=opened, inputs=inputs,
                      refreshed=refreshed, render_for=render_for, open=on_open)
     return tab
 

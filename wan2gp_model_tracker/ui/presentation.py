@@ -101,9 +101,10 @@ def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, 
                        "download", "every missing file of every model, each once; ~ marks an estimate"))
     # Short texts: every chip stays on one line at 1280 px, beside the budget buttons shown without a GPU.
     budget = data.budget(budget_gb)
-    fit = f"fit: {fit_budget_label(data, budget_gb, ram_gb)}" if budget \
+    fit = f"fit: {budget:g} GB VRAM" + (f" / {ram_gb:g} GB RAM" if ram_gb else "") if budget \
         else "no GPU: pick a budget →" if not hw.gpu.gpus else "fit: set a VRAM budget"
-    chips.append(_chip(fit, "fit", " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
+    chips.append(_chip(fit, "fit", f"verdicts for {fit_budget_label(data, budget_gb, ram_gb)} · "
+                       + " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
     if data.inventory.shared_files is not None:
         missing_tools = [f for f in data.inventory.shared_files if not f.present]
         chips.append(_chip(f"+{_plural(len(missing_tools), 'tool')} on 1st run"
