@@ -18,8 +18,8 @@ from ..render.formatting import STATUS_MARKS, printable
 from .view import TrackerData
 
 # Column names are Vega-Lite fields: no "." or "[" (they would read as nested fields).
-X, Y, COLOR, NAME, SPEED, FIT, MEASURED, TYPE = ("VRAM need (GB)", "Speed (log: 0 = Wan2_1 14B, 1 = 10x, 2 = 100x faster)", "Status",
-                                                 "Model", "Speed", "Fit", "Measured", "Model type")
+X, Y = "VRAM need (GB)", "Speed (log: 0 = Wan2_1 14B, 1 = 10x, 2 = 100x faster)"
+COLOR, NAME, SPEED, FIT, MEASURED, TYPE = "Status", "Model", "Speed", "Fit", "Measured", "Model type"
 COLUMNS = [X, Y, COLOR, NAME, SPEED, FIT, MEASURED, TYPE]
 FASTEST = "★ fastest you have"
 # The status marks' own colours; grey for "missing" so its points show on dark pages too.
