@@ -6,11 +6,15 @@ widgets and travel with each event; the controller only holds the scan, which ev
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import inspect
 import json
 import logging
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,11 +39,14 @@ from .ui.view import (
     TABLE_COLUMNS,
     Filters,
     TrackerController,
+    TrackerData,
     select_models,
     table_frame,
 )
 
 log = logging.getLogger(__name__)
+TIMING_ENV = "WAN2GP_TRACKER_TIMING"
+TIMING_PREFIX = "model-tracker-timing"
 
 STATUS_CHOICES = [("Any status", ALL)] + [(f"{STATUS_MARKS[s]} {s.value.capitalize()}", s.value) for s in ModelStatus] \
     + [("⚠ Damaged files", DAMAGED)]
@@ -125,6 +132,9 @@ NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signa
 HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
                   ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
 OPENED_SEP = "\n"
+# Events a person waits for: answered outside the queue (no wait for a worker, no event stream to open) and
+# without the loading overlay, whose own re-render costs more than these handlers.
+FAST: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
 SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
              " if (el) el.scrollIntoView({{block: 'start'}}); }}")
 
@@ -181,9 +191,28 @@ def budget_gb(text: Any, largest: float = 1024) -> float | None:
     return value if 0 < value <= largest else None  # also refuses nan and inf
 
 
+def _timed(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """With WAN2GP_TRACKER_TIMING=1, each call prints the handler's own time on stderr (benchmarks/bench_ui.py sets
+    it beside the browser's round trip); otherwise the handler unchanged."""
+    if os.environ.get(TIMING_ENV) != "1" or hasattr(handler, "__wrapped__"):
+        return handler
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return handler(*args)
+        finally:
+            print(f"{TIMING_PREFIX} {handler.__name__} {(time.perf_counter() - start) * 1000:.1f}", file=sys.stderr,
+                  flush=True)
+
+    return run
+
+
 def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
     """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
     raising into Gradio."""
+    handler = _timed(handler)
 
     @functools.wraps(handler)
     def run(*args: Any) -> Any:
@@ -202,6 +231,18 @@ def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: 
             return tuple(outputs)
 
     return run
+
+
+def _warm_fits(data: TrackerData) -> None:
+    """Judge the fit for the budget buttons in the background, so a click on one answers from the cache (a new
+    budget means a verdict per model)."""
+
+    def warm() -> None:
+        for _, gb in BUDGET_CHOICES:
+            with contextlib.suppress(Exception):  # a failure shows when the budget is chosen, not here
+                data.fits(float(gb))
+
+    threading.Thread(target=warm, name="model-tracker-warm-fits", daemon=True).start()
 
 
 # A panel builds its own collapsible section below the models view; it may expose ``models_ready``, a component
@@ -293,10 +334,12 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
     # on_tab_select, whose only output it is; its change event renders with the session's own filters.
     opened = gr.State("")
+    # Whether this session has the chart open: only then do filter changes send its points.
+    chart_open = gr.State(False)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened,
-              budget_pick}
+              budget_pick, chart_open}
 
     def filters_from(values: dict) -> Filters:
         budget = budget_gb(values[vram]) or budget_gb(values[budget_pick])
@@ -306,36 +349,55 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
                        sort_by=values[sort_by] or "name", descending=bool(values[descending]),
                        show_hidden=bool(values[show_hidden]), ram_budget_gb=budget_gb(values[ram], 65536))
 
-    def render_for(current_model: str = "", filters: Filters | None = None) -> tuple:
-        """The tab's outputs for one session's filters and current model."""
+    def render_for(current_model: str = "", filters: Filters | None = None, full: bool = True,
+                   with_chart: bool = False) -> tuple:
+        """The tab's outputs for one session's filters and current model.
+
+        A filter change (``full`` False) leaves the family and model pickers as they are (they list every model
+        of the scan) and sends the chart's points only when its section is open (``with_chart``): a smaller reply.
+        """
         filters = filters or Filters()
         data = controller.data
         models = select_models(data, filters)
-        families = sorted({m.family for m in data.inventory.models})
-        family_value = filters.family if filters.family in families else ALL
-        pick_choices = [(printable(f"{m.name} ({m.model_type})"), printable(m.model_type)) for m in models]
         shown_chart = chart_of(data, models, filters.vram_budget_gb, filters.ram_budget_gb)
+        if full:
+            families = sorted({m.family for m in data.inventory.models})
+            family_value = filters.family if filters.family in families else ALL
+            family_update = gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families],
+                                      value=family_value)
+            pick_update = gr.update(choices=[(printable(f"{m.name} ({m.model_type})"), printable(m.model_type))
+                                             for m in sorted(data.inventory.models, key=lambda m: m.name.casefold())])
+        else:
+            family_update = pick_update = gr.update()
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
             table_cells_html(table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped,
                                          filters.ram_budget_gb)),
-            gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
-            gr.update(choices=pick_choices),
+            family_update,
+            pick_update,
             legend_markdown(len(models), filters),
             gr.update(visible=not data.hardware.gpu.gpus),
             gr.update(label=shown_chart.headline),
-            shown_chart.frame,
+            shown_chart.frame if full or with_chart else gr.update(),
         )
 
     def current_of(values: dict) -> str:
         return (values[opened] or "").split(OPENED_SEP)[0]
 
     def render(values: dict) -> tuple:
+        return render_for(current_of(values), filters_from(values), full=False, with_chart=values[chart_open])
+
+    @_timed
+    def refreshed(values: dict) -> tuple:
+        data = controller.refresh()
+        if not data.hardware.gpu.gpus:
+            _warm_fits(data)
         return render_for(current_of(values), filters_from(values))
 
-    def refreshed(values: dict) -> tuple:
-        controller.refresh()
-        return render(values)
+    def chart_points(values: dict) -> Any:
+        filters = filters_from(values)
+        return chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                        filters.ram_budget_gb).frame
 
     def on_open(values: dict) -> tuple:
         """The host opened the tab: rescan, and mark the model this session's generator has open."""
@@ -393,19 +455,22 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     outputs = [summary, table, family, model_pick, legend, budget_pick, chart_box, chart]
     guarded_render = _guarded(render, len(outputs), 0, as_html=True)
     refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
-    for widget in inputs - {opened, vram, budget_pick}:
-        widget.change(guarded_render, inputs, outputs, trigger_mode="always_last")
+    chart_box.expand(lambda: True, None, chart_open, **FAST).then(_guarded(chart_points, 1, 0), inputs, chart, **FAST)
+    chart_box.collapse(lambda: False, None, chart_open, **FAST)
+    for widget in inputs - {opened, vram, budget_pick, chart_open}:
+        widget.change(guarded_render, inputs, outputs, trigger_mode="always_last", **FAST)
     # The two budget widgets set each other: they listen to the user's input only, so neither loops.
-    vram.input(_guarded(typed_budget, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    vram.input(_guarded(typed_budget, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last",
+               **FAST)
     budget_pick.input(_guarded(picked_budget, len(outputs) + 1, 0, as_html=True), inputs, [*outputs, vram],
-                      trigger_mode="always_last")
+                      trigger_mode="always_last", **FAST)
     opened.change(on_open, inputs, outputs)
     export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
-    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
+    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
     chart.select(_guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
-    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details])
+    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details], **FAST)
     back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
     table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 

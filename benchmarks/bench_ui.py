@@ -1,0 +1,255 @@
+"""Round trips of the tab in a real browser, on a Wan2GP folder with the 217 real definitions.
+
+Starts ``python -m wan2gp_model_tracker serve --wan2gp <folder>`` (a temporary folder built by
+tests/real_install.py from ../shared/wan2gp/catalog/defaults, or WAN2GP_REAL_CATALOG), drives Debian's Chromium
+through Playwright at 1280x800 and prints, per interaction, the p50 and p90 of the round trip seen in the page
+(from the user's action to the changed content) beside the p50 of the server's own handler time (the server runs
+with WAN2GP_TRACKER_TIMING=1 and prints each handler's time).
+
+    python benchmarks/bench_ui.py [--repeat 15] [--json]
+
+Needs Chromium at /usr/bin/chromium and Playwright; writes nothing outside a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from real_install import build_real_install  # noqa: E402
+
+from wan2gp_model_tracker.ui_components import TIMING_ENV, TIMING_PREFIX  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 800}
+FIRST_ROW = "#model-tracker-table td, #model-tracker-table [role=gridcell]"
+# The rows in view: Gradio 5 also renders a hidden sizing table, Gradio 6 a virtual grid.
+ROWS = "#model-tracker-table table.table tbody tr, #model-tracker-table .virtual-row"
+FIRST_NAME = ("() => { const row = document.querySelector('" + ROWS + "');"
+              " return row ? row.querySelectorAll('td, [role=gridcell]')[1].innerText : ''; }")
+# Each request the page makes to the server, timed from the call to the last byte of the reply: the share of a round
+# trip spent on the wire and in Gradio's request handling (the rest is the browser rendering the reply).
+FETCH_TIMER = """
+window.__mt_fetches = [];
+const original = window.fetch;
+window.fetch = async (...args) => {
+  const start = performance.now();
+  const reply = await original(...args);
+  reply.clone().arrayBuffer().then(() => window.__mt_fetches.push(performance.now() - start));
+  return reply;
+};
+"""
+TARGETS_MS = {"search": 150, "sort": 150, "row -> details": 150, "VRAM typed -> fit": 200}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """The standalone app on a free port; its stderr (the handler times) goes to a file read between actions."""
+
+    def __init__(self, folder: Path, scratch: Path) -> None:
+        self.port = free_port()
+        self.log_path = scratch / "server.log"
+        home = scratch / "home"
+        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", TIMING_ENV: "1", "HOME": str(home),
+               "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+               "HF_HOME": str(home / "hf"), "WAN2GP_TRACKER_DATA": str(scratch / "data"), "HF_HUB_OFFLINE": "1",
+               "WAN2GP_TRACKER_NO_NETWORK": "1"}
+        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
+        self.proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(folder),
+                                      "--port", str(self.port)], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url, timeout=2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"the app did not start; see {self.log_path}:\n{self.log_path.read_text()}")
+
+    def timings(self) -> list[tuple[str, float]]:
+        """Every handler time printed so far, in order."""
+        found = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith(TIMING_PREFIX):
+                _, name, ms = line.split()
+                found.append((name, float(ms)))
+        return found
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(server: Server, page, action: Callable[[int], float | None], repeat: int) -> dict[str, float]:
+    """``action(i)`` performs the i-th interaction and returns once the page shows its result; it may return the
+    round trip itself (seconds) when part of the action (opening a dropdown) is not the event's."""
+    trips, handlers, requests = [], [], []
+    for i in range(repeat):
+        before = len(server.timings())
+        page.evaluate("() => { window.__mt_fetches = []; }")
+        start = time.perf_counter()
+        own = action(i)
+        trips.append((own if own is not None else time.perf_counter() - start) * 1000)
+        page.wait_for_timeout(150)  # the handler's line reaches the log; the next event starts from a quiet page
+        handlers += [ms for _, ms in server.timings()[before:]]
+        requests += page.evaluate("() => window.__mt_fetches")
+    return {"p50_ms": round(statistics.median(trips), 1), "p90_ms": round(percentile(trips, 0.9), 1),
+            "http_p50_ms": round(statistics.median(requests), 1) if requests else None,
+            "server_p50_ms": round(statistics.median(handlers), 1) if handlers else None, "runs": repeat}
+
+
+def summary_changed(page, before: str) -> None:
+    page.wait_for_function("before => document.querySelector('#model-tracker-summary').innerText !== before",
+                           arg=before, polling="raf")
+
+
+def summary(page) -> str:
+    return page.locator("#model-tracker-summary").inner_text()
+
+
+def run(repeat: int) -> dict[str, dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="wan2gp-bench-ui-") as scratch_name:
+        scratch = Path(scratch_name)
+        folder = build_real_install(scratch / "Wan2GP")
+        server = Server(folder, scratch)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                loads = []
+                for _ in range(max(3, repeat // 3)):
+                    page = browser.new_page(viewport=VIEWPORT)
+                    before = len(server.timings())
+                    start = time.perf_counter()
+                    page.goto(server.url)
+                    page.locator(FIRST_ROW).first.wait_for(timeout=120_000)
+                    loads.append(((time.perf_counter() - start) * 1000,
+                                  [ms for _, ms in server.timings()[before:]]))
+                    page.close()
+                trips = [t for t, _ in loads]
+                served = [ms[0] for _, ms in loads if ms]
+                results["page -> table"] = {"p50_ms": round(statistics.median(trips), 1),
+                                            "p90_ms": round(percentile(trips, 0.9), 1),
+                                            "server_p50_ms": round(statistics.median(served), 1) if served else None,
+                                            "runs": len(trips)}
+
+                page = browser.new_page(viewport=VIEWPORT)
+                page.add_init_script(FETCH_TIMER)
+                page.set_default_timeout(30_000)
+                page.goto(server.url)
+                page.locator(FIRST_ROW).first.wait_for(timeout=120_000)
+                page.wait_for_timeout(500)
+                search = page.locator("#mt-search input, #mt-search textarea").first
+                words = ["ltx", "wan", "flux", "qwen"]
+
+                def do_search(i: int) -> None:
+                    before = summary(page)
+                    search.fill(words[i % len(words)])
+                    summary_changed(page, before)
+                    page.wait_for_function("w => document.querySelector('#model-tracker-table').innerText"
+                                           ".toLowerCase().includes(w)", arg=words[i % len(words)], polling="raf")
+
+                results["search"] = measure(server, page, do_search, repeat)
+                search.fill("")
+                page.wait_for_timeout(800)
+
+                sorts = ["Sort: least VRAM", "Sort: name"]
+
+                def do_sort(i: int) -> float:
+                    first = page.evaluate(FIRST_NAME)
+                    page.locator("#mt-sort input").click()
+                    option = page.get_by_role("option", name=sorts[i % 2], exact=True)
+                    option.wait_for()
+                    start = time.perf_counter()
+                    option.click()
+                    page.wait_for_function(f"first => ({FIRST_NAME})() !== first", arg=first, polling="raf")
+                    # Only the time from the option's click counts: opening the dropdown is the browser's own.
+                    return time.perf_counter() - start
+
+                results["sort"] = measure(server, page, do_sort, repeat)
+
+                def do_details(i: int) -> None:
+                    row = page.locator(ROWS).nth(i % 8)
+                    name = row.locator("td, [role=gridcell]").nth(1).inner_text().strip()
+                    row.locator("td, [role=gridcell]").nth(1).click()
+                    page.wait_for_function("n => document.querySelector('#mt-details-title').innerText.includes(n)",
+                                           arg=name.lstrip("▶↳ "), polling="raf")
+                    page.evaluate("() => window.scrollTo(0, 0)")
+
+                page.locator("#mt-details-title").scroll_into_view_if_needed()
+                results["row -> details"] = measure(server, page, do_details, repeat)
+
+                vram = page.locator("#mt-vram input, #mt-vram textarea").first
+                budgets = ["12", "16", "8", "24"]
+
+                def do_vram(i: int) -> None:
+                    gb = budgets[i % len(budgets)]
+                    vram.fill(gb)
+                    page.wait_for_function("gb => document.querySelector('#model-tracker-summary').innerText"
+                                           ".includes('fit: ' + gb + ' GB VRAM')", arg=gb, polling="raf")
+
+                results["VRAM typed -> fit"] = measure(server, page, do_vram, repeat)
+                browser.close()
+        finally:
+            server.stop()
+            if os.environ.get("BENCH_UI_SHOW_LOG"):
+                print(server.log_path.read_text()[-3000:])
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = run(args.repeat)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{'interaction':<20} {'p50 ms':>8} {'p90 ms':>8} {'HTTP p50':>9} {'handler p50':>12} {'target':>8}")
+    for name, figures in results.items():
+        target = TARGETS_MS.get(name)
+        mark = "" if target is None else ("  met" if figures["p50_ms"] <= target else "  missed")
+        print(f"{name:<20} {figures['p50_ms']:>8} {figures['p90_ms']:>8} {figures.get('http_p50_ms')!s:>9} "
+              f"{figures['server_p50_ms']!s:>12} {'≤ ' + str(target) if target else '—':>8}{mark}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs; HTTP: request to last byte in the page; handler: the "
+          "tab's own function on the server)")
+
+
+if __name__ == "__main__":
+    main()
