@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from real_install import build_real_install  # noqa: E402
 
-from wan2gp_model_tracker.ui_components import TIMING_ENV, TIMING_PREFIX  # noqa: E402
+from wan2gp_model_tracker.ui.tab import TIMING_ENV, TIMING_PREFIX  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]

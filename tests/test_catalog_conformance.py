@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from wan2gp_fixture import WanFolder
 
+from wan2gp_model_tracker.catalog.resolution import as_list, entry_basename, recursive_prop
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole, ModelStatus
-from wan2gp_model_tracker.scan.resolution import as_list, entry_basename, recursive_prop
 
 pytestmark = pytest.mark.catalog
 

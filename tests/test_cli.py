@@ -148,7 +148,7 @@ def test_recommend_lists_tasks_for_a_budget(capsys):
 
 
 def test_recommend_without_gpu_or_budget_asks_for_one(capsys, monkeypatch):
-    from wan2gp_model_tracker.fit import hardware
+    from wan2gp_model_tracker.machine import hardware
 
     no_gpu = hardware.GpuDetection((), error="no NVIDIA GPU detected: test")
     monkeypatch.setattr(hardware, "detect_gpus", lambda nvml=None: no_gpu)

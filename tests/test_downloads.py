@@ -15,8 +15,7 @@ from wan2gp_fixture import WanFolder
 
 from wan2gp_model_tracker import cli
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors
-from wan2gp_model_tracker.downloads import plan as plan_module
-from wan2gp_model_tracker.downloads.command import (
+from wan2gp_model_tracker.commands.download import (
     EXIT_FAILED,
     EXIT_LEFT_OFFLINE,
     EXIT_NO_SPACE,
@@ -24,6 +23,7 @@ from wan2gp_model_tracker.downloads.command import (
     DownloadRequest,
     run_download,
 )
+from wan2gp_model_tracker.downloads import plan as plan_module
 from wan2gp_model_tracker.downloads.fetch import FetchOptions, remote_metadata
 from wan2gp_model_tracker.downloads.plan import DOWNLOAD, PlanError, build_plan
 from wan2gp_model_tracker.downloads.queue import DownloadQueue, JobState

@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wan2gp_fixture import LIVE_T2V, fake_fl, url
 
+from wan2gp_model_tracker.catalog.download_defs import AssetEntry, DownloadDefError, asset_entries
 from wan2gp_model_tracker.catalog.live import HostGlobals, LiveCatalog
 from wan2gp_model_tracker.catalog.snapshot import load_snapshot, save_snapshot, snapshot_from_state
 from wan2gp_model_tracker.model_analyzer import MAY_BE_INCOMPLETE, ModelAnalyzer
 from wan2gp_model_tracker.records import FileRole, ModelStatus
 from wan2gp_model_tracker.render.formatting import status_cell
 from wan2gp_model_tracker.render.renderers import inventory_dict, render_table
-from wan2gp_model_tracker.scan.download_defs import AssetEntry, DownloadDefError, asset_entries
 
 VAE_REPO = "DeepBeepMeep/Wan2.1"
 
@@ -316,7 +316,7 @@ def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog
 def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, monkeypatch, tmp_path):
     from fake_hub import FakeHub, in_repo
 
-    from wan2gp_model_tracker.downloads.hub import HubSizes
+    from wan2gp_model_tracker.hub.sizes import HubSizes
 
     monkeypatch.delenv("WAN2GP_TRACKER_NO_NETWORK")
     wgp.query_core_shared_model_files = lambda: [

@@ -26,7 +26,7 @@ from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.markdown import md_code, model_detail_markdown
 from wan2gp_model_tracker.render.renderers import render_csv, render_table
-from wan2gp_model_tracker.ui_components import STATUS_CHOICES
+from wan2gp_model_tracker.ui.tab import STATUS_CHOICES
 
 DEEP = "[" * 100_000
 
@@ -410,8 +410,8 @@ def test_the_tab_shows_a_message_instead_of_raising_into_gradio(monkeypatch):
     import gradio as gr
 
     from wan2gp_model_tracker.catalog.demo import DemoCatalog
+    from wan2gp_model_tracker.ui.tab import build_tab
     from wan2gp_model_tracker.ui.view import TrackerController
-    from wan2gp_model_tracker.ui_components import build_tab
 
     controller = TrackerController(DemoCatalog())
     with gr.Blocks() as demo:
@@ -556,8 +556,8 @@ def test_a_model_whose_type_holds_a_lone_surrogate_opens_from_its_printable_name
     import gradio as gr
 
     from wan2gp_model_tracker.render.formatting import printable
+    from wan2gp_model_tracker.ui.tab import build_tab
     from wan2gp_model_tracker.ui.view import TrackerController
-    from wan2gp_model_tracker.ui_components import build_tab
 
     add_t2v(wan)
     (wan.root / "finetunes").mkdir()

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from wan2gp_model_tracker.fit import hardware
 from wan2gp_model_tracker.fit.estimator import ModelMetrics
-from wan2gp_model_tracker.fit.hardware import (
+from wan2gp_model_tracker.fit.hardware import assess_fit
+from wan2gp_model_tracker.machine import hardware
+from wan2gp_model_tracker.machine.hardware import (
     GIB,
     NO_GPU,
     GpuDetection,
     GpuInfo,
     HardwareInfo,
-    assess_fit,
     bf16_supported_on,
     detect_gpus,
     detect_hardware,

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker import cli
-from wan2gp_model_tracker.downloads.hub import HubSizes
-from wan2gp_model_tracker.downloads.hub_urls import HubFile, parse_hub_url
+from wan2gp_model_tracker.hub.sizes import HubSizes
+from wan2gp_model_tracker.hub.urls import HubFile, parse_hub_url
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 
 REPO = "DeepBeepMeep/Test"
@@ -156,7 +156,7 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning(model, network, tmp_path
     scan_with(model, sizes).scan()
     folder = cache / "hub-sizes"
     folder.mkdir(parents=True)
-    from wan2gp_model_tracker.downloads.hub import _cache_name
+    from wan2gp_model_tracker.hub.sizes import _cache_name
 
     (folder / _cache_name(REPO, "main")).write_text(content)
     fresh = HubSizes(str(cache), network=False)
@@ -166,7 +166,7 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning(model, network, tmp_path
 
 
 def test_hostile_entries_in_the_cache_are_skipped(model, tmp_path):
-    from wan2gp_model_tracker.downloads.hub import _cache_name
+    from wan2gp_model_tracker.hub.sizes import _cache_name
 
     folder = tmp_path / "cache" / "hub-sizes"
     folder.mkdir(parents=True)
@@ -192,7 +192,7 @@ def test_no_network_on_the_command_line_asks_nobody(model, hub, monkeypatch, cap
 
 
 def test_a_whole_folder_a_handler_fetches_gets_the_size_of_everything_in_it(network, tmp_path):
-    from wan2gp_model_tracker.scan.download_defs import AssetEntry
+    from wan2gp_model_tracker.catalog.download_defs import AssetEntry
 
     folder = AssetEntry(REPO, "xlm-roberta-large", "xlm-roberta-large", "")
     files = {"xlm-roberta-large/a.json": 10, "xlm-roberta-large/b.bin": 200, "xlm-roberta-large/c/d.bin": 3000,
@@ -221,7 +221,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=json_values)
 def test_any_cache_content_gives_valid_sizes_or_none(tmp_path, files):
-    from wan2gp_model_tracker.downloads.hub import _cache_name
+    from wan2gp_model_tracker.hub.sizes import _cache_name
 
     folder = tmp_path / "cache" / "hub-sizes"
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wan2gp_model_tracker.downloads.hub_urls import HubFile, parse_hub_url
+from wan2gp_model_tracker.hub.urls import HubFile, parse_hub_url
 
 
 def test_a_catalog_url_names_its_repository_revision_and_path():

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from wan2gp_model_tracker.catalog.base import host_profiles, profile_from_config
 from wan2gp_model_tracker.fit.estimator import estimate_from_architecture
-from wan2gp_model_tracker.fit.hardware import GIB, assess_fit, detect_gpus, detect_gpus_torch
+from wan2gp_model_tracker.fit.hardware import assess_fit
 from wan2gp_model_tracker.fit.memory import PROFILES, RAM_SLACK, MemoryInputs, profile_need, profile_needs
 from wan2gp_model_tracker.fit.verdict import judge
+from wan2gp_model_tracker.machine.hardware import GIB, detect_gpus, detect_gpus_torch
 
 HF = "https://huggingface.co/DeepBeepMeep/Wan2.1/resolve/main"
 T2V_URLS = [f"{HF}/wan2.1_text2video_14B_mbf16.safetensors",

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from wan2gp_fixture import WanFolder, url
 
+from wan2gp_model_tracker.hub.local_dir import HF_DOWNLOAD_CACHE, hub_incomplete_name
 from wan2gp_model_tracker.records import FileRole, ModelStatus, download_bytes
-from wan2gp_model_tracker.scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
 
 T2V_URLS = [url("t2v_14B_mbf16.safetensors"), url("t2v_14B_quanto_mbf16_int8.safetensors")]
 TE_URLS = [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")]

@@ -93,7 +93,7 @@ def test_post_ui_setup_running_twice_changes_nothing(host, wgp):
 
 def test_an_error_while_building_the_tab_is_shown_and_never_raised(host, wgp, monkeypatch):
     plugin = host.load(PLUGIN_ID)
-    ui = importlib.import_module(f"{PLUGIN_ID}.wan2gp_model_tracker.ui_components")
+    ui = importlib.import_module(f"{PLUGIN_ID}.wan2gp_model_tracker.ui.tab")
 
     def broken(controller):
         raise RuntimeError("boom")

@@ -7,7 +7,7 @@ import os
 import pytest
 from wan2gp_fixture import url
 
-from wan2gp_model_tracker.scan.resolution import (
+from wan2gp_model_tracker.catalog.resolution import (
     DefinitionError,
     local_name,
     model_filename,

@@ -15,8 +15,8 @@ import pytest
 
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.ui.serve import _exit_on_sigterm
+from wan2gp_model_tracker.ui.tab import build_tab
 from wan2gp_model_tracker.ui.view import TrackerController
-from wan2gp_model_tracker.ui_components import build_tab
 
 REPO = Path(__file__).resolve().parents[1]
 

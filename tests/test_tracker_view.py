@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wan2gp_model_tracker.catalog.demo import DemoCatalog
-from wan2gp_model_tracker.fit.hardware import GpuDetection, GpuInfo, HardwareInfo
+from wan2gp_model_tracker.machine.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.markdown import md_escape
 from wan2gp_model_tracker.ui import view as tracker_view

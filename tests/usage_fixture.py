@@ -6,7 +6,7 @@ import os
 
 from wan2gp_fixture import url
 
-from wan2gp_model_tracker.scan.file_checks import HF_DOWNLOAD_CACHE
+from wan2gp_model_tracker.hub.local_dir import HF_DOWNLOAD_CACHE
 
 TE = {"text_encoder_URLs": [url("umt5-xxl/umt5_bf16.safetensors"), url("umt5-xxl/umt5_quanto_int8.safetensors")],
       "text_encoder_folder": "umt5-xxl"}

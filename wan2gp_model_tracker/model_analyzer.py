@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog.base import CatalogProvider, CatalogState
-from .downloads.hub_urls import parse_hub_url
+from .catalog.download_defs import asset_entries
+from .catalog.resolution import DefinitionError, local_name
 from .fileio import path_problem, printable
+from .hub.urls import parse_hub_url
 from .records import (
     CatalogWarning,
     FileRecord,
@@ -31,15 +33,13 @@ from .records import (
 )
 from .scan.assets import folder_info, host_missing_assets
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
-from .scan.download_defs import asset_entries
 from .scan.file_checks import HeaderCache, incomplete_downloads
 from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
-from .scan.resolution import DefinitionError, local_name
 from .scan.sizing import estimate_file_size
 
 if TYPE_CHECKING:
-    from .downloads.hub import HubSizes, KnownSize
     from .fit.estimator import ModelMetrics
+    from .hub.sizes import HubSizes, KnownSize
 
 MAY_BE_INCOMPLETE = ("may be incomplete: open the tab in Wan2GP once (its family handler adds files, such as a "
                      "text encoder, that only the running Wan2GP can name)")

@@ -15,7 +15,7 @@ import struct
 import tempfile
 from dataclasses import replace
 
-from ..scan.file_checks import HF_DOWNLOAD_CACHE, hub_incomplete_name
+from ..hub.local_dir import HF_DOWNLOAD_CACHE, hub_incomplete_name
 from .base import CatalogState
 from .offline import OfflineCatalog
 

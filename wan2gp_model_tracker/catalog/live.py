@@ -15,7 +15,6 @@ from typing import Any
 
 from ..fileio import path_problem
 from ..records import CatalogWarning, ScanSettings
-from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -25,6 +24,7 @@ from .base import (
     checked_checkpoint_paths,
     host_profiles,
 )
+from .download_defs import core_shared_fallback, entries_as_defs
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 
 # Globals the plugin asks Wan2GP for; every one is optional and missing ones degrade gracefully.
@@ -105,7 +105,7 @@ class LiveCatalog:
         te_quant = host.get("text_encoder_quantization", CONFIG_DEFAULTS["text_encoder_quantization"])
         bf16 = host.get("bfloat16_supported")
         if bf16 is None:
-            from ..fit.hardware import bf16_supported
+            from ..machine.hardware import bf16_supported
 
             bf16 = bf16_supported()
         loras_root = setting("loras_root").strip() or CONFIG_DEFAULTS["loras_root"]

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..fileio import JSONFileError, path_problem, read_json_file
 from ..records import CatalogWarning, ScanSettings
-from ..scan.download_defs import core_shared_fallback, entries_as_defs
 from . import snapshot as snapshot_mod
 from .base import (
     CONFIG_FILENAME,
@@ -18,6 +17,7 @@ from .base import (
     absolute_roots,
     read_config,
 )
+from .download_defs import core_shared_fallback, entries_as_defs
 from .families import family_info, handler_adds_text_encoder
 
 
@@ -204,7 +204,7 @@ class OfflineCatalog:
 
     def _bf16(self) -> bool:
         if self._bf16_supported is None:
-            from ..fit.hardware import bf16_supported
+            from ..machine.hardware import bf16_supported
 
             self._bf16_supported = bf16_supported()
         return self._bf16_supported

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..fileio import path_problem, read_json_file, write_json_atomic
-from ..scan.download_defs import DownloadDefError, asset_entries, entries_as_defs
-from ..scan.resolution import LORA_DIR_TOKEN
 from .base import CatalogState
+from .download_defs import DownloadDefError, asset_entries, entries_as_defs
 from .families import FAMILY_LABELS, FamilyInfo, family_info
+from .resolution import LORA_DIR_TOKEN
 
 SNAPSHOT_FILENAME = "model_tracker_snapshot.json"
 SNAPSHOT_FORMAT = 1

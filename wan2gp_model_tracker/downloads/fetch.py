@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .hub_urls import DEFAULT_ENDPOINT
+from ..hub.urls import DEFAULT_ENDPOINT
 from .plan import PlannedFile, RemoteFile
 from .reuse import sha256_of
 

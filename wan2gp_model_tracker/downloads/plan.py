@@ -12,9 +12,9 @@ import shutil
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ..hub.urls import HubFile, parse_hub_url
 from ..records import FileRecord, Inventory, ModelStatus
-from ..render.formatting import format_gb
-from .hub_urls import HubFile, parse_hub_url
+from ..units import format_gb
 
 LINK_CHOICES = ("hard", "sym", "copy")
 DOWNLOAD = "download"

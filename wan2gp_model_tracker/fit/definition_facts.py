@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog.families import family_info
-from ..scan.resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
+from ..catalog.resolution import DefinitionError, entry_basename, pick_variant, recursive_prop, variant_label
 from ..scan.sizing import TEXT_ENCODER_PARAMS, params_from_text
 from .workload import Workload, read_workload
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..fileio import printable as printable  # re-exported: renderers and the UI escape with it
 from ..records import ModelRecord, ModelStatus
+from ..units import format_gb as format_gb  # re-exported: every renderer writes sizes with it
 
 # Wan2GP's own model-selector marks (HOST.md section 6), plus one of ours for definitions it cannot load.
 STATUS_MARKS = {
@@ -27,20 +28,6 @@ def status_cell(model: ModelRecord) -> str:
     too much."""
     label = status_label(model.status, bool(model.damaged_files))
     return f"{label} (may be incomplete)" if model.completeness_note else label
-
-
-def format_gb(size_bytes: int | None, estimate: bool = False, unknown: str = "?") -> str:
-    """Decimal gigabytes as Wan2GP users read them; "~" marks an estimate."""
-    if size_bytes is None:
-        return unknown
-    value = size_bytes / 1e9
-    if value >= 0.1 or value == 0:
-        text = f"{value:.1f} GB"
-    elif size_bytes >= 1e6:
-        text = f"{size_bytes / 1e6:.0f} MB"
-    else:  # tokenizers and configs: "0 MB" would read as nothing
-        text = f"{size_bytes / 1e3:.0f} KB" if size_bytes >= 1e3 else f"{size_bytes} bytes"
-    return f"~{text}" if estimate and size_bytes else text
 
 
 # Control characters (C0, DEL, C1) and Unicode line/paragraph separators move the cursor, clear

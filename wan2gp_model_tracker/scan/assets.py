@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from ..catalog.base import CatalogState
-from ..downloads.hub_urls import parse_hub_url
+from ..hub.urls import parse_hub_url
 from ..records import CatalogWarning
 from .disk_index import FileInfo
 from .plan import ModelPlan, PlannedFile

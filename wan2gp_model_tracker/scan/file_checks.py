@@ -6,8 +6,6 @@ the tracker reports the same status.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import struct
 import threading
@@ -15,6 +13,7 @@ import time
 from datetime import datetime
 
 from ..fileio import loads_json
+from ..hub.local_dir import HF_DOWNLOAD_CACHE, hub_short_hash
 from ..records import IncompleteDownload
 from .disk_index import DiskIndex, FileInfo
 
@@ -29,7 +28,6 @@ _MAX_CACHE_FOLDERS = 256
 _GGUF_MAGIC = b"GGUF"
 # An .incomplete file written to within this many seconds is treated as a download in flight.
 IN_PROGRESS_SECONDS = 120
-HF_DOWNLOAD_CACHE = os.path.join(".cache", "huggingface", "download")
 
 
 def safetensors_problem(path: str, size: int) -> str | None:
@@ -99,16 +97,6 @@ class HeaderCache:
         return result
 
 
-def _hub_short_hash(name: str) -> str:
-    # huggingface_hub >= 0.25 names the partial file after a hash of "<file>.metadata".
-    return base64.urlsafe_b64encode(hashlib.sha1(name.encode("utf-8", "surrogatepass")).digest()).decode()
-
-
-def hub_incomplete_name(filename: str, etag: str) -> str:
-    """The name current huggingface_hub releases give a partial download of ``filename``."""
-    return f"{_hub_short_hash(filename + '.metadata')}.{etag}.incomplete"
-
-
 def _download_caches(index: DiskIndex, root: str) -> list[str]:
     """The hub download caches under a root, including Wan2GP's ``_temp*`` staging folders.
 
@@ -147,7 +135,7 @@ def incomplete_downloads(index: DiskIndex, roots: tuple[str, ...],
     by_prefix: dict[str, str] = {}
     for name in filenames:
         by_prefix[name] = name
-        by_prefix[_hub_short_hash(f"{name}.metadata")] = name
+        by_prefix[hub_short_hash(f"{name}.metadata")] = name
     found: dict[str, IncompleteDownload] = {}
     now = time.time()
     for root in roots:

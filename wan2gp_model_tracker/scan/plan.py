@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog.base import CatalogState
+from ..catalog.download_defs import AssetEntry, DownloadDefError, asset_entries
 from ..catalog.families import FamilyInfo, family_info
-from ..fileio import path_problem
-from ..records import FileRole
-from .download_defs import AssetEntry, DownloadDefError, asset_entries
-from .resolution import (
+from ..catalog.resolution import (
     LORA_DIR_TOKEN,
     DefinitionError,
     UnresolvableReference,
@@ -32,6 +30,8 @@ from .resolution import (
     transformer_dtype,
     variant_label,
 )
+from ..fileio import path_problem
+from ..records import FileRole
 from .sizing import SizeEstimate, estimate_file_size, params_from_text
 
 ParamsLookup = Callable[[str, Mapping[str, Any]], "float | None"]

@@ -10,7 +10,7 @@ import gradio as gr
 
 from .. import __version__
 from ..catalog.base import CatalogProvider
-from ..ui_components import build_tab
+from .tab import build_tab
 from .view import TrackerController
 
 

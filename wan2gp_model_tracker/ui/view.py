@@ -1,7 +1,7 @@
 """What the Model Tracker tab shows, computed without Gradio.
 
 ``TrackerController`` owns the analyzer, the performance database and the hardware probe; the
-Gradio layer (ui_components.py) only forwards widget values to its methods and displays what
+Gradio layer (ui/tab.py) only forwards widget values to its methods and displays what
 they return, so every behaviour of the tab can be tested as plain functions.
 """
 
@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 
 from ..catalog.base import CatalogProvider
-from ..downloads.hub import HubSizes
 from ..fit.estimator import NOT_DOCUMENTED, ModelMetrics
-from ..fit.hardware import FitVerdict, HardwareInfo, assess_fit, detect_hardware
+from ..fit.hardware import FitVerdict, assess_fit
+from ..hub.sizes import HubSizes
+from ..machine.hardware import HardwareInfo, detect_hardware
 from ..model_analyzer import ModelAnalyzer
 from ..performance_db import PerformanceDatabase
 from ..records import Inventory, ModelRecord, ModelStatus

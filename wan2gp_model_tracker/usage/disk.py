@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..catalog.resolution import entry_basename
+from ..hub.local_dir import HF_DOWNLOAD_CACHE
 from ..records import FileRole, Inventory, ModelRecord
-from ..scan.file_checks import HF_DOWNLOAD_CACHE, IN_PROGRESS_SECONDS
-from ..scan.resolution import entry_basename
+from ..scan.file_checks import IN_PROGRESS_SECONDS
 from ..scan.walk import list_folder, walk_files
 
 WEIGHT_EXTENSIONS = (".safetensors", ".sft", ".gguf", ".bin", ".pt", ".pth", ".ckpt")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..downloads.hub_urls import DEFAULT_ENDPOINT
+from ..hub.urls import DEFAULT_ENDPOINT
 
 # The core shared tools HOST.md section 4.4 names, fetched on the first generation of any model.
 # Used by name only when the host cannot tell us more (their repository is the host's business).

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..fileio import write_json_atomic
-from .hub_urls import DEFAULT_ENDPOINT, HubFile
+from .urls import DEFAULT_ENDPOINT, HubFile
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,22 @@
-"""The ``download`` command: plan, reuse or fetch, show progress, rescan, and say in the exit code what failed."""
+"""``download``: plan, reuse or fetch, show progress, rescan, and say in the exit code what failed."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import Any, TextIO
 
+from ..downloads.fetch import FetchOptions, remote_metadata
+from ..downloads.plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
+from ..downloads.queue import DownloadQueue, JobState, QueueSnapshot
+from ..downloads.reuse import ReuseIndex, default_sources
+from ..model_analyzer import CatalogUnavailable, ModelAnalyzer
 from ..records import Inventory
 from ..render.formatting import format_gb, status_label
-from .fetch import FetchOptions, remote_metadata
-from .plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
-from .queue import DownloadQueue, JobState, QueueSnapshot
-from .reuse import ReuseIndex, default_sources
+from . import common
 
 EXIT_OK = 0
 EXIT_NO_SPACE = 3
@@ -146,3 +149,27 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
                     queue.wait(30)
                 return queue.snapshot()
 
+
+def run(args: argparse.Namespace) -> int:
+    analyzer = ModelAnalyzer(common.catalog_for(args.wan2gp))
+    request = DownloadRequest(tuple(args.model_types), args.dry_run, tuple(args.reuse_from or ()), args.link,
+                              args.no_network)
+    try:
+        return run_download(analyzer.scan, request)
+    except (PlanError, CatalogUnavailable) as exc:
+        raise common.CommandError(str(exc)) from exc
+
+
+def register(commands: Any) -> None:
+    download = commands.add_parser(
+        "download", help="fetch (or reuse from disk) what models need, where Wan2GP expects it",
+        epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()))
+    download.add_argument("model_types", nargs="+", metavar="MODEL_TYPE")
+    download.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
+    download.add_argument("--dry-run", action="store_true", help="only show the plan")
+    download.add_argument("--reuse-from", action="append", metavar="DIR",
+                          help="also look for copies in this folder (e.g. ComfyUI's models/); repeatable")
+    download.add_argument("--link", choices=("hard", "sym", "copy"),
+                          help="reuse copies found on disk this way instead of downloading them")
+    download.add_argument("--no-network", action="store_true", help="only reuse copies; download nothing")
+    download.set_defaults(handler=run)

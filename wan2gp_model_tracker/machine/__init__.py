@@ -1,0 +1,1 @@
+"""The machine the tracker runs on: GPUs, RAM, free disk."""

@@ -1,0 +1,482 @@
+"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py.
+
+Per-browser-session values (filters, search text, the model open in Wan2GP) live in the session's own
+widgets and travel with each event; the controller only holds the scan, which every session shares.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import inspect
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ..records import ModelStatus
+from ..render.formatting import STATUS_MARKS, printable
+from ..render.markdown import md_code, md_escape
+from . import chart as chart_view
+from .chart import chart_of
+from .details import detail_markdown
+from .disk_panel import build_disk_panel
+from .downloads_panel import build_downloads_panel
+from .presentation import COLUMN_HELP, LEGEND, TABLE_DATATYPES, legend_markdown, summary_html, table_cells_html
+from .view import (
+    ALL,
+    DAMAGED,
+    FIT_CHOICES,
+    SORT_CHOICES,
+    TABLE_COLUMNS,
+    Filters,
+    TrackerController,
+    TrackerData,
+    select_models,
+    table_frame,
+)
+
+log = logging.getLogger(__name__)
+TIMING_ENV = "WAN2GP_TRACKER_TIMING"
+TIMING_PREFIX = "model-tracker-timing"
+
+STATUS_CHOICES = [("Any status", ALL)] + [(f"{STATUS_MARKS[s]} {s.value.capitalize()}", s.value) for s in ModelStatus] \
+    + [("⚠ Damaged files", DAMAGED)]
+SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", "slow")]
+QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
+OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
+FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
+# Short enough for the toolbar; the keys are view.SORT_CHOICES'.
+SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
+    "name": "name", "status": "status", "speed": "fastest", "vram": "least VRAM", "quality": "best quality",
+    "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
+# Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
+COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
+# The budgets most GPUs have; "6" is also what a laptop's RTX 3060/4050 offers.
+BUDGET_CHOICES = [(f"{gb}" + (" GB" if gb == 24 else ""), str(gb)) for gb in (6, 8, 12, 16, 24)]
+DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
+# Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
+# tinted from transparent so they read on light and dark backgrounds alike.
+TAB_CSS = """
+#model-tracker #mt-style { display: none; }
+#model-tracker #mt-head { align-items: center; flex-wrap: nowrap; gap: 8px; }
+#model-tracker #model-tracker-summary { min-width: 0; flex: 1 1 0; }
+#model-tracker .mt-chips { display: flex; flex-wrap: nowrap; gap: 4px; align-items: center; overflow-x: auto;
+  scrollbar-width: none; }
+#model-tracker .mt-chip { padding: 1px 6px; border-radius: 999px; white-space: nowrap; font-size: var(--text-xs);
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
+  color: var(--body-text-color); flex: 0 0 auto; }
+#model-tracker .mt-chip[title] { cursor: help; }
+#model-tracker .mt-total { font-weight: 600; }
+#model-tracker .mt-downloaded, #model-tracker .mt-fit-ok { border-color: #3b82f6;
+  background: color-mix(in srgb, #3b82f6 18%, transparent); }
+#model-tracker .mt-partial, #model-tracker .mt-fit-change { border-color: #eab308;
+  background: color-mix(in srgb, #eab308 20%, transparent); }
+#model-tracker .mt-missing, #model-tracker .mt-fit-no { border-color: #6b7280;
+  background: color-mix(in srgb, #6b7280 18%, transparent); }
+#model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
+#model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
+#model-tracker .mt-verdict { padding: 0 4px; border: 1px solid; border-radius: 4px; white-space: nowrap; }
+/* The black square of "missing" would vanish on a dark page: outline the marks there (the status column
+   outlines its first letter, the mark). */
+.dark #model-tracker .mt-mark { filter: drop-shadow(0 0 1px #e5e7eb) drop-shadow(0 0 1px #e5e7eb); }
+.dark #model-tracker #model-tracker-table td:first-child .cell-wrap > span::first-letter,
+.dark #model-tracker #model-tracker-table [role=gridcell]:first-child span::first-letter {
+  text-shadow: 0 0 1px #e5e7eb, 0 0 1px #e5e7eb, 0 0 1px #e5e7eb; }
+#model-tracker #mt-budget-pick { flex: 0 0 auto; width: max-content; min-width: 0 !important; display: flex;
+  align-items: center; }
+#model-tracker #mt-budget-pick .wrap { flex-wrap: nowrap; gap: 0; }
+#model-tracker #mt-budget-pick label { padding: 1px 7px; font-size: var(--text-xs); white-space: nowrap;
+  border-radius: 0; margin: 0 -1px 0 0; }
+#model-tracker #mt-budget-pick label:first-child { border-radius: 999px 0 0 999px; }
+#model-tracker #mt-budget-pick label:last-child { border-radius: 0 999px 999px 0; }
+#model-tracker #mt-budget-pick input[type=radio] { display: none; }
+#model-tracker #mt-budget-pick label.selected { background: color-mix(in srgb, #3b82f6 30%, transparent);
+  border-color: #3b82f6; font-weight: 600; }
+#model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
+#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
+#model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
+#model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
+  color: var(--body-text-color); opacity: 0.85; }
+#model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+#model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
+#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
+#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
+#model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+  padding: var(--spacing-lg); scroll-margin-top: 8px; }
+#model-tracker #mt-details-head { align-items: center; }
+#model-tracker #mt-back { max-width: 180px; }
+#model-tracker #mt-export-row { align-items: center; min-height: 48px; flex-wrap: nowrap; }
+#model-tracker #mt-export-file { max-height: 48px; overflow: hidden; }
+/* Panel tables (plans, progress, disk use): words never break inside; file names and paths may, since a
+   long one would otherwise push the table out of the page. Long results scroll inside a bounded box. */
+#model-tracker .mt-panel-table table { display: table; width: 100%; }
+#model-tracker .mt-panel-table th { white-space: nowrap; word-break: keep-all; }
+#model-tracker .mt-panel-table td { word-break: keep-all; overflow-wrap: normal; }
+#model-tracker .mt-panel-table td:first-child, #model-tracker .mt-panel-table td code {
+  overflow-wrap: anywhere; }
+#model-tracker .mt-scroll { max-height: 420px; overflow-y: auto; }
+"""
+# Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
+NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
+# Gradio's table has no header tooltips: set them in the browser after each render.
+HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
+                  ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
+OPENED_SEP = "\n"
+# Events a person waits for: answered outside the queue (no wait for a worker, no event stream to open) and
+# without the loading overlay, whose own re-render costs more than these handlers.
+FAST: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
+SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
+             " if (el) el.scrollIntoView({{block: 'start'}}); }}")
+
+
+@dataclass
+class TrackerTab:
+    """The tab's components, kept so the plugin (or the standalone app) can route events to them.
+
+    ``refreshed({widget: value})`` rescans with one session's widget values. The host's tab-select
+    event carries no widget values, so the plugin sets ``opened`` instead (``opened_value``); its
+    change event then rescans with that session's own filters and marks its current model.
+    """
+
+    summary: Any
+    table: Any
+    family: Any
+    model_pick: Any
+    details: Any
+    legend: Any
+    budget_pick: Any
+    chart_box: Any
+    chart: Any
+    opened: Any
+    inputs: set[Any]
+    refreshed: Callable[..., tuple]
+    render_for: Callable[..., tuple]
+    # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
+    open: Callable[..., tuple]
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What a full refresh updates, in the order ``refreshed`` returns it."""
+        return [self.summary, self.table, self.family, self.model_pick, self.legend, self.budget_pick,
+                self.chart_box, self.chart]
+
+    @staticmethod
+    def opened_value(host_state: Any) -> str:
+        """What the host's tab-select event writes to ``opened``: the session's model, and a stamp that makes
+        every value new so the change event fires."""
+        model_type = host_state.get("model_type") if isinstance(host_state, Mapping) else None
+        return f"{model_type if isinstance(model_type, str) else ''}{OPENED_SEP}{time.time_ns()}"
+
+    def error_outputs(self, message: str) -> tuple:
+        """A message in the summary, everything else left as it was."""
+        return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def budget_gb(text: Any, largest: float = 1024) -> float | None:
+    """A memory budget typed in the tab; empty, zero or not a usable number means "this machine's"."""
+    try:
+        value = float(str(text or "").replace(",", ".").lower().removesuffix("gb").strip() or 0)
+    except ValueError:
+        return None
+    return value if 0 < value <= largest else None  # also refuses nan and inf
+
+
+def _timed(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """With WAN2GP_TRACKER_TIMING=1, each call prints the handler's own time on stderr (benchmarks/bench_ui.py sets
+    it beside the browser's round trip); otherwise the handler unchanged."""
+    if os.environ.get(TIMING_ENV) != "1" or hasattr(handler, "__wrapped__"):
+        return handler
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return handler(*args)
+        finally:
+            print(f"{TIMING_PREFIX} {handler.__name__} {(time.perf_counter() - start) * 1000:.1f}", file=sys.stderr,
+                  flush=True)
+
+    return run
+
+
+def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
+    """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
+    raising into Gradio."""
+    handler = _timed(handler)
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> Any:
+        try:
+            return handler(*args)
+        except Exception as exc:
+            log.exception("Model Tracker: a tab event failed")
+            problem = printable(f"{type(exc).__name__}: {exc}")
+            message = (f'<div class="mt-chips"><span class="mt-chip mt-error">⚠ Model Tracker: '
+                       f"{html.escape(problem)}</span></div>" if as_html
+                       else f"⚠ **Model Tracker:** {md_code(problem)}")
+            if count == 1:
+                return gr.update()
+            outputs: list[Any] = [gr.update() for _ in range(count)]
+            outputs[message_at] = message
+            return tuple(outputs)
+
+    return run
+
+
+def _warm_fits(data: TrackerData) -> None:
+    """Judge the fit for the budget buttons in the background, so a click on one answers from the cache (a new
+    budget means a verdict per model)."""
+
+    def warm() -> None:
+        for _, gb in BUDGET_CHOICES:
+            with contextlib.suppress(Exception):  # a failure shows when the budget is chosen, not here
+                data.fits(float(gb))
+
+    threading.Thread(target=warm, name="model-tracker-warm-fits", daemon=True).start()
+
+
+# A panel builds its own collapsible section below the models view; it may expose ``models_ready``, a component
+# that changes when models on disk changed (a finished download), so the table rescans.
+Panel = Callable[[TrackerController], Any]
+
+
+def default_panels() -> list[Panel]:
+    """The panels shown below the models view, one line each."""
+    return [build_downloads_panel, build_disk_panel]
+
+
+def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | None = None) -> TrackerTab:
+    """Create the tab inside the current Gradio context and wire its events.
+
+    ``extra_panels`` (default: ``default_panels()``) each build a collapsed section below the models
+    view, so the table keeps the top of the page.
+    """
+    extra_panels = default_panels() if extra_panels is None else extra_panels
+    with gr.Column(elem_id="model-tracker"):
+        gr.HTML(f"<style>{TAB_CSS}</style>", padding=False, elem_id="mt-style")
+        tab = _models_panel(controller)
+        for build_panel in extra_panels:
+            models_changed = getattr(build_panel(controller), "models_ready", None)
+            if models_changed is not None:
+                models_changed.change(tab.open, tab.inputs, tab.outputs)
+    return tab
+
+
+def _models_panel(controller: TrackerController) -> TrackerTab:
+    with gr.Row(elem_id="mt-head", equal_height=True):
+        summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
+                          elem_id="model-tracker-summary")
+        # Without a GPU the fit column needs a budget: the common ones are one click away. The choice lives in
+        # this session's radio (its value), so each browser keeps its own.
+        budget_pick = gr.Radio(BUDGET_CHOICES, value=None, label="VRAM budget (no GPU found)",
+                               elem_id="mt-budget-pick", visible=False, container=False, scale=0, min_width=330)
+    # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
+    # for a dozen rows at 1280x800.
+    with gr.Row(elem_id="mt-filters", equal_height=True):
+        text = gr.Textbox(label="Search", placeholder="🔍 Search name, type, family, use…", elem_id="mt-search",
+                          scale=3, min_width=160, max_lines=1, show_label=False)
+        status = gr.Dropdown(STATUS_CHOICES, value=ALL, label="Status", elem_id="mt-status", scale=2, min_width=130,
+                             show_label=False)
+        output = gr.Dropdown(OUTPUT_CHOICES, value=ALL, label="Output", elem_id="mt-output", scale=2,
+                             min_width=120, show_label=False)
+        fit = gr.Dropdown(FIT_LABELS, value=ALL, label="Fit", elem_id="mt-fit", scale=2, min_width=130,
+                          show_label=False)
+        vram = gr.Textbox(label="VRAM budget (GB)", placeholder="VRAM GB", elem_id="mt-vram", scale=1,
+                          min_width=110, max_lines=1, show_label=False)
+        ram = gr.Textbox(label="RAM (GB)", placeholder="RAM GB", elem_id="mt-ram", scale=1,
+                         min_width=105, max_lines=1, show_label=False)
+        sort_by = gr.Dropdown(SORT_LABELS, value="name", label="Sort by", elem_id="mt-sort", scale=2,
+                              min_width=180, show_label=False)
+        refresh = gr.Button("Refresh", elem_id="mt-refresh", scale=0, min_width=100)
+    with gr.Accordion("More filters and export", open=False, elem_id="mt-more"):
+        with gr.Row(equal_height=True):
+            speed = gr.Dropdown(SPEED_CHOICES, value=ALL, label="Speed", elem_id="mt-speed", min_width=100)
+            quality = gr.Dropdown(QUALITY_CHOICES, value=ALL, label="Quality", elem_id="mt-quality", min_width=100)
+            family = gr.Dropdown([("All", ALL)], value=ALL, label="Family", elem_id="mt-family", min_width=140)
+            with gr.Column(min_width=180):
+                descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
+                show_hidden = gr.Checkbox(value=False, label="Show models hidden in Wan2GP", elem_id="mt-hidden")
+        # A fixed-height row: the file link appears beside the button without moving anything.
+        with gr.Row(equal_height=True, elem_id="mt-export-row"):
+            export = gr.Button("Export Markdown", elem_id="mt-export", size="sm", scale=0, min_width=150)
+            export_details = gr.Checkbox(value=False, label="Include each model's files", elem_id="mt-export-details",
+                                         container=False, scale=0, min_width=220)
+            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file",
+                                  container=False, height=40, scale=1)
+    table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
+                         column_widths=COLUMN_WIDTHS, datatype=TABLE_DATATYPES, elem_id="model-tracker-table",
+                         **NO_TABLE_BUTTONS)
+    legend = gr.Markdown(LEGEND, elem_id="mt-legend")
+    # Its label names the fastest model on disk that fits, so the answer shows even while it is closed.
+    with gr.Accordion("📈 Speed against VRAM", open=False, elem_id="mt-chart-box") as chart_box:
+        chart = gr.ScatterPlot(value=None, x=chart_view.X, y=chart_view.Y, color=chart_view.COLOR,
+                               color_map=chart_view.COLORS, tooltip=[chart_view.NAME, chart_view.SPEED, chart_view.X,
+                                                                     chart_view.FIT, chart_view.MEASURED],
+                               height=360, show_label=False, elem_id="mt-chart",
+                               caption="Drag across points to open the fastest of them below; ⏱ marks a speed "
+                                       "measured on this machine (in the tooltip).")
+    with gr.Column(elem_id="mt-details"):
+        with gr.Row(elem_id="mt-details-head", equal_height=True):
+            title = gr.Markdown("### Model details", elem_id="mt-details-title")
+            back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
+        model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
+        details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
+    # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
+    # on_tab_select, whose only output it is; its change event renders with the session's own filters.
+    opened = gr.State("")
+    # Whether this session has the chart open: only then do filter changes send its points.
+    chart_open = gr.State(False)
+
+    # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened,
+              budget_pick, chart_open}
+
+    def filters_from(values: dict) -> Filters:
+        budget = budget_gb(values[vram]) or budget_gb(values[budget_pick])
+        return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
+                       output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
+                       vram_budget_gb=budget, text=values[text] or "",
+                       sort_by=values[sort_by] or "name", descending=bool(values[descending]),
+                       show_hidden=bool(values[show_hidden]), ram_budget_gb=budget_gb(values[ram], 65536))
+
+    def render_for(current_model: str = "", filters: Filters | None = None, full: bool = True,
+                   with_chart: bool = False) -> tuple:
+        """The tab's outputs for one session's filters and current model.
+
+        A filter change (``full`` False) leaves the family and model pickers as they are (they list every model
+        of the scan) and sends the chart's points only when its section is open (``with_chart``): a smaller reply.
+        """
+        filters = filters or Filters()
+        data = controller.data
+        models = select_models(data, filters)
+        shown_chart = chart_of(data, models, filters.vram_budget_gb, filters.ram_budget_gb)
+        if full:
+            families = sorted({m.family for m in data.inventory.models})
+            family_value = filters.family if filters.family in families else ALL
+            family_update = gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families],
+                                      value=family_value)
+            pick_update = gr.update(choices=[(printable(f"{m.name} ({m.model_type})"), printable(m.model_type))
+                                             for m in sorted(data.inventory.models, key=lambda m: m.name.casefold())])
+        else:
+            family_update = pick_update = gr.update()
+        return (
+            summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
+            table_cells_html(table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped,
+                                         filters.ram_budget_gb)),
+            family_update,
+            pick_update,
+            legend_markdown(len(models), filters),
+            gr.update(visible=not data.hardware.gpu.gpus),
+            gr.update(label=shown_chart.headline),
+            shown_chart.frame if full or with_chart else gr.update(),
+        )
+
+    def current_of(values: dict) -> str:
+        return (values[opened] or "").split(OPENED_SEP)[0]
+
+    def render(values: dict) -> tuple:
+        return render_for(current_of(values), filters_from(values), full=False, with_chart=values[chart_open])
+
+    @_timed
+    def refreshed(values: dict) -> tuple:
+        data = controller.refresh()
+        if not data.hardware.gpu.gpus:
+            _warm_fits(data)
+        return render_for(current_of(values), filters_from(values))
+
+    def chart_points(values: dict) -> Any:
+        filters = filters_from(values)
+        return chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                        filters.ram_budget_gb).frame
+
+    def on_open(values: dict) -> tuple:
+        """The host opened the tab: rescan, and mark the model this session's generator has open."""
+        try:
+            return refreshed(values)
+        except Exception as exc:  # a message in the tab, never an exception into the host's event
+            log.exception("Model Tracker: refresh failed")
+            return tab.error_outputs(f"⚠ <b>Refresh failed:</b> {type(exc).__name__}")
+
+    def export_table(values: dict) -> Any:
+        path = controller.export_markdown(filters_from(values), bool(values[export_details]))
+        return gr.update(value=path, visible=True)
+
+    def details_of(model_type: str | None, values: dict) -> tuple:
+        # The table and the picker show printable model types; map one back to the model it stands for.
+        model_type = next((m.model_type for m in controller.data.inventory.models
+                           if printable(m.model_type) == model_type), model_type)
+        model = controller.data.inventory.get(model_type or "")
+        heading = "### " + (f"{STATUS_MARKS[model.status]} {md_escape(model.name)}" if model else "Model details")
+        filters = filters_from(values)
+        text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
+        return printable(heading), text
+
+    def show_details(values: dict) -> tuple:
+        return details_of(values[model_pick], values)
+
+    def select_row(values: dict, evt: gr.SelectData) -> tuple:
+        row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
+        column = TABLE_COLUMNS.index("Model type")
+        model_type = str(row[column]) if len(row) > column else None
+        return (gr.update(value=model_type), *details_of(model_type, values))
+
+    def typed_budget(values: dict) -> tuple:
+        """A budget typed by hand wins over the one picked: the picked one is cleared."""
+        shown = list(render(values))
+        if budget_gb(values[vram]):
+            shown[outputs.index(budget_pick)] = gr.update(visible=not controller.data.hardware.gpu.gpus, value=None)
+        return tuple(shown)
+
+    def picked_budget(values: dict) -> tuple:
+        return (*render(values), "")
+
+    def select_range(values: dict, evt: gr.SelectData) -> tuple:
+        """A range dragged across the chart opens the fastest model in it (native plots select ranges, not
+        points)."""
+        low, high = (evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else (0, -1))
+        filters = filters_from(values)
+        shown = chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                         filters.ram_budget_gb)
+        model_type = chart_view.model_in_range(shown.frame, float(low), float(high))
+        if not model_type:
+            return gr.update(), gr.update(), gr.update()
+        return (gr.update(value=model_type), *details_of(model_type, values))
+
+    outputs = [summary, table, family, model_pick, legend, budget_pick, chart_box, chart]
+    guarded_render = _guarded(render, len(outputs), 0, as_html=True)
+    refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
+    chart_box.expand(lambda: True, None, chart_open, **FAST).then(_guarded(chart_points, 1, 0), inputs, chart, **FAST)
+    chart_box.collapse(lambda: False, None, chart_open, **FAST)
+    for widget in inputs - {opened, vram, budget_pick, chart_open}:
+        widget.change(guarded_render, inputs, outputs, trigger_mode="always_last", **FAST)
+    # The two budget widgets set each other: they listen to the user's input only, so neither loops.
+    vram.input(_guarded(typed_budget, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last",
+               **FAST)
+    budget_pick.input(_guarded(picked_budget, len(outputs) + 1, 0, as_html=True), inputs, [*outputs, vram],
+                      trigger_mode="always_last", **FAST)
+    opened.change(on_open, inputs, outputs)
+    export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
+    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    chart.select(_guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details], **FAST)
+    back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
+    table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
+
+    tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
+                     details=details, legend=legend, budget_pick=budget_pick, chart_box=chart_box, chart=chart,
+                     opened=opened, inputs=inputs,
+                     refreshed=refreshed, render_for=render_for, open=on_open)
+    return tab
+
