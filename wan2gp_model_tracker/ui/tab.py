@@ -119,6 +119,7 @@ TAB_CSS = """
 #model-tracker #mt-export-file { max-height: 48px; overflow: hidden; }
 /* Panel tables (plans, progress, disk use): words never break inside; file names and paths may, since a
    long one would otherwise push the table out of the page. Long results scroll inside a bounded box. */
+#model-tracker .mt-panel-table { overflow-x: auto; }
 #model-tracker .mt-panel-table table { display: table; width: 100%; }
 #model-tracker .mt-panel-table th { white-space: nowrap; word-break: keep-all; }
 #model-tracker .mt-panel-table td { word-break: keep-all; overflow-wrap: normal; }
