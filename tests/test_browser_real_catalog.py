@@ -101,12 +101,15 @@ def test_the_budget_buttons_set_the_fit_column(page):
     verdicts = {"recommended", "compatible", "incompatible"}
     assert set(roomy) <= verdicts and set(tight) <= verdicts
     assert tight.count("recommended") < roomy.count("recommended")
-    # Typing a budget takes over from the button, which lets go.
+    # The buttons write the VRAM field, and show what is typed there when it is one of theirs.
     field = page.locator("#mt-vram input, #mt-vram textarea").first
-    field.fill("16")
+    assert field.input_value() == "6"
+    field.fill("20")
     page.wait_for_function("() => document.querySelector('#model-tracker-summary').innerText"
-                           ".includes('fit: 16 GB VRAM')")
-    assert page.locator("#mt-budget-pick input:checked").count() == 0
+                           ".includes('fit: 20 GB VRAM')")
+    page.wait_for_function("() => !document.querySelector('#mt-budget-pick input:checked')")
+    field.fill("16")
+    page.wait_for_function("() => document.querySelector('#mt-budget-pick input:checked')?.value === '16'")
 
 
 def test_the_summary_chips_stay_on_one_line_at_1280(page):
@@ -121,7 +124,7 @@ def test_unknown_sizes_read_as_a_question_mark_never_zero(page):
     page.locator("#mt-downloads .label-wrap").first.click()
     page.locator("#mt-dl-models input").click()
     options = page.get_by_role("option").all_inner_texts()
-    assert len(options) > 100
+    assert len(options) >= 50  # Gradio 6 lists the first 100 of the ~200 offered
     assert not [o for o in options if ZERO.search(o)]
     assert [o for o in options if o.rstrip().endswith(("?", "file)", "files)"))]
     page.keyboard.press("Escape")
@@ -131,7 +134,7 @@ def test_unknown_sizes_read_as_a_question_mark_never_zero(page):
 def test_no_header_or_table_word_is_broken_inside(page):
     assert page.evaluate(BROKEN_WORDS, "#model-tracker-table th, #model-tracker-table [role=columnheader]") == []
     page.locator("#mt-downloads .label-wrap").first.click()
-    page.locator("#mt-dl-models input").click()
+    page.locator("#mt-dl-models input").fill("t2v_1.3B")
     page.get_by_role("option", name=re.compile(r"\(t2v_1\.3B\)")).click()
     page.keyboard.press("Escape")
     page.locator("#mt-dl-plan").click()

@@ -278,7 +278,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
                           elem_id="model-tracker-summary")
         # Without a GPU the fit column needs a budget: the common ones are one click away. The choice lives in
-        # this session's radio (its value), so each browser keeps its own.
+        # this session's VRAM field (its value), so each browser keeps its own.
         budget_pick = gr.Radio(BUDGET_CHOICES, value=None, label="VRAM budget (no GPU found)",
                                elem_id="mt-budget-pick", visible=False, container=False, scale=0, min_width=330)
     # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
@@ -340,10 +340,10 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
     inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened,
-              budget_pick, chart_open}
+              chart_open}
 
     def filters_from(values: dict) -> Filters:
-        budget = budget_gb(values[vram]) or budget_gb(values[budget_pick])
+        budget = budget_gb(values[vram])
         return Filters(status=values[status] or ALL, speed=values[speed] or ALL, quality=values[quality] or ALL,
                        output=values[output] or ALL, family=values[family] or ALL, fit=values[fit] or ALL,
                        vram_budget_gb=budget, text=values[text] or "",
@@ -377,7 +377,8 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             family_update,
             pick_update,
             legend_markdown(len(models), filters),
-            gr.update(visible=not data.hardware.gpu.gpus),
+            gr.update(visible=not data.hardware.gpu.gpus, value=next(
+                (value for _, value in BUDGET_CHOICES if float(value) == filters.vram_budget_gb), None)),
             gr.update(label=shown_chart.headline),
             shown_chart.frame if full or with_chart else gr.update(),
         )
@@ -431,16 +432,6 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         model_type = str(row[column]) if len(row) > column else None
         return (gr.update(value=model_type), *details_of(model_type, values))
 
-    def typed_budget(values: dict) -> tuple:
-        """A budget typed by hand wins over the one picked: the picked one is cleared."""
-        shown = list(render(values))
-        if budget_gb(values[vram]):
-            shown[outputs.index(budget_pick)] = gr.update(visible=not controller.data.hardware.gpu.gpus, value=None)
-        return tuple(shown)
-
-    def picked_budget(values: dict) -> tuple:
-        return (*render(values), "")
-
     def select_range(values: dict, evt: gr.SelectData) -> tuple:
         """A range dragged across the chart opens the fastest model in it (native plots select ranges, not
         points)."""
@@ -458,13 +449,11 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
     chart_box.expand(lambda: True, None, chart_open, **FAST).then(_guarded(chart_points, 1, 0), inputs, chart, **FAST)
     chart_box.collapse(lambda: False, None, chart_open, **FAST)
-    for widget in inputs - {opened, vram, budget_pick, chart_open}:
+    for widget in inputs - {opened, chart_open}:
         widget.change(guarded_render, inputs, outputs, trigger_mode="always_last", **FAST)
-    # The two budget widgets set each other: they listen to the user's input only, so neither loops.
-    vram.input(_guarded(typed_budget, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last",
-               **FAST)
-    budget_pick.input(_guarded(picked_budget, len(outputs) + 1, 0, as_html=True), inputs, [*outputs, vram],
-                      trigger_mode="always_last", **FAST)
+    # A budget button writes its value into the VRAM field in the browser; that field's change renders (and the
+    # buttons then show the typed value when it is one of theirs). The buttons listen to the user only: no loop.
+    budget_pick.input(None, budget_pick, vram, js="(value) => value")
     opened.change(on_open, inputs, outputs)
     export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
     table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
