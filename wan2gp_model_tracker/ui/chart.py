@@ -18,7 +18,7 @@ from ..render.formatting import STATUS_MARKS, printable
 from .view import TrackerData
 
 # Column names are Vega-Lite fields: no "." or "[" (they would read as nested fields).
-X, Y = "VRAM need (GB)", "Speed (log: 0 = Wan2_1 14B, 1 = 10x, 2 = 100x faster)"
+X, Y = "VRAM need (GB)", "Speed, log10 of x Wan2_1 14B"
 COLOR, NAME, SPEED, FIT, MEASURED, TYPE = "Status", "Model", "Speed", "Fit", "Measured", "Model type"
 COLUMNS = [X, Y, COLOR, NAME, SPEED, FIT, MEASURED, TYPE]
 FASTEST = "★ fastest you have"

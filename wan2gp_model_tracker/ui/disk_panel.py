@@ -165,8 +165,9 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
         # Results below their button, in a box of bounded height: the cleanup controls stay close.
         summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary",
                               elem_classes=["mt-panel-table", "mt-scroll"])
-        with gr.Row():
-            choice = gr.Radio(CHOICES, value="orphans", label="Remove", elem_id="mt-clean-choice")
+        # The choices on one line of their own, so the controls stay compact below the scan's results.
+        choice = gr.Radio(CHOICES, value="orphans", label="Remove", elem_id="mt-clean-choice")
+        with gr.Row(equal_height=True):
             models = gr.Dropdown([], value=[], multiselect=True, label="Models (for “Selected models”)",
                                  elem_id="mt-clean-models")
             days = gr.Number(value=90, minimum=0, label="Days (for “Unused for N days”)", elem_id="mt-clean-days")

@@ -104,7 +104,8 @@ TAB_CSS = """
 #model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
 #model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
 #model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
-#model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
+#model-tracker #mt-legend, #model-tracker #mt-legend p,
+#model-tracker #mt-chart-note p { font-size: var(--text-sm); margin: 0;
   color: var(--body-text-color); opacity: 0.85; }
 #model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
@@ -125,6 +126,7 @@ TAB_CSS = """
 #model-tracker .mt-panel-table td { word-break: keep-all; overflow-wrap: normal; }
 #model-tracker .mt-panel-table td:first-child, #model-tracker .mt-panel-table td code {
   overflow-wrap: anywhere; }
+#model-tracker .mt-panel-table td:first-child { min-width: 14em; }
 #model-tracker .mt-scroll { max-height: 420px; overflow-y: auto; }
 """
 # Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
@@ -323,9 +325,10 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         chart = gr.ScatterPlot(value=None, x=chart_view.X, y=chart_view.Y, color=chart_view.COLOR,
                                color_map=chart_view.COLORS, tooltip=[chart_view.NAME, chart_view.SPEED, chart_view.X,
                                                                      chart_view.FIT, chart_view.MEASURED],
-                               height=360, show_label=False, elem_id="mt-chart",
-                               caption="Drag across points to open the fastest of them below; ⏱ marks a speed "
-                                       "measured on this machine (in the tooltip).")
+                               height=330, show_label=False, elem_id="mt-chart")
+        gr.Markdown("Speed on a log scale: 0 = as fast as Wan2.1 t2v 14B, 1 = 10× faster, 2 = 100×. Drag across "
+                    "points to open the fastest of them below; ⏱ marks a speed measured on this machine.",
+                    elem_id="mt-chart-note")
     with gr.Column(elem_id="mt-details"):
         with gr.Row(elem_id="mt-details-head", equal_height=True):
             title = gr.Markdown("### Model details", elem_id="mt-details-title")
