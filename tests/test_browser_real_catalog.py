@@ -166,3 +166,42 @@ def test_disk_results_sit_below_their_button_in_a_bounded_box_and_point_at_the_b
     plan = page.locator("#mt-clean-plan-text")
     plan.get_by_text("would be freed instead").wait_for()
     assert re.search(r"Other quantizations: 32\.0 GB", plan.inner_text())
+
+
+# The WCAG contrast of each fit label's text against what is behind it (its tinted background over the page's).
+CONTRASTS = """() => {
+  const rgba = text => { const n = text.match(/[\\d.]+/g).map(Number);
+    const srgb = text.startsWith('color(');  // color-mix() computes to color(srgb r g b / a), channels 0-1
+    const alpha = n.length > 3 ? n[3] : 1;
+    return srgb ? [n[0] * 255, n[1] * 255, n[2] * 255, alpha] : [n[0], n[1], n[2], alpha]; };
+  const over = (top, bottom) => top.slice(0, 3).map((c, i) => c * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const backdrop = element => { const layers = [];
+    for (let e = element; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c); if (c[3] >= 1) break; }
+    return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255, 1]); };
+  const luminance = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  return Array.from(document.querySelectorAll('#model-tracker-table .mt-verdict')).map(span => {
+    const back = backdrop(span), text = over(rgba(getComputedStyle(span).color), back);
+    const [a, b] = [luminance(text), luminance(back)].sort((x, y) => y - x);
+    return [span.innerText.trim(), (a + 0.05) / (b + 0.05)]; });
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_fit_labels_are_readable_in_both_themes(browser, server, theme):  # noqa: F811
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(server + ("?__theme=dark" if theme == "dark" else ""))
+        page.locator(ROWS).first.wait_for()
+        field = page.locator("#mt-vram input, #mt-vram textarea").first
+        field.fill("12")
+        page.wait_for_function("() => document.querySelectorAll('#model-tracker-table .mt-verdict').length > 5")
+        contrasts = page.evaluate(CONTRASTS)
+        assert {label for label, _ in contrasts} >= {"recommended", "compatible"}
+        print(theme, sorted({(label, round(ratio, 1)) for label, ratio in contrasts}))
+        assert min(ratio for _, ratio in contrasts) >= 4.5, contrasts
+    finally:
+        context.close()
