@@ -220,7 +220,7 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                     gb = budgets[i % len(budgets)]
                     vram.fill(gb)
                     page.wait_for_function("gb => document.querySelector('#model-tracker-summary').innerText"
-                                           ".includes('fit: ' + gb + ' GB VRAM')", arg=gb, polling="raf")
+                                           ".includes(' ' + gb + ' GB VRAM')", arg=gb, polling="raf")
 
                 results["VRAM typed -> fit"] = measure(server, page, do_vram, repeat)
                 browser.close()

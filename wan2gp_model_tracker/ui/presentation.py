@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
+from markdown_it import MarkdownIt
 
 from ..records import ModelStatus
 from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
@@ -64,6 +65,15 @@ def table_cells_html(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame.copy()
     shown["Fit"] = [_fit_html(cell) for cell in frame["Fit"]]
     return shown
+
+
+# Raw HTML in the text is not passed through: every text from a definition file is already Markdown-escaped.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_html(text: str) -> str:
+    """Markdown the tab built (details, notes) as HTML, so the browser only has to place it."""
+    return _MARKDOWN.render(text)
 
 
 def _chip(text: str, kind: str = "", title: str = "") -> str:

@@ -30,7 +30,15 @@ from .chart import chart_of
 from .details import detail_markdown
 from .disk_panel import build_disk_panel
 from .downloads_panel import build_downloads_panel
-from .presentation import COLUMN_HELP, LEGEND, TABLE_DATATYPES, legend_markdown, summary_html, table_cells_html
+from .presentation import (
+    COLUMN_HELP,
+    LEGEND,
+    TABLE_DATATYPES,
+    legend_markdown,
+    markdown_html,
+    summary_html,
+    table_cells_html,
+)
 from .view import (
     ALL,
     DAMAGED,
@@ -334,7 +342,9 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             title = gr.Markdown("### Model details", elem_id="mt-details-title")
             back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
         model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
-        details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
+        # HTML rendered here from the details' Markdown: the browser only places it (Gradio's Markdown component
+        # would parse and sanitise a long text in the page on every click).
+        details = gr.HTML(markdown_html(DETAILS_PLACEHOLDER), elem_id="mt-detail-text")
     # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
     # on_tab_select, whose only output it is; its change event renders with the session's own filters.
     opened = gr.State("")
@@ -424,7 +434,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         heading = "### " + (f"{STATUS_MARKS[model.status]} {md_escape(model.name)}" if model else "Model details")
         filters = filters_from(values)
         text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
-        return printable(heading), text
+        return printable(heading), markdown_html(text)
 
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
