@@ -3,8 +3,10 @@
 Starts ``python -m wan2gp_model_tracker serve --wan2gp <folder>`` (a temporary folder built by
 tests/real_install.py from ../shared/wan2gp/catalog/defaults, or WAN2GP_REAL_CATALOG), drives Debian's Chromium
 through Playwright at 1280x800 and prints, per interaction, the p50 and p90 of the round trip seen in the page
-(from the user's action to the changed content) beside the p50 of the server's own handler time (the server runs
-with WAN2GP_TRACKER_TIMING=1 and prints each handler's time).
+(from the user's event to the first change of the page that shows the result, on the page's own clock), the p50
+of the HTTP request (call to last byte, in the page) and of the server's own handler time (the server runs with
+WAN2GP_TRACKER_TIMING=1 and prints each handler's time). "page -> table" is wall-clock, from navigation to the
+first row (the page's scripts and styles included).
 
     python benchmarks/bench_ui.py [--repeat 15] [--json]
 
@@ -51,6 +53,26 @@ window.fetch = async (...args) => {
   const reply = await original(...args);
   reply.clone().arrayBuffer().then(() => window.__mt_fetches.push(performance.now() - start));
   return reply;
+};
+"""
+# The round trip as the page sees it: from the user's event (the first mousedown, keydown or input after arming)
+# to the first DOM change that makes the awaited condition true, both on the page's own clock. Playwright's own
+# waits (actionability, polling) are left out.
+ROUND_TRIP = """
+window.__mt = { start: null };
+for (const type of ["mousedown", "keydown", "input"]) {
+  document.addEventListener(type, () => { if (window.__mt.start === null) window.__mt.start = performance.now(); },
+                            true);
+}
+window.__mt.arm = (condition, arg) => {
+  window.__mt.start = null;
+  const holds = new Function("arg", "return (" + condition + ")(arg);");
+  window.__mt.done = new Promise(resolve => {
+    const check = () => { if (window.__mt.start !== null && holds(arg)) {
+      observer.disconnect(); resolve(performance.now() - window.__mt.start); } };
+    const observer = new MutationObserver(check);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
 };
 """
 TARGETS_MS = {"search": 150, "sort": 150, "row -> details": 150, "VRAM typed -> fit": 200}
@@ -112,27 +134,27 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(server: Server, page, action: Callable[[int], float | None], repeat: int) -> dict[str, float]:
-    """``action(i)`` performs the i-th interaction and returns once the page shows its result; it may return the
-    round trip itself (seconds) when part of the action (opening a dropdown) is not the event's."""
+def timed(page, condition: str, arg: object, act: Callable[[], None]) -> float:
+    """Milliseconds from the event ``act`` causes to the page satisfying ``condition`` (a JS function of ``arg``,
+    false before ``act``)."""
+    page.evaluate("([condition, arg]) => window.__mt.arm(condition, arg)", [condition, arg])
+    act()
+    return page.evaluate("() => window.__mt.done")
+
+
+def measure(server: Server, page, action: Callable[[int], float], repeat: int) -> dict[str, float]:
+    """``action(i)`` performs the i-th interaction and returns its round trip in milliseconds (``timed``)."""
     trips, handlers, requests = [], [], []
     for i in range(repeat):
         before = len(server.timings())
         page.evaluate("() => { window.__mt_fetches = []; }")
-        start = time.perf_counter()
-        own = action(i)
-        trips.append((own if own is not None else time.perf_counter() - start) * 1000)
+        trips.append(action(i))
         page.wait_for_timeout(150)  # the handler's line reaches the log; the next event starts from a quiet page
         handlers += [ms for _, ms in server.timings()[before:]]
         requests += page.evaluate("() => window.__mt_fetches")
     return {"p50_ms": round(statistics.median(trips), 1), "p90_ms": round(percentile(trips, 0.9), 1),
             "http_p50_ms": round(statistics.median(requests), 1) if requests else None,
             "server_p50_ms": round(statistics.median(handlers), 1) if handlers else None, "runs": repeat}
-
-
-def summary_changed(page, before: str) -> None:
-    page.wait_for_function("before => document.querySelector('#model-tracker-summary').innerText !== before",
-                           arg=before, polling="raf")
 
 
 def summary(page) -> str:
@@ -169,6 +191,7 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
 
                 page = browser.new_page(viewport=VIEWPORT)
                 page.add_init_script(FETCH_TIMER)
+                page.add_init_script(ROUND_TRIP)
                 page.set_default_timeout(30_000)
                 page.goto(server.url)
                 page.locator(FIRST_ROW).first.wait_for(timeout=120_000)
@@ -176,12 +199,11 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                 search = page.locator("#mt-search input, #mt-search textarea").first
                 words = ["ltx", "wan", "flux", "qwen"]
 
-                def do_search(i: int) -> None:
-                    before = summary(page)
-                    search.fill(words[i % len(words)])
-                    summary_changed(page, before)
-                    page.wait_for_function("w => document.querySelector('#model-tracker-table').innerText"
-                                           ".toLowerCase().includes(w)", arg=words[i % len(words)], polling="raf")
+                def do_search(i: int) -> float:
+                    word = words[i % len(words)]
+                    return timed(page, "([before, w]) => document.querySelector('#model-tracker-summary').innerText"
+                                 " !== before && document.querySelector('#model-tracker-table').innerText"
+                                 ".toLowerCase().includes(w)", [summary(page), word], lambda: search.fill(word))
 
                 results["search"] = measure(server, page, do_search, repeat)
                 search.fill("")
@@ -194,21 +216,18 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                     page.locator("#mt-sort input").click()
                     option = page.get_by_role("option", name=sorts[i % 2], exact=True)
                     option.wait_for()
-                    start = time.perf_counter()
-                    option.click()
-                    page.wait_for_function(f"first => ({FIRST_NAME})() !== first", arg=first, polling="raf")
                     # Only the time from the option's click counts: opening the dropdown is the browser's own.
-                    return time.perf_counter() - start
+                    return timed(page, f"first => ({FIRST_NAME})() !== first", first, option.click)
 
                 results["sort"] = measure(server, page, do_sort, repeat)
 
-                def do_details(i: int) -> None:
-                    row = page.locator(ROWS).nth(i % 8)
-                    name = row.locator("td, [role=gridcell]").nth(1).inner_text().strip()
-                    row.locator("td, [role=gridcell]").nth(1).click()
-                    page.wait_for_function("n => document.querySelector('#mt-details-title').innerText.includes(n)",
-                                           arg=name.lstrip("▶↳ "), polling="raf")
+                def do_details(i: int) -> float:
+                    cell = page.locator(ROWS).nth(i % 8).locator("td, [role=gridcell]").nth(1)
+                    name = cell.inner_text().strip().lstrip("▶↳ ")
+                    took = timed(page, "n => document.querySelector('#mt-details-title').innerText.includes(n)", name,
+                                 cell.click)
                     page.evaluate("() => window.scrollTo(0, 0)")
+                    return took
 
                 page.locator("#mt-details-title").scroll_into_view_if_needed()
                 results["row -> details"] = measure(server, page, do_details, repeat)
@@ -216,11 +235,10 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                 vram = page.locator("#mt-vram input, #mt-vram textarea").first
                 budgets = ["12", "16", "8", "24"]
 
-                def do_vram(i: int) -> None:
+                def do_vram(i: int) -> float:
                     gb = budgets[i % len(budgets)]
-                    vram.fill(gb)
-                    page.wait_for_function("gb => document.querySelector('#model-tracker-summary').innerText"
-                                           ".includes(' ' + gb + ' GB VRAM')", arg=gb, polling="raf")
+                    return timed(page, "gb => document.querySelector('#model-tracker-summary').innerText"
+                                 ".includes(' ' + gb + ' GB VRAM')", gb, lambda: vram.fill(gb))
 
                 results["VRAM typed -> fit"] = measure(server, page, do_vram, repeat)
                 browser.close()
