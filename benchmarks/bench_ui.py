@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,16 +30,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from real_install import build_real_install  # noqa: E402
+from real_install import CHROMIUM_ARGS, ROWS, VIEWPORT, build_real_install, free_port, isolated_env  # noqa: E402
 
 from wan2gp_model_tracker.ui.tab import TIMING_ENV, TIMING_PREFIX  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 800}
 FIRST_ROW = "#model-tracker-table td, #model-tracker-table [role=gridcell]"
-# The rows in view: Gradio 5 also renders a hidden sizing table, Gradio 6 a virtual grid.
-ROWS = "#model-tracker-table table.table tbody tr, #model-tracker-table .virtual-row"
 FIRST_NAME = ("() => { const row = document.querySelector('" + ROWS + "');"
               " return row ? row.querySelectorAll('td, [role=gridcell]')[1].innerText : ''; }")
 # Each request the page makes to the server, timed from the call to the last byte of the reply: the share of a round
@@ -78,23 +72,13 @@ window.__mt.arm = (condition, arg) => {
 TARGETS_MS = {"search": 150, "sort": 150, "row -> details": 150, "VRAM typed -> fit": 200}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """The standalone app on a free port; its stderr (the handler times) goes to a file read between actions."""
 
     def __init__(self, folder: Path, scratch: Path) -> None:
         self.port = free_port()
         self.log_path = scratch / "server.log"
-        home = scratch / "home"
-        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", TIMING_ENV: "1", "HOME": str(home),
-               "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
-               "HF_HOME": str(home / "hf"), "WAN2GP_TRACKER_DATA": str(scratch / "data"), "HF_HUB_OFFLINE": "1",
-               "WAN2GP_TRACKER_NO_NETWORK": "1"}
+        env = isolated_env(scratch, **{TIMING_ENV: "1"})
         self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(folder),
                                       "--port", str(self.port)], env=env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -13,8 +13,6 @@ definitions and sparse weights for a few models (tests/real_install.py), serves 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,24 +25,13 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from real_install import build_real_install  # noqa: E402
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 800}
-ROWS = "#model-tracker-table table.table tbody tr, #model-tracker-table .virtual-row"
+from real_install import CHROMIUM_ARGS, ROWS, VIEWPORT, build_real_install, free_port, isolated_env  # noqa: E402
 
 
 def start(folder: Path, scratch: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    home = scratch / "home"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HOME": str(home), "XDG_CACHE_HOME": str(home / "c"),
-           "XDG_DATA_HOME": str(home / "d"), "HF_HOME": str(home / "hf"), "WAN2GP_TRACKER_DATA": str(scratch / "data"),
-           "HF_HUB_OFFLINE": "1", "WAN2GP_TRACKER_NO_NETWORK": "1"}
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "wan2gp_model_tracker", "serve", "--wan2gp", str(folder),
-                               "--port", str(port)], env=env)
+                               "--port", str(port)], env=isolated_env(scratch))
     url = f"http://127.0.0.1:{port}/"
     for _ in range(300):
         try:
@@ -73,7 +60,7 @@ def main(out_dir: str = "docs") -> None:
         server, url = start(build_real_install(scratch / "Wan2GP"), scratch)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 for dark in (False, True):
                     page = opened(browser, url, dark)
                     page.screenshot(path=out / f"tab{'-dark' if dark else ''}.png")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -24,6 +25,28 @@ DOWNLOADED = ("t2v", "t2v_2_2", "i2v_2_2", "ltxv_13B", "ltxv_distilled", "flux",
               "z_image", "hunyuan", "vace_14B", "chatterbox")
 PARTIAL = ("i2v", "flux_dev_kontext", "ltx2_19B", "animate")
 GB = 1_000_000_000
+# What the scripts that drive the tab in Chromium share (benchmarks/bench_ui.py, docs/screenshot.py).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 800}
+# The table's rows in view: Gradio 5 also renders a hidden sizing table, Gradio 6 a virtual grid.
+ROWS = "#model-tracker-table table.table tbody tr, #model-tracker-table .virtual-row"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server that writes only below ``scratch`` (home, caches, the tracker's data) and stays
+    offline."""
+    home = scratch / "home"
+    return {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HOME": str(home),
+            "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "HF_HOME": str(home / "hf"), "WAN2GP_TRACKER_DATA": str(scratch / "data"), "HF_HUB_OFFLINE": "1",
+            "WAN2GP_TRACKER_NO_NETWORK": "1", **extra}
 
 
 def build_real_install(root: Path, catalog: Path = CATALOG_DIR) -> Path:

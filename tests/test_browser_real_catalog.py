@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from real_install import CATALOG_DIR, build_real_install
@@ -205,3 +209,15 @@ def test_fit_labels_are_readable_in_both_themes(browser, server, theme):  # noqa
         assert min(ratio for _, ratio in contrasts) >= 4.5, contrasts
     finally:
         context.close()
+
+
+def test_the_round_trip_benchmark_runs_and_reports_every_interaction(install):
+    """benchmarks/bench_ui.py at its smallest: every interaction measured, with the handler's time beside it."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ui.py"
+    done = subprocess.run([sys.executable, str(script), "--repeat", "2", "--json"], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "WAN2GP_REAL_CATALOG": str(CATALOG_DIR)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout[done.stdout.index("{"):])
+    assert set(figures) == {"page -> table", "search", "sort", "row -> details", "VRAM typed -> fit"}
+    for name, measured in figures.items():
+        assert measured["p50_ms"] > 0 and measured["server_p50_ms"] is not None, name
