@@ -1,18 +1,33 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHub
-from usage_fixture import build_tree
-from wan2gp_fixture import WanFolder, wgp_module
+from home_guard import isolate_home, real_tracker_folders, tracker_state
+
+# Before anything imports huggingface_hub (which reads HF_HOME once, at import) and before any server
+# is started: every process of the run, module-scoped browser servers included, inherits a home of its own.
+REAL_FOLDERS = real_tracker_folders(os.environ)
+REAL_STATE_AT_START = tracker_state(REAL_FOLDERS)
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="tracker-tests-home-"))
+os.environ.update(isolate_home(SESSION_HOME))
+
+from fake_hub import FakeHub  # noqa: E402
+from usage_fixture import build_tree  # noqa: E402
+from wan2gp_fixture import WanFolder, wgp_module  # noqa: E402
+
+from wan2gp_model_tracker.usage.store import UsageStore  # noqa: E402
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults"
+# Beside the checkout (/work/shared next to /work/main); WAN2GP_REAL_CATALOG names it for checkouts elsewhere.
+CATALOG_DIR = Path(os.environ.get("WAN2GP_REAL_CATALOG")
+                   or Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults")
 
 
 @pytest.fixture
@@ -36,10 +51,32 @@ def wgp(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def no_hub_by_default(tmp_path_factory, monkeypatch):
-    """Tests never reach the real Hub and never write to the user's cache; hub tests opt back in."""
+def no_hub_by_default(monkeypatch):
+    """Tests never reach the real Hub; hub tests opt back in."""
     monkeypatch.setenv("WAN2GP_TRACKER_NO_NETWORK", "1")
-    monkeypatch.setenv("WAN2GP_TRACKER_CACHE", str(tmp_path_factory.mktemp("tracker-cache")))
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets a fresh home, caches and data folders of its own; subprocesses inherit them."""
+    home = tmp_path_factory.mktemp("home")
+    for name, value in isolate_home(home).items():
+        monkeypatch.setenv(name, value)
+    return home
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails when the real user's tracker folders changed while it ran."""
+    changed = tracker_state(REAL_FOLDERS) != REAL_STATE_AT_START
+    if changed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            changed_paths = sorted({p for p, _, _ in tracker_state(REAL_FOLDERS) ^ REAL_STATE_AT_START})
+            reporter.write("\n")
+            reporter.write_line(f"FAILED: the test run changed the user's own tracker folders: {changed_paths}",
+                                red=True)
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
 
 @pytest.fixture
@@ -70,3 +107,17 @@ def trashed(monkeypatch) -> list[str]:
     calls: list[str] = []
     monkeypatch.setattr("send2trash.send2trash", lambda p: (calls.append(p), os.unlink(p)))
     return calls
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> UsageStore:
+    """A usage database of the test's own."""
+    return UsageStore(str(tmp_path / "data" / "usage.sqlite3"))
+
+
+@pytest.fixture
+def outputs(wan) -> Path:
+    """Wan2GP's default output folder, empty."""
+    folder = wan.root / "outputs"
+    folder.mkdir()
+    return folder

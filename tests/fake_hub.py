@@ -5,9 +5,9 @@ repository, ``files/<name>`` for a file on a plain web server. A file given with
 served from here (HEAD, GET, Range requests) with the Hub's headers (X-Repo-Commit, X-Linked-Size,
 X-Linked-Etag, ETag, Content-Length); a file given only a size has no bytes here and, like an LFS
 file on the Hub, its resolve URL redirects to a CDN (Location) that tests never reach. For each
-repository the server also answers the paths-info API and the tree API. Every request is logged;
-switches on the server and on each file make it slow, lack paths-info, drop a connection once,
-lie about a checksum or refuse with the Hub's error codes.
+repository the server also answers the paths-info API and the tree API. Every request is logged (and
+the first byte each Range request asked for); switches on the server and on each file make it slow,
+lack paths-info, drop a connection once, lie about a checksum or refuse with the Hub's error codes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -50,6 +50,9 @@ class Served:
     status: int = 200
     error_code: str = ""  # the Hub's X-Error-Code with a refusal, e.g. GatedRepo
     chunk_delay: float = 0.0  # seconds per 64 KiB sent, to make a transfer slow enough to cancel
+    honours_ranges: bool = True  # False: a server that answers a Range request with the whole file (200)
+    pause_at: int | None = None  # the first time, send the bytes before this offset, then wait for `released`
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 class FakeHub:
@@ -61,6 +64,8 @@ class FakeHub:
         self.paths_info = paths_info  # False: an endpoint without the paths-info API (404)
         self.delay = delay  # seconds before every answer, to make the whole endpoint slow
         self.requests: list[tuple[str, str]] = []  # (method, path with query), in arrival order
+        self.ranges: list[tuple[str, int]] = []  # (URL path, first byte asked) of every GET with a Range header
+        self.bytes_sent: Counter[str] = Counter()  # bytes of file contents sent, per URL path
         for path, content in (files or {}).items():
             self.add(path, content)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -96,6 +101,8 @@ class FakeHub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for served in self.files.values():  # let paused answers finish
+            served.released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -162,29 +169,45 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if served.data is None:  # no bytes here: the Hub's redirect of an LFS file to its CDN
                 return self._send(302, {**hub_headers, "ETag": f'"{POINTER_OID}"',
                                         "Location": f"https://cdn.example.invalid/{served.sha256}"})
-            self._contents(served, served.data, {**hub_headers, "ETag": f'"{served.sha256}"'} if on_hub else {})
+            self._contents(key, served, served.data,
+                           {**hub_headers, "ETag": f'"{served.sha256}"'} if on_hub else {})
 
-        def _contents(self, served: Served, data: bytes, headers: dict[str, str]) -> None:
+        def _contents(self, key: str, served: Served, data: bytes, headers: dict[str, str]) -> None:
             start, status = 0, 200
             headers = {**headers, "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
-            if self.command == "GET" and (asked := self.headers.get("Range", "")).startswith("bytes="):
+            asked = self.headers.get("Range", "") if served.honours_ranges else ""
+            if self.command == "GET" and asked.startswith("bytes="):
                 start, status = int(asked[6:].split("-", 1)[0] or 0), 206
+                hub.ranges.append((key, start))
+                if start >= served.size:
+                    return self._send(416, {"Content-Range": f"bytes */{served.size}"})
                 headers["Content-Range"] = f"bytes {start}-{served.size - 1}/{served.size}"
-            body = data[start:]
+            body = memoryview(data)[start:]
             self._send(status, {**headers, "Content-Length": str(len(body))})
             if self.command == "HEAD":
                 return
             if served.drop_once_at is not None and start < served.drop_once_at:
                 body, served.drop_once_at = body[:served.drop_once_at - start], None
                 self.close_connection = True
+            pause = served.pause_at - start if served.pause_at is not None and served.pause_at >= start else None
             try:
-                for offset in range(0, len(body), CHUNK):
-                    if served.chunk_delay:
-                        time.sleep(served.chunk_delay)
-                    self.wfile.write(body[offset:offset + CHUNK])
-                self.wfile.flush()
+                if pause is not None and pause < len(body):
+                    served.pause_at = None
+                    self._body(key, served, body[:pause])
+                    served.released.wait(60)  # a test stops (or kills) the client meanwhile
+                    body = body[pause:]
+                self._body(key, served, body)
             except OSError:  # the client gave up (a cancel)
                 self.close_connection = True
+
+        def _body(self, key: str, served: Served, body: bytes) -> None:
+            view = memoryview(body)
+            for offset in range(0, len(view), CHUNK):
+                if served.chunk_delay:
+                    time.sleep(served.chunk_delay)
+                self.wfile.write(view[offset:offset + CHUNK])
+                hub.bytes_sent[key] += len(view[offset:offset + CHUNK])
+            self.wfile.flush()
 
         def _json(self, status: int, value: object, headers: dict[str, str] | None = None) -> None:
             self._send(status, {**(headers or {}), "Content-Type": "application/json"}, json.dumps(value).encode())

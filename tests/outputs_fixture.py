@@ -9,6 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wan2gp_model_tracker.usage.outputs import OutputFile
+
+
+def item(path: Path) -> OutputFile:
+    """An output file as the walk of the output folders finds it (no sidecar)."""
+    st_ = path.stat()
+    return OutputFile(str(path), st_.st_size, st_.st_mtime_ns, "", 0)
+
 
 def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(payload), kind) + payload
@@ -102,3 +110,80 @@ def age(path: Path, seconds: float) -> None:
     """Move a file's mtime into the past."""
     st = path.stat()
     os.utime(path, (st.st_atime - seconds, st.st_mtime - seconds))
+
+
+# --- containers Wan2GP tags with ffmpeg (shared/utils/video_metadata.py) ------------------------------------------
+
+def _ffmpeg(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True, timeout=60)
+
+
+def _tiny_video(path: Path) -> Path:
+    """Five 16×16 frames: a real stream for the muxer to copy."""
+    _ffmpeg("-f", "lavfi", "-i", "color=c=black:s=16x16:r=5:d=1", "-c:v", "ffv1", str(path))
+    return path
+
+
+def _ffmetadata_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\\n").replace("=", "\\=").replace(";", "\\;").replace("#", "\\#")
+
+
+def write_mkv_ffmetadata(path: Path, meta: dict[str, Any], tag: str = "comment") -> Path:
+    """As Wan2GP's save_metadata_to_mkv: the video copied with an ffmetadata file that sets ``comment``."""
+    return write_mkv_tag(path, tag, json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
+
+
+def write_mkv_tag(path: Path, tag: str, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = _tiny_video(path.with_name(path.stem + "-raw" + path.suffix))
+    ffmeta = path.with_name(path.stem + ".ffmeta")
+    ffmeta.write_text(f";FFMETADATA1\n{tag}={_ffmetadata_escape(text)}\n", encoding="utf-8")
+    _ffmpeg("-i", str(source), "-f", "ffmetadata", "-i", str(ffmeta), "-map", "0", "-map_metadata", "1",
+            "-c", "copy", str(path))
+    source.unlink()
+    ffmeta.unlink()
+    return path
+
+
+def write_mkv_metadata_option(path: Path, meta: dict[str, Any]) -> Path:
+    """As Wan2GP's older writer: ``ffmpeg -metadata comment=<json>``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = _tiny_video(path.with_name(path.stem + "-raw" + path.suffix))
+    _ffmpeg("-i", str(source), "-metadata", f"comment={json.dumps(meta)}", "-c", "copy", str(path))
+    source.unlink()
+    return path
+
+
+def write_mkv_reserved(path: Path, meta: dict[str, Any] | None, reserved: int = 4096) -> Path:
+    """As Wan2GP's in-place update: a placeholder padded with spaces is written first and its bytes are
+    overwritten later (``None`` leaves the placeholder, as when the update never happened)."""
+    placeholder = json.dumps({"_wangp_metadata_reserved": True}, separators=(",", ":"))
+    padded = placeholder + " " * (reserved - len(placeholder))
+    write_mkv_tag(path, "comment", padded)
+    if meta is not None:
+        data = bytearray(path.read_bytes())
+        start = data.index(padded.encode())
+        payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
+        data[start:start + reserved] = payload + b" " * (reserved - len(payload))
+        path.write_bytes(bytes(data))
+    return path
+
+
+def write_mkv_pyav(path: Path, meta: dict[str, Any]) -> Path:
+    """A few frames written through PyAV with the settings in ``container.metadata['comment']``."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="matroska") as container:
+        container.metadata["comment"] = json.dumps(meta)
+        stream = container.add_stream("ffv1", rate=5)
+        stream.width = stream.height = 16
+        stream.pix_fmt = "yuv420p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), dtype=np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path

@@ -40,7 +40,7 @@ def demo_wgp_module(folder: str) -> types.ModuleType:
 def build(workdir: str):
     """The stand-in host's page with the plugin loaded; the current directory becomes the Wan2GP folder."""
     sys.path.insert(0, str(TESTS))
-    from standin_host import StandInHost
+    from standin_host import StandInHost, fake_nvml
 
     wan2gp = os.path.join(workdir, "Wan2GP")
     plugins = Path(wan2gp) / "plugins"
@@ -57,10 +57,12 @@ def build(workdir: str):
     os.chdir(wan2gp)
     patch = pytest.MonkeyPatch()
     patch.setitem(sys.modules, "wgp", wgp)
+    if os.environ.get("STANDIN_GPU"):  # "<name>:<GiB>": the fit the line shows, on a machine without a GPU
+        patch.setitem(sys.modules, "pynvml", fake_nvml(os.environ["STANDIN_GPU"]))
     host = StandInHost(plugins, patch)
     plugin = host.load(PLUGIN_ID)
     host.inject_globals(plugin, vars(wgp))
-    demo, _ = host.build_ui(plugin, model_types=("t2v", "vace_14B", "flux", "qwen_image_20B"))
+    demo, _ = host.build_ui(plugin, model_types=("t2v", "vace_14B", "flux", "qwen_image_20B", "flux_schnell"))
     return demo
 
 

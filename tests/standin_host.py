@@ -2,6 +2,13 @@
 Wan2GP 12.6x does (import ``<folder>.plugin``, first WAN2GPPlugin subclass by name,
 plugin_info.json, ``setup_ui``, ``inject_globals``, ``post_ui_setup`` twice, tab constructors
 with the API-session signature check, tab-select events with ``on_tab_outputs``).
+
+The Media Generator is laid out as Wan2GP 12.60 lays it out (checked against wgp.py at 8681e9f7): the
+model's ``model_description`` and ``header`` in one group, a hidden ``model_choice_target`` that every
+model switch writes "<model type>|<time>" into, whose change event updates the session's ``state`` and
+both header components. The hidden Edit tab runs the generator's builder again, handing plugins the
+*same* ``header`` and no ``model_description``. Insertions follow ``run_component_insertion_and_setup``:
+the constructor runs inside the target's parent, and the parent's last child is moved after the target.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import importlib
 import inspect
 import json
 import sys
+import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +50,9 @@ class WAN2GPPlugin:
         self._component_requests: list[str] = []
         self._global_requests: list[str] = []
         self._custom_js_snippets: list[str] = []
+        self._insert_after_requests: list[tuple[str, Callable]] = []
         self._set_wgp_global_func = None
+        self._data_hooks: dict[str, list[Callable]] = {}
 
     def setup_ui(self) -> None: ...
     def post_ui_setup(self, components: dict) -> dict: return {}
@@ -61,6 +71,12 @@ class WAN2GPPlugin:
         if global_name not in self._global_requests:
             self._global_requests.append(global_name)
 
+    def insert_after(self, target_component_id: str, new_component_constructor: Callable) -> None:
+        self._insert_after_requests.append((target_component_id, new_component_constructor))
+
+    def register_data_hook(self, hook_name: str, callback: Callable) -> None:
+        self._data_hooks.setdefault(hook_name, []).append(callback)
+
     @property
     def global_requests(self) -> list[str]:
         return list(self._global_requests)
@@ -68,6 +84,19 @@ class WAN2GPPlugin:
     @property
     def component_requests(self) -> list[str]:
         return list(self._component_requests)
+
+
+def run_data_hooks(plugins: list[WAN2GPPlugin], hook_name: str, configs: Any, **kwargs: Any) -> Any:
+    """The host's PluginManager.run_data_hooks: callbacks chained in load order, each called as
+    ``callback(data, **kwargs)``; an exception is printed and leaves ``data`` as it was (HOST.md 1.8)."""
+    data = configs
+    for plugin in plugins:
+        for callback in plugin._data_hooks.get(hook_name, []):
+            try:
+                data = callback(data, **kwargs)
+            except Exception as exc:
+                print(f"[PluginManager] Error running hook '{hook_name}': {exc}")
+    return data
 
 
 def install_host_modules(monkeypatch) -> None:
@@ -97,6 +126,8 @@ class StandInHost:
         self.monkeypatch = monkeypatch
         self.sessions_passed: list[Any] = []
         self.loaded_ids: list[str] = []
+        self.errors: list[str] = []  # what the host would print and carry on after
+        self.generator: dict[str, Any] = {}
         install_host_modules(monkeypatch)
         monkeypatch.syspath_prepend(str(plugins_dir))
 
@@ -131,28 +162,29 @@ class StandInHost:
 
     def build_ui(self, plugin: WAN2GPPlugin,
                  model_types: tuple[str, ...] = ("t2v",)) -> tuple[gr.Blocks, dict[str, Any]]:
-        """Wan2GP's page: a header, the generator tab (whose model choice goes into the session's ``state``),
-        the hidden edit tab, the plugin's tabs, then the host's own closing tabs."""
+        """Wan2GP's page: a title, the Media Generator (model selector, the model's header group, the form),
+        the hidden Edit tab, the plugin's tabs, then the host's own closing tabs."""
         tabs: dict[str, Any] = {}
-
-        def choose_model(model_type: str, state: dict) -> dict:
-            state = {**state, "model_type": model_type}
-            plugin.on_model_change(state, model_type)
-            return state
-
         with gr.Blocks(title="WanGP (stand-in)") as demo:
             gr.Markdown("## WanGP v12.60 <small>by DeepBeepMeep · stand-in host for tests</small>")
-            state = gr.State({"model_type": model_types[0]})
-            with gr.Tabs(selected="video_gen"):
-                for tab_name, label in (("video_gen", "Video Generator"), ("edit", "Edit")):
-                    with gr.Tab(label, id=tab_name, visible=tab_name == "video_gen"):
+            with gr.Tabs(selected="media_gen") as main_tabs:
+                with gr.Tab("Media Generator", id="media_gen"):
+                    with gr.Row():
                         model_choice = gr.Dropdown(list(model_types), value=model_types[0], label="Model",
-                                                   elem_id=f"host-model-{tab_name}")
-                        model_choice.change(choose_model, [model_choice, state], state)
-                        components = {"state": state, "model_choice": model_choice}
-                        plugin.post_ui_setup(components)
+                                                   elem_id="host-model-video_gen")
+                    with gr.Row(), gr.Column(), gr.Group(elem_classes="header-markdown-group"):
+                        model_description = gr.HTML(model_header(model_types[0])[0])
+                        header = gr.Markdown(model_header(model_types[0])[1])
+                    with gr.Row():
+                        generator = self.generate_media_tab(plugin, "generate", model_types[0], demo, main_tabs,
+                                                            model_choice, model_description, header)
+                with gr.Tab("Edit", id="edit", visible=False):
+                    self.generate_media_tab(plugin, "edit", model_types[0], demo, main_tabs, model_choice, None,
+                                            header, default_state=generator["state"])
+                state = generator["state"]
                 for tab in plugin.tabs.values():
                     with gr.Tab(tab.label, id=f"plugin_{tab.id}") as gr_tab:
+                        plugin.goto_media_tab = lambda state: gr.Tabs(selected="media_gen")
                         if accepts_api(tab.component_constructor):
                             self.sessions_passed.append("session")
                             tab.component_constructor("session")
@@ -164,7 +196,71 @@ class StandInHost:
                 for label in ("Guides", "Configuration", "Plugins", "About"):
                     with gr.Tab(label):
                         gr.Markdown(f"({label}: host content)")
+        self.generator = generator
         return demo, tabs
+
+    def generate_media_tab(self, plugin: WAN2GPPlugin, tab_id: str, model_type: str, main: gr.Blocks,
+                           main_tabs: Any, model_choice: Any, model_description: Any, header: Any,
+                           default_state: Any = None) -> dict[str, Any]:
+        """The generator's form (only what plugins can reach), ending with the host's component insertion; the
+        Edit tab's run shares the generator's ``state``, as wgp's ``default_state`` does."""
+
+        def change_model(state: dict, target: str) -> tuple:
+            chosen = str(target or "").split("|", 1)[0].strip()
+            state["model_type"] = chosen  # mutated in place, as wgp does: the session's state is that dict
+            plugin.on_model_change(state, chosen)
+            return model_header(chosen)
+
+        state = default_state if default_state is not None else gr.State({"model_type": model_type})
+        with gr.Column():
+            gr.Textbox(label="Prompt", elem_id=f"host-prompt-{tab_id}")
+            model_choice_target = gr.Text(interactive=False, visible=False,
+                                          elem_id="wangp_model_choice_target" if tab_id == "generate" else None)
+            gr.Button("Generate", elem_id=f"host-generate-{tab_id}")
+        if tab_id == "generate":
+            model_choice.change(lambda value: f"{value}|{time.time()}", [model_choice], [model_choice_target],
+                                queue=False)
+            model_choice_target.change(change_model, [state, model_choice_target], [model_description, header])
+        components = {"state": state, "model_choice": model_choice, "model_choice_target": model_choice_target,
+                      "model_description": model_description, "header": header, "main": main,
+                      "main_tabs": main_tabs, "tab_id": tab_id}
+        self.run_component_insertion([plugin], components)
+        return components
+
+    def run_component_insertion(self, plugins: list[WAN2GPPlugin], components: dict[str, Any]) -> None:
+        """Requested components become attributes (only while unset), ``post_ui_setup`` gets the requested ones,
+        then each ``insert_after`` request builds its block in the target's parent, moved right after it."""
+        requests: list[tuple[str, Callable]] = []
+        for plugin in plugins:
+            try:
+                for name in plugin.component_requests:
+                    if name in components and getattr(plugin, name, None) is None:
+                        setattr(plugin, name, components[name])
+                plugin.post_ui_setup({n: components[n] for n in plugin.component_requests if n in components})
+                requests += plugin._insert_after_requests
+                plugin._insert_after_requests.clear()
+            except Exception as exc:
+                self.errors.append(f"post_ui_setup: {exc!r}")
+        for target_id, constructor in requests:
+            try:
+                target = components.get(target_id)
+                parent = getattr(target, "parent", None)
+                if not target or not parent or not hasattr(parent, "children"):
+                    self.errors.append(f"insert_after: target {target_id!r} not found or invalid")
+                    continue
+                index = parent.children.index(target)
+                with parent:
+                    constructor()
+                parent.children.insert(index + 1, parent.children.pop(-1))
+            except Exception as exc:
+                self.errors.append(f"insert_after {target_id}: {exc!r}")
+
+
+def model_header(model_type: str) -> tuple[str, str]:
+    """The two header components' values after a switch: the description names the model, while the attention
+    line is the same for most models (so its change event is no reliable sign of a switch)."""
+    return (f"<div class='host-description'><b>{model_type}</b>: the model's description</div>",
+            "Attention mode <b>sdpa</b>, Data Type <b>BF16</b>, Quantization <b>int8</b>")
 
 
 def open_tab(plugin: Any, state: Any) -> Any:
@@ -176,3 +272,19 @@ def open_tab(plugin: Any, state: Any) -> Any:
     values = {widget: None for widget in plugin.tab.inputs}
     values[plugin.tab.opened] = opened
     return plugin.tab.open(values)
+
+
+def fake_nvml(spec: str) -> types.ModuleType:
+    """A ``pynvml`` answering for one GPU, "<name>:<total GiB>" (a machine without a GPU can then show fits)."""
+    name, _, gib = spec.rpartition(":")
+    total = int(float(gib) * 2**30)
+    module = types.ModuleType("pynvml")
+    module.NVMLError = RuntimeError
+    module.nvmlInit = module.nvmlShutdown = lambda: None
+    module.nvmlDeviceGetCount = lambda: 1
+    module.nvmlSystemGetDriverVersion = lambda: "stand-in"
+    module.nvmlDeviceGetHandleByIndex = lambda index: index
+    module.nvmlDeviceGetName = lambda handle: name or "Stand-in GPU"
+    module.nvmlDeviceGetMemoryInfo = lambda handle: types.SimpleNamespace(total=total, free=total, used=0)
+    module.nvmlDeviceGetCudaComputeCapability = lambda handle: (8, 6)
+    return module

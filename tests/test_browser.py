@@ -200,6 +200,14 @@ def set_budget(page, gb: int) -> None:
     field.press("Enter")
 
 
+def set_ram(page, gb: int) -> None:
+    """The RAM judged against: set, so that no test depends on this machine's RAM (Wan2GP's profile texts ask
+    32 GB for profiles 3 and 4, 64 GB for 1 and 2)."""
+    field = page.locator("#mt-ram input").first
+    field.fill(str(gb))
+    field.press("Enter")
+
+
 def test_the_table_lists_the_demo_models(page):
     types = model_types(page)
     assert len(types) == 16
@@ -211,13 +219,14 @@ def test_the_vram_budget_changes_the_rows(page):
     everything = model_types(page)
     choose(page, "mt-fit", "Fits the budget")  # without a GPU or a budget no model "fits" yet
     wait_for_update(page, "16")
+    set_ram(page, 64)
     set_budget(page, 24)
     wait_for_update(page, "0")
     roomy = model_types(page)
-    set_budget(page, 2)
+    set_budget(page, 6)  # Flux is below its 8 GB minimum (Wan2GP CHANGELOG L1070)
     wait_for_update(page, str(len(roomy)))
     tight = model_types(page)
-    assert "t2v" in roomy and "t2v" not in tight
+    assert "flux" in roomy and "flux" not in tight
     assert set(tight) < set(roomy) <= set(everything)
     verdicts = column(page, TABLE_COLUMNS.index("Fit"))
     assert verdicts and set(verdicts) <= {"recommended", "compatible"}
@@ -254,12 +263,11 @@ def test_export_is_written_on_request_and_matches_the_table(page, tmp_path: Path
 def test_the_ram_field_changes_which_models_are_recommended(page):
     choose(page, "mt-fit", "Recommended for the budget")
     wait_for_update(page, "16")
+    set_ram(page, 64)
     set_budget(page, 24)
     wait_for_update(page, "0")
     roomy = model_types(page)
-    field = page.locator("#mt-ram input")
-    field.fill("8")
-    field.press("Enter")
+    set_ram(page, 8)
     wait_for_update(page, str(len(roomy)))
     short = model_types(page)
     assert "t2v" in roomy and "t2v" not in short
@@ -306,10 +314,10 @@ def test_two_browser_sessions_keep_their_own_filters_and_current_model(laptop):
     second.locator("#mt-search input, #mt-search textarea").first.fill("flux")
     wait_for_update(second, "16")
     # The second session opens the tab again (the host rescans on every tab select): nothing of the first leaks.
-    second.get_by_role("tab", name="Video Generator").click()
+    second.get_by_role("tab", name="Media Generator").click()
     second.get_by_role("tab", name="Model Tracker").click()
     second.wait_for_timeout(1000)
-    first.get_by_role("tab", name="Video Generator").click()
+    first.get_by_role("tab", name="Media Generator").click()
     first.get_by_role("tab", name="Model Tracker").click()
     first.wait_for_timeout(1000)
     assert (showing(first), showing(second)) == ("4", "2")
@@ -331,6 +339,7 @@ def test_column_headers_explain_their_marks(laptop):
 
 def test_status_and_fit_cells_are_not_cut_at_1280(laptop):
     page = laptop()
+    set_ram(page, 64)
     set_budget(page, 12)
     page.wait_for_function("() => document.querySelector('#model-tracker-table').innerText.includes('recommended')")
     cut = page.evaluate(

@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from wan2gp_fixture import url
 
 from wan2gp_model_tracker.cli import main
@@ -55,6 +57,7 @@ def test_json_inventory_of_the_real_catalog_follows_the_contract(capsys, real_ca
     for path in real_catalog_dir.glob("*.json"):
         (wan.root / "defaults" / path.name).write_bytes(path.read_bytes())
     wan.weight("ckpts/wan2.1_text2video_14B_quanto_mbf16_int8.safetensors")
+    wan.weight("ckpts/umt5-xxl/models_t5_umt5-xxl-enc-quanto_int8.safetensors")  # the text encoder its handler adds
     code, out, _ = run(capsys, "inventory", "--wan2gp", str(wan.root), "--format", "json")
     data = json.loads(out)
     assert code == 0
@@ -125,10 +128,21 @@ def test_every_model_in_the_json_carries_metrics(capsys):
 
 
 def test_a_vram_budget_adds_a_fit_verdict(capsys):
-    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12")[1])["models"]
+    # RAM given: below Wan2GP's stated 32 GB for profiles 3 and 4 the verdict cannot be "recommended" there.
+    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "32")[1])["models"]
     verdicts = {m["model_type"]: m["fit"]["verdict"] for m in models}
     assert set(verdicts.values()) <= {"recommended", "compatible", "incompatible"}
     assert verdicts["t2v_1.3B"] == "recommended"
+    t2v = next(m for m in models if m["model_type"] == "t2v_1.3B")
+    assert set(t2v["fit"]["profiles"]) == {"1", "2", "3", "3+", "4", "4+", "5"}
+    assert set(t2v["fit"]["profiles"]["4"]) >= {"vram_gb", "ram_gb", "pinned_ram_gb", "verdict"}
+
+
+def test_profile_judges_every_model_for_that_profile(capsys):
+    models = json.loads(run(capsys, "inventory", "--format", "json", "--vram", "12", "--ram", "32",
+                            "--profile", "4+")[1])["models"]
+    judged = {m["fit"]["profile"] for m in models if m["fit"]["verdict"] == "recommended"}
+    assert judged == {"4+"}
 
 
 def test_a_negative_budget_is_refused(capsys):
@@ -197,6 +211,10 @@ def test_a_ram_budget_that_is_not_a_positive_number_is_refused(capsys, ram):
 
 # --- fitting the terminal, raw CSV, options --------------------------------------------------------
 
+def header_of(out: str) -> str:
+    return next(line for line in out.splitlines() if "NAME" in line)
+
+
 def test_the_table_fits_the_terminal_width_and_says_what_it_hid(capsys, monkeypatch):
     from rich.cells import cell_len
 
@@ -204,26 +222,44 @@ def test_the_table_fits_the_terminal_width_and_says_what_it_hid(capsys, monkeypa
     _, out, _ = run(capsys, "inventory")
     lines = out.splitlines()
     assert max(cell_len(line) for line in lines) <= 100
-    header = lines[0].split()
-    assert header[:3] == ["STATUS", "MODEL_TYPE", "NAME"] and "BEST" not in header
+    header = header_of(out).split()
+    assert header[:3] == ["NAME", "MODEL", "TYPE"] and "BEST" not in header
     assert "(hidden to fit 100 columns:" in out and "--wide" in out
     assert any(line.startswith("🟦 downloaded · 🟨 partial · ⬛ missing") for line in lines)  # the legend
 
 
-def test_a_very_narrow_terminal_cuts_names_instead_of_overflowing(capsys, monkeypatch):
+def test_a_very_narrow_terminal_wraps_names_instead_of_overflowing(capsys, monkeypatch):
     from rich.cells import cell_len
 
-    monkeypatch.setenv("COLUMNS", "50")
+    monkeypatch.setenv("COLUMNS", "40")
     _, out, _ = run(capsys, "inventory")
-    table = out.split("\n🟦 downloaded · ")[0].splitlines()
-    assert max(cell_len(line) for line in table) <= 50 and any("…" in line for line in table)
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= 40
+    assert "Text2video" in out and "Wan2.1 Text2video 14B" not in out  # the name goes on over two lines
 
 
 def test_wide_shows_every_column(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     _, out, _ = run(capsys, "inventory", "--wide")
-    header = out.splitlines()[0]
-    assert "BEST FOR" in header and "FAMILY" in header and "--wide" not in out
+    header = header_of(out)
+    assert "BEST FOR" in header and "FAMILY" in header and "STATUS" in header and "--wide" not in out
+
+
+def test_a_narrow_table_shows_statuses_as_marks_explained_in_the_legend(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    _, out, _ = run(capsys, "inventory")
+    flux = next(line for line in out.splitlines() if "Flux" in line and "Dev" in line)
+    assert flux.startswith("🟦 ⚠") and "downloaded" not in flux
+    assert "⚠ a file on disk looks damaged" in " ".join(out.split())
+
+
+def test_sizes_in_the_table_share_one_unit_named_in_the_header(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    _, out, _ = run(capsys, "inventory")
+    header = out.splitlines()[out.splitlines().index(header_of(out)) - 1:][:2]
+    assert "ON DISK" in header[0] and "TO DOWNLOAD" in header[0] and header[1].count("(GB)") >= 3
+    rows = [line for line in out.splitlines() if line[:1] in "🟦🟨⬛🟥"]
+    assert rows and not any(unit in row for row in rows for unit in (" GB", " MB", " KB"))
 
 
 def test_csv_holds_raw_values(capsys):
@@ -244,12 +280,47 @@ def test_details_are_refused_for_csv_and_listed_in_the_table(capsys):
     assert "Vace 14B (vace_14B): 🟨 partial" in out and "✗ module: wan2.1_Vace_14B_module" in out
 
 
-def test_a_misspelt_option_shows_the_sub_commands_usage(capsys):
+def test_a_misspelt_option_shows_the_sub_commands_usage_and_what_was_meant(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["inventory", "--staus", "partial"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
-    assert "usage: wan2gp-model-tracker inventory" in err and "--staus" in err
+    assert "usage: wan2gp-model-tracker inventory" in err and "--staus (did you mean --status?)" in err
+
+
+@pytest.mark.parametrize(("argv", "meant"), [
+    (["inventory", "--detials"], "did you mean --details?"),
+    (["inventroy"], "did you mean inventory?"),
+    (["inventory", "--format", "jsn"], "did you mean json?"),
+    (["disk", "--formt=json"], "did you mean --format?"),
+])
+def test_typos_in_commands_options_and_choices_get_a_suggestion(capsys, argv, meant):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2 and meant in capsys.readouterr().err
+
+
+def test_an_option_nothing_is_close_to_gets_no_suggestion(capsys):
+    with pytest.raises(SystemExit):
+        main(["inventory", "--zzzzzz"])
+    assert "did you mean" not in capsys.readouterr().err
+
+
+def test_a_misspelt_model_type_gets_a_suggestion(capsys):
+    code, _, err = run(capsys, "download", "--dry-run", "vace_14")
+    assert code == 2 and "unknown model type `vace_14`; did you mean vace_14B" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_name_other_than_the_model_type_is_answered_with_the_model_taken(capsys):
+    code, out, err = run(capsys, "inventory", "--format", "json", "wan2.1 text2video 14B")
+    assert code == 0 and [m["model_type"] for m in json.loads(out)["models"]] == ["t2v"]
+    assert "`wan2.1 text2video 14B` is Wan2.1 Text2video 14B (`t2v`): display name" in err
+
+
+def test_a_name_with_control_characters_is_escaped_in_the_answer(capsys):
+    code, _, err = run(capsys, "download", "--dry-run", "a\x1b[2Jb")
+    assert code == 2 and "\x1b" not in err and "a\\x1b[2Jb" in err
 
 
 def test_unknown_download_sizes_are_null_in_json_and_question_marks_for_people(capsys):
@@ -264,7 +335,7 @@ def test_piped_output_has_no_progress_and_every_column(tmp_path):
     result = subprocess.run([sys.executable, "-m", "wan2gp_model_tracker", "inventory"], capture_output=True,
                             text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
     assert result.returncode == 0 and result.stderr == ""
-    assert "BEST FOR" in result.stdout.splitlines()[0]
+    assert "BEST FOR" in header_of(result.stdout) and "\x1b" not in result.stdout
 
 
 def test_a_terminal_sees_progress_while_the_scan_runs():
@@ -291,3 +362,39 @@ def test_a_terminal_sees_progress_while_the_scan_runs():
             os.close(terminal)
     assert result.returncode == 0 and json.loads(result.stdout)["models"]
     assert shown  # the spinner drew on the terminal; the piped test above shows nothing then
+
+
+@given(st.lists(st.text(min_size=1, max_size=20).filter(lambda t: "\x00" not in t), min_size=1, max_size=4))
+def test_any_unknown_arguments_are_named_back_in_the_message(unknown):
+    from wan2gp_model_tracker.commands.parser import build_parser
+
+    sub = build_parser().get_default("subparsers")["inventory"]
+    message = sub.unknown_options(unknown)
+    assert message.startswith("unrecognized arguments: ") and all(arg in message for arg in unknown)
+
+
+@given(st.text(max_size=30))
+def test_a_suggestion_is_always_one_of_the_known_words(given_text):
+    from wan2gp_model_tracker.commands.parser import did_you_mean
+
+    known = ["--details", "--status", "--format", "--wide"]
+    hint = did_you_mean(given_text, known)
+    assert hint == "" or any(hint == f" (did you mean {k}?)" for k in known)
+
+
+def test_recommend_never_writes_zero_gigabytes_to_download(capsys):
+    import argparse
+    from dataclasses import replace
+
+    from wan2gp_model_tracker.commands import common
+    from wan2gp_model_tracker.fit.recommendations import recommend
+    from wan2gp_model_tracker.render.recommendations import render_recommendations
+
+    scan = common.scan(argparse.Namespace(wan2gp=None, no_network=True))
+    result = recommend(scan.inventory, scan.metrics, 12, 32)
+    group = next(g for g in result.groups if any(not p.downloaded for p in g.picks))
+    pick = next(p for p in group.picks if not p.downloaded)
+    tiny = replace(pick, download_gb=0.0)  # under 0.05 GB, or nothing known: never "0 GB to download"
+    changed = replace(result, groups=(replace(group, picks=(tiny,)),))
+    text = render_recommendations(changed, "table")
+    assert f"({pick.model_type}): " in text and "? to download" in text and "0 GB to download" not in text

@@ -117,3 +117,28 @@ def test_a_plan_file_that_is_not_a_plan_is_a_one_line_error(capsys, tmp_path, co
     plan_file.write_text(content)
     code, _, err = run(capsys, "cleanup", "--yes", "--plan-file", str(plan_file))
     assert code == 2 and err.count("\n") == 1
+
+
+def test_cleanup_takes_a_model_by_any_name_and_says_which_it_took(capsys, tree):
+    code, out, err = run(capsys, "cleanup", "--wan2gp", str(tree.root), "--models", "T2V", "--plan", "--format",
+                         "json")
+    assert code == 0 and "`T2V` is t2v (`t2v`)" in err
+    removed = {f["path"] for f in json.loads(out)["files"]}
+    assert str(tree.root / "ckpts" / "t2v_quanto_mbf16_int8.safetensors") in removed
+
+
+def test_cleanup_of_an_unknown_model_suggests_a_close_one(capsys, tree):
+    code, _, err = run(capsys, "cleanup", "--wan2gp", str(tree.root), "--models", "t2vv", "--plan")
+    assert code == 2 and "did you mean t2v" in err and err.count("\n") == 1
+
+
+def test_the_disk_table_leads_with_its_summary_and_keeps_one_unit_per_column(capsys, tree, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "disk", "--wan2gp", str(tree.root))
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("2 models with weights on disk:")
+    header = next(i for i, line in enumerate(lines) if line.startswith("NAME"))
+    assert "UNIQUE" in lines[header - 1] and lines[header].count("(MB)") == 2
+    rows = lines[header + 1: header + 3]
+    assert [row.split()[0] for row in rows] == ["i2v", "t2v"] and not any(" MB" in row for row in rows)
+    assert lines.index("Drives:") < header < lines.index("Orphans (no current definition uses them):")

@@ -90,17 +90,34 @@ def test_hub_files_use_huggingface_hubs_lock_and_metadata_in_the_target_folder(w
     download_cache = wan.root / "ckpts" / ".cache" / "huggingface" / "download"
     assert (download_cache / "main_bf16.safetensors.lock").exists()
     assert (download_cache / "main_bf16.safetensors.metadata").exists()
-    # Sub-folder files are staged next to the target and the staging folder is gone afterwards.
-    assert not [p for p in (wan.root / "ckpts" / "enc").iterdir() if p.name.startswith("_temp")]
+    # A file whose target folder is not its folder in the repository goes straight to its target folder.
+    assert (wan.root / "ckpts" / "extra_folder" / ".cache" / "huggingface" / "download"
+            / "extra.safetensors.metadata").exists()
+    assert not list((wan.root / "ckpts").rglob("*.incomplete"))
 
 
-def test_an_interrupted_hub_download_resumes_with_a_range_request(wan, model, hub):
-    hub.files[f"{REPO}/resolve/main/main_bf16.safetensors"].drop_once_at = 100_000
+def test_huggingface_hub_sees_a_tracker_download_as_current(wan, model, hub):
+    from huggingface_hub import hf_hub_download
 
     run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+    before = len(hub.requests)
 
+    path = hf_hub_download(REPO, "main_bf16.safetensors", local_dir=str(wan.root / "ckpts"), endpoint=hub.url)
+
+    assert Path(path).read_bytes() == model["main_bf16.safetensors"]
+    assert not [r for r in hub.requests[before:] if r[0] == "GET"]  # Wan2GP's own call downloads nothing
+
+
+def test_a_dropped_connection_is_resumed_from_the_bytes_received(wan, model, hub):
+    key = f"{REPO}/resolve/main/main_bf16.safetensors"
+    hub.files[key].drop_once_at = 100_000
+
+    queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+
+    assert queue.snapshot().jobs[0].state is JobState.DONE
     assert (wan.root / "ckpts" / "main_bf16.safetensors").read_bytes() == model["main_bf16.safetensors"]
-    assert hub.gets[f"{REPO}/resolve/main/main_bf16.safetensors"] == 2
+    assert hub.gets[key] == 2
+    assert hub.ranges == [(key, 100_000)]
 
 
 def test_a_wrong_checksum_is_caught_and_the_file_removed(wan, model, hub):
@@ -114,21 +131,43 @@ def test_a_wrong_checksum_is_caught_and_the_file_removed(wan, model, hub):
     assert queue.snapshot().completed_models == ()
 
 
-def test_cancel_leaves_no_partial_file_under_the_final_name(wan, model, hub):
-    hub.add(f"{REPO}/resolve/main/main_bf16.safetensors", weights(3_000_000), chunk_delay=0.05)
-    queue = DownloadQueue(options=FetchOptions(timeout=10))
-    queue.submit(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
-    for _ in range(200):  # up to 10 s for the transfer to start
-        if hub.gets[f"{REPO}/resolve/main/main_bf16.safetensors"]:
-            break
+def wait_for_bytes(hub, key: str, partial_glob: str, folder: Path, at_least: int) -> Path:
+    """The partial file once it holds ``at_least`` bytes (bounded wait)."""
+    for _ in range(400):  # up to 20 s
+        found = [p for p in folder.glob(partial_glob) if p.stat().st_size >= at_least]
+        if found:
+            return found[0]
         threading.Event().wait(0.05)
+    raise AssertionError(f"{partial_glob} never reached {at_least} bytes (GETs: {hub.gets[key]})")
+
+
+def test_cancel_keeps_the_bytes_for_the_next_attempt_never_under_the_final_name(wan, model, hub):
+    key = f"{REPO}/resolve/main/main_bf16.safetensors"
+    data = weights(3_000_000)
+    served = hub.add(key, data, chunk_delay=0.02)
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    plan = build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"})
+    queue.submit(plan)
+    ckpts = wan.root / "ckpts"
+    wait_for_bytes(hub, key, ".cache/huggingface/download/*.incomplete", ckpts, 200_000)
 
     assert queue.cancel_all() == 1
     assert queue.wait(WAIT)
 
     assert queue.snapshot().jobs[0].state is JobState.CANCELLED
-    ckpts = wan.root / "ckpts"
     assert not (ckpts / "main_bf16.safetensors").exists()
+    [partial] = list(ckpts.rglob("*.incomplete"))
+    kept = partial.stat().st_size
+    assert 0 < kept < len(data) and data.startswith(partial.read_bytes())
+
+    served.chunk_delay = 0
+    queue.submit(plan)
+    assert queue.wait(WAIT)
+
+    job = queue.snapshot().jobs[0]
+    assert (job.state, job.resumed_from) == (JobState.DONE, kept)
+    assert hub.ranges == [(key, kept)]
+    assert (ckpts / "main_bf16.safetensors").read_bytes() == data
     assert not list(ckpts.rglob("*.incomplete"))
 
 
@@ -216,6 +255,7 @@ def test_plain_urls_resume_into_a_temporary_name(wan, hub):
     assert (wan.root / "ckpts" / "plain.safetensors").read_bytes() == data
     assert not (wan.root / "ckpts" / "plain.safetensors.part").exists()
     assert hub.gets["files/plain.safetensors"] == 2
+    assert hub.ranges == [("files/plain.safetensors", 70_000)]
 
 
 def test_one_file_needed_by_two_models_has_one_writer(wan, model, hub):
@@ -283,20 +323,51 @@ def test_a_file_wan2gp_is_downloading_is_waited_for_not_fetched_twice(wan, model
     assert hub.gets[f"{REPO}/resolve/main/main_bf16.safetensors"] == 0
 
 
-def test_a_full_disk_during_the_transfer_is_reported_as_such(wan, model, hub, monkeypatch):
-    import errno
+class FillingDisk:
+    """``open`` for the transfer module: files it opens for writing take ``room`` bytes, then the disk is full."""
 
-    import huggingface_hub
+    def __init__(self, room: int) -> None:
+        self.room = room
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def __call__(self, path, mode="r", *args, **kwargs):
+        handle = open(path, mode, *args, **kwargs)  # noqa: SIM115 (the caller closes it)
+        if "r" in mode:
+            return handle
+        disk, write = self, handle.write
 
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", full)
+        def limited(data: bytes) -> int:
+            import errno
 
-    queue = run_queue(build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"}))
+            if len(data) > disk.room:
+                write(data[:disk.room])
+                disk.room = 0
+                handle.flush()
+                raise OSError(errno.ENOSPC, "No space left on device")
+            disk.room -= len(data)
+            return write(data)
 
-    assert queue.snapshot().jobs[0].error_kind == "disk_full"
+        handle.write = limited
+        return handle
+
+
+def test_a_full_disk_during_the_transfer_is_reported_and_the_bytes_kept(wan, model, hub, monkeypatch):
+    from wan2gp_model_tracker.downloads import transfer
+
+    monkeypatch.setattr(transfer, "open", FillingDisk(120_000), raising=False)
+    plan = build_plan(wan.scan(), ["demo"], only_files={"main_bf16.safetensors"})
+
+    job = run_queue(plan).snapshot().jobs[0]
+
+    assert job.error_kind == "disk_full"
+    assert job.error.startswith("main_bf16.safetensors: the disk is full")
     assert not (wan.root / "ckpts" / "main_bf16.safetensors").exists()
+    [partial] = list((wan.root / "ckpts").rglob("*.incomplete"))
+    assert partial.stat().st_size == 120_000
+
+    monkeypatch.delattr(transfer, "open")  # space freed: the next run continues where the disk filled up
+    job = run_queue(plan).snapshot().jobs[0]
+    assert (job.state, job.resumed_from) == (JobState.DONE, 120_000)
+    assert (wan.root / "ckpts" / "main_bf16.safetensors").read_bytes() == model["main_bf16.safetensors"]
 
 
 def hf_cache_copy(cache: Path, repo: str, name: str, data: bytes) -> Path:
@@ -351,7 +422,7 @@ def test_a_copy_whose_checksum_differs_is_not_reused(wan, model, hub, tmp_path):
 
 def test_a_model_retried_after_a_failure_completes(wan, model, hub):
     path = f"{REPO}/resolve/main/main_bf16.safetensors"
-    hub.files[path].status = 503
+    hub.files[path].status = 429  # not one huggingface_hub 0.36 retries for half a minute, as it does 5xx
     queue = DownloadQueue(options=FetchOptions(timeout=10))
     queue.submit(build_plan(wan.scan(), ["demo"]))
     assert queue.wait(WAIT) and queue.snapshot().completed_models == ()

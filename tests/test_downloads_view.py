@@ -73,6 +73,17 @@ def test_progress_shows_bytes_rate_eta_and_state_escaped():
     assert text.startswith("**Total:**")
 
 
+def test_a_resumed_file_says_where_it_resumed():
+    job = JobView(1, "big.safetensors", "/t", ("m",), "download", JobState.DOWNLOADING, 3_000_000_000,
+                  4_000_000_000, 50e6, resumed_from=2_500_000_000)
+    fresh = JobView(2, "new.safetensors", "/u", ("m",), "download", JobState.DOWNLOADING, 0, 1_000, 0.0)
+
+    text = progress_markdown(QueueSnapshot((job, fresh), ()))
+
+    assert "downloading · resumed at 2.5 GB" in text
+    assert text.count("resumed at") == 1
+
+
 def test_folders_are_one_per_line():
     assert parse_folders(" /a \n\n~/b\n") == ("/a", str(Path.home() / "b"))
 

@@ -18,19 +18,16 @@ from wan2gp_model_tracker.fit.estimator import (
 )
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "shared" / "wan2gp" / "catalog" / "defaults"
 HF = "https://huggingface.co/DeepBeepMeep/Wan2.1/resolve/main"
 T2V_URLS = [f"{HF}/wan2.1_text2video_14B_mbf16.safetensors",
             f"{HF}/wan2.1_text2video_14B_quanto_mbf16_int8.safetensors"]
 
 
 @pytest.fixture(scope="module")
-def catalog() -> dict[str, dict]:
+def catalog(real_catalog_dir: Path) -> dict[str, dict]:
     """The real catalog's definitions, shaped as the host holds them (settings under "settings")."""
-    if not CATALOG_DIR.is_dir():
-        pytest.skip(f"the real Wan2GP catalog is not available at {CATALOG_DIR}")
     return {path.stem: definition_from_file(json.loads(path.read_text(encoding="utf-8")))
-            for path in sorted(CATALOG_DIR.glob("*.json"))}
+            for path in sorted(real_catalog_dir.glob("*.json"))}
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +233,10 @@ def test_every_catalog_model_says_where_its_figures_come_from(catalog_metrics: d
     ("t2v", "t2v_1.3B"), ("vace_14B", "vace_1.3B"), ("phantom_14B", "phantom_1.3B"),
     ("fun_inp", "fun_inp_1.3B"), ("sky_df_14B", "sky_df_1.3B"), ("bernini", "bernini_1.3B"),
 ])
-def test_a_14b_model_needs_more_vram_than_its_1_3b_sibling(catalog_metrics: dict, big: str, small: str) -> None:
-    assert catalog_metrics[big].figure("vram_min_gb") > catalog_metrics[small].figure("vram_min_gb")
+def test_a_14b_model_never_needs_less_vram_than_its_1_3b_sibling(catalog_metrics: dict, big: str, small: str) -> None:
+    # Both can sit on Wan2GP's 6 GB minimum; the 14B never below the 1.3B.
+    assert catalog_metrics[big].figure("vram_min_gb") >= catalog_metrics[small].figure("vram_min_gb")
+    assert catalog_metrics[big].figure("vram_recommended_gb") >= catalog_metrics[small].figure("vram_recommended_gb")
     assert catalog_metrics[big].figure("checkpoint_gb") > catalog_metrics[small].figure("checkpoint_gb")
 
 

@@ -1,4 +1,5 @@
-"""Wan2GP's own VRAM/RAM statements (benchmarks/fit_claims.py) all agree with the memory model."""
+"""Wan2GP's own VRAM/RAM statements in both directions, and mmgp's measured tables (benchmarks/fit_claims.py),
+against the memory model."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ def load_script():
     return sys.modules["fit_claims"]
 
 
-def test_at_least_25_statements_each_with_model_budget_and_source() -> None:
-    claims = load_script().CLAIMS
+def test_statements_of_both_kinds_each_with_model_figure_and_source() -> None:
+    script = load_script()
+    claims = script.CLAIMS
 
-    assert len(claims) >= 25
     assert all(c.model_type and c.statement and c.source and c.kind for c in claims)
+    negative = [c for c in claims if c.kind in script.NEGATIVE_KINDS]
+    assert len(negative) >= 20 and len(claims) - len(negative) >= 25
+    assert all(c.below_gb for c in negative if c.kind in ("not_fit", "ram_at_least"))
 
 
 def test_every_wan2gp_statement_agrees_with_the_tracker(real_catalog_dir) -> None:
@@ -32,7 +36,34 @@ def test_every_wan2gp_statement_agrees_with_the_tracker(real_catalog_dir) -> Non
     assert disagreeing == []
 
 
-def test_the_script_prints_its_table(real_catalog_dir) -> None:
+def test_the_median_vram_error_against_wan2gps_figures_is_within_15_percent(real_catalog_dir) -> None:
+    script = load_script()
+
+    assert script.median_vram_error(script.run(real_catalog_dir)) <= script.MEDIAN_VRAM_ERROR_TARGET
+
+
+def test_an_underestimating_model_fails_the_statements_of_the_second_kind(real_catalog_dir, monkeypatch) -> None:
+    # The calibration must be able to fail: halve every working-memory figure and "needs more than" breaks.
+    from wan2gp_model_tracker.fit.memory import MemoryInputs
+
+    script = load_script()
+    working = MemoryInputs.working_gb
+    monkeypatch.setattr(MemoryInputs, "working_gb", lambda self, workload=None: working(self, workload) / 2)
+
+    failing = [r for r in script.run(real_catalog_dir) if not r.agrees]
+    assert failing and all(r.claim.kind in script.NEGATIVE_KINDS for r in failing)
+
+
+def test_the_closed_form_reproduces_mmgps_measured_tables() -> None:
+    rows = load_script().mmgp_rows()
+
+    assert {row.pipeline for row in rows} == {"wan21_14B", "flux"}
+    assert all(row.worst_error_pct <= 10 for row in rows), [(r.pipeline, r.profile, r.what) for r in rows
+                                                           if r.worst_error_pct > 10]
+
+
+def test_the_script_prints_its_tables(real_catalog_dir) -> None:
     out = subprocess.run([sys.executable, str(SCRIPT), "--catalog", str(real_catalog_dir)], capture_output=True,
                          text=True, check=True, timeout=120).stdout
-    assert "statements agree with the tracker" in out
+    assert "statements agree with the tracker" in out and "median |VRAM error|" in out
+    assert "mmgp 3.7.12 measured" in out

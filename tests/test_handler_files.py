@@ -241,9 +241,20 @@ def test_hostile_handler_lists_in_a_snapshot_are_dropped(host):
     assert not handler_files(inventory.get("t2v")) and inventory.get("t2v").complete is None
 
 
-@pytest.mark.parametrize("architecture", ["flux2_dev", "ace_step_v1", "hunyuan_1_5_t2v"])
-def test_offline_without_a_snapshot_a_model_whose_handler_adds_a_text_encoder_may_be_incomplete(wan, architecture):
+@pytest.mark.parametrize("architecture", ["flux2_dev", "ace_step_v1", "hunyuan_1_5_t2v", "ltx2_19B"])
+def test_offline_without_a_snapshot_the_text_encoder_the_handler_adds_decides_as_in_wan2gp(wan, architecture):
     wan.default("m", architecture=architecture, URLs=[url("m.safetensors")])
+    wan.weight("ckpts/m.safetensors")
+    model = wan.scan().get("m")
+    assert model.status is ModelStatus.PARTIAL  # the handler's text encoder is a secondary file Wan2GP checks
+    encoder = next(f for f in model.files if f.role is FileRole.TEXT_ENCODER)
+    wan.weight(str(Path(encoder.path).relative_to(wan.root)))
+    model = wan.scan().get("m")
+    assert model.status is ModelStatus.DOWNLOADED and model.completeness_note == ""
+
+
+def test_a_handler_whose_text_encoder_depends_on_the_definition_leaves_the_model_flagged(wan):
+    wan.default("m", architecture="kiwi_edit", URLs=[url("m.safetensors")])
     wan.weight("ckpts/m.safetensors")
     model = wan.scan().get("m")
     assert model.status is ModelStatus.DOWNLOADED  # Wan2GP's rule on what the JSON names
@@ -306,11 +317,10 @@ def test_on_the_real_catalog_the_measured_disagreements_are_flagged(real_catalog
                 wan.weight(str(Path(f.path).relative_to(wan.root)))
     inventory = wan.scan()
     flagged = {m.model_type for m in inventory.models if m.completeness_note}
-    assert {"ace_step_v1", "flux2_dev", "hunyuan_1_5_t2v"} <= flagged
-    # Models whose JSON names its text encoder are judged on it, not flagged.
-    declared = {m.model_type for m in inventory.models
-                if any(f.role is FileRole.TEXT_ENCODER for f in m.files)}
-    assert declared and not declared & flagged
+    assert not flagged  # every text encoder of the real catalog is named, by its JSON or by the handler table
+    by_type = {m.model_type: m for m in inventory.models}
+    for model_type in ("ace_step_v1", "flux2_dev", "hunyuan_1_5_t2v", "ltx2_19B"):
+        assert any(f.role is FileRole.TEXT_ENCODER for f in by_type[model_type].files), model_type
 
 
 def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, monkeypatch, tmp_path):
@@ -342,7 +352,7 @@ def test_a_model_that_may_be_incomplete_does_not_claim_nothing_to_download(wan):
     from wan2gp_model_tracker.render.renderers import table_rows
     from wan2gp_model_tracker.ui.view import download_cell
 
-    wan.default("m", architecture="flux2_dev", URLs=[url("m.safetensors")])
+    wan.default("m", architecture="kiwi_edit", URLs=[url("m.safetensors")])
     wan.weight("ckpts/m.safetensors")
     model = wan.scan().get("m")
     assert download_cell(model) == "?" and table_rows([model])[0]["to download"] == "?"

@@ -23,7 +23,7 @@ from wan2gp_model_tracker.catalog.snapshot import SNAPSHOT_FILENAME
 from wan2gp_model_tracker.cli import main
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
-from wan2gp_model_tracker.records import ModelStatus
+from wan2gp_model_tracker.records import FileRole, ModelStatus
 from wan2gp_model_tracker.render.markdown import md_code, model_detail_markdown
 from wan2gp_model_tracker.render.renderers import render_csv, render_table
 from wan2gp_model_tracker.ui.tab import STATUS_CHOICES
@@ -114,7 +114,7 @@ def test_a_deeply_nested_safetensors_header_is_a_warning_on_the_file(wan):
     header = DEEP.encode()
     path = wan.root / "ckpts" / "t2v_quanto_mbf16_int8.safetensors"
     path.write_bytes(len(header).to_bytes(8, "little") + header)
-    (transformer,) = scan(wan).get("t2v").files
+    transformer = next(f for f in scan(wan).get("t2v").files if f.role is FileRole.TRANSFORMER)
     assert transformer.present and any("safetensors header" in w for w in transformer.warnings)
 
 

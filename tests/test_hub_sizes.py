@@ -10,7 +10,7 @@ import pytest
 from fake_hub import FakeHub, dead_endpoint, in_repo, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wan2gp_fixture import url
+from wan2gp_fixture import NEUTRAL_ARCHITECTURE, url  # no handler text encoder: one repository to ask
 
 from wan2gp_model_tracker import cli
 from wan2gp_model_tracker.hub.sizes import HubSizes
@@ -37,7 +37,7 @@ def hub(network, hub):
 
 @pytest.fixture
 def model(wan):
-    wan.default("t2v", URLs=[url("t2v.safetensors")])
+    wan.default("t2v", architecture=NEUTRAL_ARCHITECTURE, URLs=[url("t2v.safetensors")])
     return wan
 
 
@@ -105,7 +105,7 @@ def test_file_metadata_is_used_where_the_paths_info_api_is_missing(model, networ
 
 
 def test_a_file_the_hub_lacks_keeps_its_estimate_and_is_not_asked_again(wan, hub, tmp_path):
-    wan.default("t2v", URLs=[url("gone_14B.safetensors")])
+    wan.default("t2v", architecture=NEUTRAL_ARCHITECTURE, URLs=[url("gone_14B.safetensors")])
     sizes = HubSizes(str(tmp_path / "cache"), endpoint=hub.url)
     analyzer = scan_with(wan, sizes)
     analyzer.scan()
@@ -206,7 +206,7 @@ def test_a_whole_folder_a_handler_fetches_gets_the_size_of_everything_in_it(netw
 
 
 def test_a_repository_the_hub_does_not_have_costs_one_request(wan, hub, tmp_path):
-    wan.default("t2v", URLs=["https://huggingface.co/Nobody/Nothing/resolve/main/x.safetensors"])
+    wan.default("t2v", architecture=NEUTRAL_ARCHITECTURE, URLs=["https://huggingface.co/Nobody/Nothing/resolve/main/x.safetensors"])
     sizes = HubSizes(str(tmp_path / "cache"), endpoint=hub.url)
     scan_with(wan, sizes).scan()
     assert sizes.wait(5) and [m for m, _ in hub.requests] == ["POST"]

@@ -124,6 +124,7 @@ def test_builtin_loras_are_looked_up_in_the_models_lora_folder(wan):
     assert model.status is ModelStatus.PARTIAL
     assert lora.path == str(wan.root / "loras" / "wan" / "dora.safetensors")
     wan.weight("loras/wan/dora.safetensors")
+    wan.weight("ckpts/umt5-xxl/models_t5_umt5-xxl-enc-quanto_int8.safetensors")  # the text encoder its handler adds
     assert status(wan, "alpha") is ModelStatus.DOWNLOADED
 
 
@@ -131,6 +132,8 @@ def test_preload_entries_may_point_into_the_lora_folder(wan):
     wan.default("ltx2_19B", URLs=[url("ltx.safetensors")], preload_URLs=[url("sys_lora.safetensors") + "|%lora_dir"])
     wan.weight("ckpts/ltx.safetensors")
     wan.weight("loras/ltx2/sys_lora.safetensors")
+    wan.weight("ckpts/gemma-3-12b-it-qat-q4_0-unquantized/"  # the text encoder its handler adds
+               "gemma-3-12b-it-qat-q4_0-unquantized_quanto_bf16_int8.safetensors")
     assert status(wan, "ltx2_19B") is ModelStatus.DOWNLOADED
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import struct
+from dataclasses import replace
 from importlib import resources
 
 import pytest
 
+from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors
 from wan2gp_model_tracker.fit.curated import PerformanceDataError, load_performance_data
+from wan2gp_model_tracker.fit.definition_facts import definition_from_file
 from wan2gp_model_tracker.fit.estimate_errors import estimator_error_report
+from wan2gp_model_tracker.fit.memory import GIB_PER_GB, PROFILES, phases, profile_need
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 from wan2gp_model_tracker.records import FileRecord, FileRole, FileStatus, ModelRecord, ModelStatus
 
@@ -289,3 +294,105 @@ def test_the_estimator_stays_within_the_wan2gp_figures_for_t2v(db: PerformanceDa
     # Both are "runs in" figures: about 8 GB of VRAM (Wan2.1 issue #142), 32 GB of RAM for profile 4.
     assert rows[("t2v", "vram_min_gb")].estimated <= 8
     assert rows[("t2v", "ram_gb")].estimated <= 32
+
+
+# --- weight sizes: never a damaged file's ------------------------------------------------------------
+
+def on_disk(model_type: str, path: str, size: int, damaged: bool, variant: str = "int8") -> ModelRecord:
+    """A scan's record whose transformer file is on disk (flagged as the header check flags a damaged one)."""
+    base = record(model_type, variant, size=size, present=True)
+    warnings = ("truncated: the header promises more bytes than the file holds",) if damaged else ()
+    transformer = replace(base.files[0], path=path, warnings=warnings)
+    return replace(base, files=(transformer,))
+
+
+def test_a_truncated_download_is_sized_by_what_its_header_declares(db: PerformanceDatabase, tmp_path) -> None:
+    path = str(tmp_path / "t2v.safetensors")
+    write_sparse_safetensors(path, 3_000_000, promised=14_300_000_000)
+
+    metrics = fresh(db).get_metrics("t2v", None, on_disk("t2v", path, 3_000_000, damaged=True))
+
+    assert metrics.figure("checkpoint_gb") == 14.3
+    assert "header declares" in metrics.memory.weights_basis and "damaged" in metrics.memory.weights_basis
+
+
+def test_a_damaged_file_with_an_unreadable_header_falls_back_to_the_definitions_estimate(
+        db: PerformanceDatabase, tmp_path) -> None:
+    path = tmp_path / "t2v.safetensors"
+    path.write_bytes(b"\x00" * 1024)
+
+    metrics = fresh(db).get_metrics("t2v", None, on_disk("t2v", str(path), 1024, damaged=True))
+
+    assert metrics.figure("weights_vram_gb") == 14.0  # 14B x 1 byte (int8), not 1 KB
+    assert "definition's estimate" in metrics.memory.weights_basis and "damaged" in metrics.basis
+
+
+def test_a_missing_file_with_an_exact_hub_size_sets_the_weights(db: PerformanceDatabase) -> None:
+    base = record("t2v", "int8", size=15_100_000_000)
+    exact = replace(base, files=(replace(base.files[0], size_is_estimate=False),))
+
+    metrics = fresh(db).get_metrics("t2v", None, exact)
+
+    assert metrics.figure("checkpoint_gb") == 15.1 and "exact size from the Hub" in metrics.memory.weights_basis
+
+
+def test_with_stub_files_on_disk_the_14b_never_needs_less_than_the_13b(db: PerformanceDatabase, tmp_path,
+                                                                        real_catalog_dir) -> None:
+    defs = {p.stem: definition_from_file(json.loads(p.read_text(encoding="utf-8")))
+            for p in (real_catalog_dir / "vace_14B.json", real_catalog_dir / "vace_1.3B.json",
+                      real_catalog_dir / "t2v.json", real_catalog_dir / "t2v_1.3B.json")}
+    needs, weights = {}, {}
+    for model_type, stub_bytes in (("vace_14B", 1024), ("vace_1.3B", 4_000_000)):  # the 14B's stub is smaller
+        stub = tmp_path / f"{model_type}.safetensors"
+        stub.write_bytes(b"\x00" * stub_bytes)  # a stub: no readable header
+        metrics = fresh(db).get_metrics(model_type, defs[model_type],
+                                        on_disk(model_type, str(stub), stub_bytes, damaged=True), catalog=defs)
+        needs[model_type] = {p: profile_need(metrics.memory, p).vram_gb for p in PROFILES}
+        weights[model_type] = metrics.memory.weights_gb
+    assert weights["vace_14B"] > 10 * weights["vace_1.3B"] > 1  # the definitions' sizes, not the stubs'
+    assert all(needs["vace_14B"][p] >= needs["vace_1.3B"][p] for p in PROFILES)
+
+
+def test_a_healthy_file_on_disk_gives_its_block_split(db: PerformanceDatabase, tmp_path) -> None:
+    path = tmp_path / "t2v.safetensors"
+    write_header_only(path, {"patch_embedding.weight": 2_000_000,
+                             **{f"blocks.{i}.ffn.0.weight": 10_000_000 for i in range(30)}})
+
+    metrics = fresh(db).get_metrics("t2v", None, on_disk("t2v", str(path), path.stat().st_size, damaged=False))
+
+    split = metrics.memory.transformer_split
+    assert split.blocks == 30 and "safetensors header" in split.basis
+    assert split.base_share == pytest.approx(2 / 302)
+
+
+def write_header_only(path, tensors: dict[str, int]) -> None:
+    """A safetensors file whose tensors are a hole: only the header carries information."""
+    offsets, end = {}, 0
+    for name, size in tensors.items():
+        offsets[name] = {"dtype": "U8", "shape": [size], "data_offsets": [end, end + size]}
+        end += size
+    header = json.dumps(offsets).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(header)) + header)
+        fh.truncate(8 + len(header) + end)
+
+
+# --- text encoders are counted ------------------------------------------------------------------------
+
+def test_minimax_h3s_qwen3_vl_32b_text_encoder_is_counted(db: PerformanceDatabase, real_catalog_dir) -> None:
+    definition = definition_from_file(json.loads((real_catalog_dir / "minimax_h3_fl2va.json").read_text()))
+
+    memory = fresh(db).get_metrics("minimax_h3_fl2va", definition).memory
+
+    assert memory.text_encoder_gb > 20  # 25.8B parameters at int8 (minimax_h3_handler.py L16-17)
+    assert profile_need(memory, "4").ram_gb > 4 + (memory.weights_gb + 20) * 0.93
+
+
+def test_hidream_o1_reads_the_prompt_with_its_own_transformer(db: PerformanceDatabase, real_catalog_dir) -> None:
+    definition = definition_from_file(json.loads((real_catalog_dir / "hidream_o1.json").read_text()))
+
+    memory = fresh(db).get_metrics("hidream_o1", definition).memory
+
+    text = phases(memory, "1")["text encoding (in the transformer)"]
+    assert text[0] == pytest.approx(memory.weights_gb * GIB_PER_GB, abs=0.01)

@@ -123,6 +123,13 @@ def test_a_family_match_ranks_below_names_and_types_above_descriptions(wan):
     assert types_of(select_models(data, Filters(text="qwen"))) == ["qwen_name", "qwen_edit", "other"]
 
 
+def test_a_name_from_the_alias_table_finds_its_model_first(controller):
+    assert types_of(select_models(controller.data, Filters(text="flux_dev")))[0] == "flux"
+    repo = "black-forest-labs/FLUX.1-dev"  # the maker's repository: no field of the model holds it
+    assert types_of(select_models(controller.data, Filters(text=repo))) == ["flux"]
+    assert types_of(select_models(controller.data, Filters(text=repo), aliases=None)) == []
+
+
 def test_an_alias_counts_as_the_models_name(ranked):
     order = types_of(select_models(ranked, Filters(text="ltx"), aliases=lambda text: {"aa_fast"}))
     assert order[0] == "aa_fast"
@@ -222,12 +229,12 @@ def test_sort_by_download_follows_the_to_download_column_with_unknown_sizes_last
 
 
 def test_family_view_puts_finetunes_under_their_base_model(wan):
-    wan.default("base", name="Base", URLs=["https://h/base.safetensors"])
-    wan.finetune("tuned", {"model": {"name": "A tuned one", "architecture": "base", "URLs": "base"}})
+    wan.default("t2v", name="Base", URLs=["https://h/base.safetensors"])
+    wan.finetune("tuned", {"model": {"name": "A tuned one", "architecture": "t2v", "URLs": "t2v"}})
     wan.default("other", name="Other", URLs=["https://h/other.safetensors"])
     controller = TrackerController(wan.catalog(), hardware_probe=machine())
     data = controller.data
-    assert data.inventory.get("tuned").parent_model_type == "base"
+    assert data.inventory.get("tuned").parent_model_type == "t2v"
     filters = Filters(sort_by="family")
     frame = table_frame(select_models(data, filters), data, None, grouped=filters.grouped)
     names = list(frame["Name"])

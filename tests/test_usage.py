@@ -7,13 +7,13 @@ import sqlite3
 import statistics
 import threading
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from outputs_fixture import (
+    item,
     settings,
     write_jpeg,
     write_mp3,
@@ -24,30 +24,13 @@ from outputs_fixture import (
 )
 
 from wan2gp_model_tracker.usage import outputs as outputs_mod
-from wan2gp_model_tracker.usage.outputs import OutputFile, generation_from_settings, output_folders, read_output
+from wan2gp_model_tracker.usage.outputs import generation_from_settings, output_folders, read_output
 from wan2gp_model_tracker.usage.report import scan_usage
 from wan2gp_model_tracker.usage.store import UsageStore
 
 T1 = datetime(2026, 11, 1, 10, 0, 0)
 T2 = datetime(2026, 11, 3, 12, 30, 0)
 T3 = datetime(2026, 11, 5, 8, 15, 0)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> UsageStore:
-    return UsageStore(str(tmp_path / "data" / "usage.sqlite3"))
-
-
-@pytest.fixture
-def outputs(wan) -> Path:
-    folder = wan.root / "outputs"
-    folder.mkdir()
-    return folder
-
-
-def item(path: Path) -> OutputFile:
-    st_ = path.stat()
-    return OutputFile(str(path), st_.st_size, st_.st_mtime_ns, "", 0)
 
 
 # --- one file at a time --------------------------------------------------------------------

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors
+from wan2gp_model_tracker.catalog.handler_files import has_builtin_handler
 from wan2gp_model_tracker.catalog.offline import OfflineCatalog
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer
 from wan2gp_model_tracker.records import Inventory
 
 HF = "https://huggingface.co/DeepBeepMeep/Test/resolve/main"
+# A real architecture whose handler adds no text encoder or other file the status rule checks (handler_files).
+NEUTRAL_ARCHITECTURE = "hidream_o1"
 
 
 def url(name: str) -> str:
@@ -55,7 +58,9 @@ class WanFolder:
 
     def default(self, model_type: str, settings: dict[str, Any] | None = None, **model: Any) -> Path:
         model.setdefault("name", model_type)
-        model.setdefault("architecture", model_type)
+        # Wan2GP hides a definition no handler supports; an invented id gets an architecture whose handler adds no
+        # file of its own, so that a test sees only the files it wrote.
+        model.setdefault("architecture", model_type if has_builtin_handler(model_type) else NEUTRAL_ARCHITECTURE)
         model.setdefault("description", "")
         path = self.root / "defaults" / f"{model_type}.json"
         path.write_text(json.dumps({"model": model, **(settings or {})}))

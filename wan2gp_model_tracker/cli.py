@@ -16,8 +16,9 @@ from .render.formatting import terminal_text
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
-    if unknown:  # a misspelt option: the sub-command's own usage says what it accepts
-        args.subparsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # a misspelt option: the sub-command's own usage says what it accepts, and what was meant
+        sub = args.subparsers[args.command]
+        sub.error(sub.unknown_options(unknown))
     try:
         check_finite(args)
         return args.handler(args)

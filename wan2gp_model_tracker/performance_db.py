@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,8 @@ from .fit.estimator import (
 )
 from .fit.inheritance import SCALED_FIGURES, inherited_metrics
 from .fit.memory import MemoryInputs
-from .records import FileRole, Inventory, ModelRecord, ModelStatus
+from .fit.shapes import Split, header_facts
+from .records import FileRecord, FileRole, Inventory, MemorySettings, ModelRecord, ModelStatus
 
 __all__ = ["PerformanceDatabase"]
 
@@ -41,17 +42,25 @@ def _unavailable_metrics(record: ModelRecord, exc: Exception) -> ModelMetrics:
                         notes=f"figures unavailable ({reason})")
 
 
-_RecordKey = tuple[str | None, int | None, int | None, int | None, str]
 
 
 class PerformanceDatabase:
     """Metrics per model type: curated, inherited from a curated parent, or estimated."""
 
-    def __init__(self, data: PerformanceData, quantization: str = "int8") -> None:
+    def __init__(self, data: PerformanceData, quantization: str = "int8",
+                 memory_settings: MemorySettings | None = None) -> None:
         self.data = data
         self.quantization = quantization
-        self._cache: dict[str, tuple[Any, Any, _RecordKey, ModelMetrics]] = {}
+        # The user's wgp_config.json memory settings (preload, reserved RAM, VAE tiling); Wan2GP's defaults if None.
+        self.memory_settings = memory_settings
+        self._cache: dict[str, tuple[Any, Any, _ScanFacts, ModelMetrics]] = {}
         self._parents: dict[str, tuple[DefinitionFacts, ModelMetrics]] = {}
+
+    def for_settings(self, settings: MemorySettings) -> PerformanceDatabase:
+        """This database, or one with the same data judging under the user's memory settings."""
+        if settings == (self.memory_settings or MemorySettings()):
+            return self
+        return PerformanceDatabase(self.data, self.quantization, settings)
 
     @classmethod
     def default(cls) -> PerformanceDatabase:
@@ -72,7 +81,7 @@ class PerformanceDatabase:
         ``record`` (from a scan) tells which file variant Wan2GP picked and its size on disk;
         ``catalog`` lets the estimator follow ``URLs`` references to other models.
         """
-        key = _record_key(record)
+        key = _scan_facts(record)
         cached = self._cache.get(model_type)
         if cached is not None and cached[0] is model_def and cached[1] is catalog and cached[2] == key:
             return cached[3]
@@ -129,8 +138,8 @@ class PerformanceDatabase:
     # --- computing ---------------------------------------------------------------------------
 
     def _compute(self, model_type: str, model_def: Mapping[str, Any] | None, record: ModelRecord | None,
-                 catalog: Mapping[str, dict] | None, key: _RecordKey) -> ModelMetrics:
-        variant, experts, measured, measured_te, parent_hint = key
+                 catalog: Mapping[str, dict] | None, scan: _ScanFacts) -> ModelMetrics:
+        variant, experts, parent_hint = scan.variant, scan.experts, scan.parent
         entry = self.curated(model_type)
         definition = model_def if model_def is not None else self._stand_in_definition(model_type, entry, record)
         if entry is not None:
@@ -139,17 +148,25 @@ class PerformanceDatabase:
             facts = read_definition(definition, model_type, variant=variant, experts=experts,
                                     params=_curated_params(entry, "curated"), quantization=self.quantization,
                                     catalog=catalog)
-            return _keep_vram_order(self._curated_metrics(model_type, entry, estimate(facts, measured, measured_te)))
+            return _keep_vram_order(self._curated_metrics(model_type, entry, self._estimate(facts, scan)))
         parent = self._curated_parent(model_type, definition, parent_hint)
         parent_entry = self.curated(parent) if parent else None
         hint = _curated_params(parent_entry, f"curated size of {parent}") if parent_entry else None
         facts = read_definition(definition, model_type, variant=variant, experts=experts, params_hint=hint,
                                 quantization=self.quantization, catalog=catalog)
-        own = estimate(facts, measured, measured_te)
+        own = self._estimate(facts, scan)
         if parent is None or parent_entry is None:
             return own
         return _keep_vram_order(inherited_metrics(model_type, parent, parent_entry, facts, own,
                                                   self._parent_estimate(parent), self.data))
+
+    def _estimate(self, facts: DefinitionFacts, scan: _ScanFacts) -> ModelMetrics:
+        basis = {"sizes_basis": scan.sizes_basis} if scan.transformer_bytes else {}
+        metrics = estimate(facts, scan.transformer_bytes, scan.text_encoder_bytes, split=scan.split,
+                           settings=self.memory_settings, **basis)
+        if scan.sizes_basis and not scan.transformer_bytes:
+            metrics = metrics.model_copy(update={"basis": f"{metrics.basis}; weights: {scan.sizes_basis}"})
+        return metrics
 
     def _stand_in_definition(self, model_type: str, entry: CuratedEntry | None,
                              record: ModelRecord | None) -> dict[str, Any]:
@@ -224,15 +241,56 @@ def _curated_params(entry: CuratedEntry, basis: str) -> tuple[float, str] | None
     return (value, f"{value:g}B ({basis})") if value is not None else None
 
 
-def _record_key(record: ModelRecord | None) -> _RecordKey:
-    """What a scan adds to a definition: the picked variant, the experts, measured sizes and the parent."""
+@dataclass(frozen=True, slots=True)
+class _ScanFacts:
+    """What a scan adds to a definition: the picked variant, the experts, trusted sizes and the parent."""
+
+    variant: str | None = None
+    experts: int | None = None
+    transformer_bytes: int | None = None
+    text_encoder_bytes: int | None = None
+    sizes_basis: str = ""
+    split: Split | None = None
+    parent: str = ""
+
+
+_NO_SCAN = _ScanFacts()
+
+
+def _trusted_size(record: FileRecord) -> tuple[int | None, str]:
+    """A file's size when it can be trusted, and whence: never a damaged file's size on disk.
+
+    A healthy file on disk: its size; a missing one: the Hub's exact size when known; a damaged one (truncated,
+    unreadable header): the size its safetensors header declares, if the header can be read; else None (the
+    definition's estimate then stands).
+    """
+    if record.present and not record.warnings:
+        return record.size_bytes, "on disk"
+    if not record.present and record.size_bytes and not record.size_is_estimate:
+        return record.size_bytes, "exact size from the Hub"
+    if record.present:
+        declared = header_facts(record.path, record.size_bytes or 0).declared_bytes
+        if declared:
+            return declared, "the size its safetensors header declares (the file on disk is damaged)"
+    return None, ""
+
+
+def _scan_facts(record: ModelRecord | None) -> _ScanFacts:
     if record is None:
-        return None, None, None, None, ""
+        return _NO_SCAN
     main = [f for f in record.files if f.role in (FileRole.TRANSFORMER, FileRole.TRANSFORMER2)]
-    variant = main[0].variant if main else None
-    measured = sum(f.size_bytes or 0 for f in main) if main and all(f.present and f.size_bytes for f in main) else None
-    text_encoder = next((f.size_bytes for f in record.files if f.role is FileRole.TEXT_ENCODER and f.present), None)
-    return variant, len(main) or None, measured, text_encoder, record.parent_model_type
+    sizes = [_trusted_size(f) for f in main]
+    transformer = sum(size for size, _ in sizes) if main and all(size for size, _ in sizes) else None
+    basis = "transformer file(s): " + ", ".join(sorted({how for _, how in sizes})) if transformer else ""
+    damaged = [f.filename for f in main if f.present and f.warnings]
+    if transformer is None and damaged:
+        basis = f"the definition's estimate ({', '.join(damaged)} on disk is damaged; its size is not the model's)"
+    encoder = next((f for f in record.files if f.role is FileRole.TEXT_ENCODER), None)
+    encoder_bytes = _trusted_size(encoder)[0] if encoder is not None else None
+    healthy = next((f for f in main if f.present and not f.warnings), None)
+    split = header_facts(healthy.path, healthy.size_bytes or 0).split if healthy is not None else None
+    return _ScanFacts(main[0].variant if main else None, len(main) or None, transformer, encoder_bytes, basis, split,
+                      record.parent_model_type)
 
 
 def _keep_vram_order(metrics: ModelMetrics) -> ModelMetrics:

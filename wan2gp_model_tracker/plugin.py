@@ -44,26 +44,60 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         self._controller: Any = None
         self._snapshot_token: Any = None
         self._snapshot_lock = threading.Lock()
+        self._controller_lock = threading.Lock()
+        self._line: Any = None
 
     def setup_ui(self) -> None:
         for name in REQUESTED_GLOBALS:
             self.request_global(name)
+        try:
+            from .ui.preflight_host import HOST_COMPONENTS
+
+            for name in HOST_COMPONENTS:  # the generator's components the pre-flight line reads
+                self.request_component(name)
+        except Exception:  # without the line the tab still works; a raise here would skip the whole plugin
+            log.exception("Model Tracker: the pre-flight line is unavailable")
         self.add_tab(TAB_ID, TAB_LABEL, self.create_tab)
+        self._register_peak_hook()
+
+    def _register_peak_hook(self) -> None:
+        """Record what each generation really used (usage/peak_hook.py); a host without data hooks gets none."""
+        register = getattr(self, "register_data_hook", None)
+        if not callable(register):
+            return
+        try:
+            from .usage.peak_hook import PeakRecorder
+            from .usage.store import UsageStore
+
+            register("before_metadata_save", PeakRecorder(lambda: UsageStore(_store_path()), HostGlobals(self)))
+        except Exception:  # setup_ui raising would cost the whole tab; measurements are an extra
+            log.exception("Model Tracker: the memory measurements could not be set up")
+
+    def controller(self) -> Any:
+        """The tracker's one controller (its scan cache), shared by the tab and the pre-flight line; built on
+        first use, which may come from either (the generator is built before the tabs)."""
+        with self._controller_lock:
+            if self._controller is None:
+                from .ui.view import TrackerController
+
+                self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
+                                                     usage_scanner=self._usage_scanner(),
+                                                     generating=self._generating,
+                                                     measured_loader=_measured_loader())
+            return self._controller
 
     def create_tab(self) -> None:
         """Build the tab; never raises, since an exception here would stop Wan2GP from starting."""
         import gradio as gr
 
         try:
-            from .ui.view import TrackerController
-            from .ui_components import build_tab
+            from .ui.tab import build_tab
 
-            self._controller = TrackerController(LiveCatalog(HostGlobals(self)), on_scan=self._save_snapshot,
-                                                 usage_scanner=self._usage_scanner(), generating=self._generating)
-            self._tab = build_tab(self._controller)
+            self._tab = build_tab(self.controller())
             # The host's tab-select event knows no session's filters: it only touches ``opened``, whose change
             # event rescans with the session's own widgets (HOST.md 1.5: the return value goes to these outputs).
             self.on_tab_outputs = [self._tab.opened]
+            self._connect_preflight()
         except Exception as exc:  # anything at all: the host must keep starting
             log.exception("Model Tracker: building the tab failed")
             self._tab = None
@@ -77,9 +111,9 @@ class ModelTrackerPlugin(WAN2GPPlugin):
         """Outputs read incrementally, remembered in a database in the plugin's folder."""
         from .usage.outputs import output_folders
         from .usage.report import scan_usage
-        from .usage.store import DB_FILENAME, UsageStore
+        from .usage.store import UsageStore
 
-        store = UsageStore(os.path.join(plugin_folder(), DB_FILENAME))
+        store = UsageStore(_store_path())
 
         def scan(wan2gp_dir: str) -> Any:
             # The live server_config knows the output folders even when --config moved wgp_config.json.
@@ -111,8 +145,33 @@ class ModelTrackerPlugin(WAN2GPPlugin):
             return self._tab.opened_value(None)
 
     def post_ui_setup(self, components: dict) -> dict:
-        # Called once per generator tab (twice in all); the tracker needs nothing from it.
+        """Ask for the pre-flight line under the generator's model header; the second call (the hidden Edit
+        tab's, with the same header) adds nothing."""
+        try:
+            from .ui.preflight_host import GeneratorLine
+
+            if self._line is None:
+                self._line = GeneratorLine(self._controller_or_none)
+            self._line.request(self.insert_after, components)
+        except Exception:  # the generator must build whatever the line does
+            log.exception("Model Tracker: the pre-flight line could not be requested")
         return {}
+
+    def _controller_or_none(self) -> Any:
+        try:
+            return self.controller()
+        except Exception:
+            log.exception("Model Tracker: the tracker could not start; the pre-flight line hides")
+            return None
+
+    def _connect_preflight(self) -> None:
+        """Inside the tab: the line's off switch, its Details button and the table following its downloads."""
+        if self._line is None:
+            return
+        try:
+            self._line.connect_tab(self._tab, f"plugin_{TAB_ID}")
+        except Exception:  # the tab itself must still open
+            log.exception("Model Tracker: the pre-flight line could not be connected to the tab")
 
     def _save_snapshot(self, data: Any) -> None:
         """Save the enriched definitions for the offline command line, when they changed."""
@@ -130,6 +189,23 @@ class ModelTrackerPlugin(WAN2GPPlugin):
                 self._snapshot_token = state.token
             except Exception:  # a read-only plugin folder only costs the offline mode its extra detail
                 log.warning("Model Tracker: could not save the definitions snapshot", exc_info=True)
+
+
+def _measured_loader() -> Any:
+    """The peaks the hook recorded, read from the plugin's own database at each refresh."""
+    from functools import partial
+
+    from .usage.measurements import peaks_for_inventory
+    from .usage.store import UsageStore
+
+    return partial(peaks_for_inventory, store=UsageStore(_store_path()))
+
+
+def _store_path() -> str:
+    """The tracker's database inside Wan2GP: outputs already read and the measured peaks."""
+    from .usage.store import DB_FILENAME
+
+    return os.path.join(plugin_folder(), DB_FILENAME)
 
 
 def _code(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -259,6 +260,12 @@ class Inventory:
         )
 
 
+def frames_bucket(frames: int) -> int:
+    """Frame counts that cost about the same: exact below 16 (images, short clips), else 16-frame bands
+    centred on Wan2GP's 4n+1 lengths (72-87 holds 77 and 81)."""
+    return frames if frames < 16 else 16 + (frames + 8) // 16
+
+
 def _distinct_files(models: tuple[ModelRecord, ...] | list[ModelRecord], present: bool) -> dict[str, FileRecord]:
     """Files keyed by path so that a file shared by several models counts once."""
     files: dict[str, FileRecord] = {}
@@ -277,3 +284,91 @@ def physical_bytes_on_disk(models: tuple[ModelRecord, ...] | list[ModelRecord]) 
 def download_bytes(models: tuple[ModelRecord, ...] | list[ModelRecord]) -> int:
     """Bytes still to fetch before all these models can run, each shared file once."""
     return sum(f.size_bytes or 0 for f in _distinct_files(models, present=False).values())
+
+
+@dataclass(frozen=True, slots=True)
+class MemorySettings:
+    """The user's Wan2GP settings that change what a memory profile keeps where.
+
+    ``preload_mb``: ``--preload`` or ``preload_in_VRAM`` in wgp_config.json (wgp.py 3850-3852; 0 = the
+    profile's own budgets). ``reserved_ram_share``: ``perc_reserved_mem_max`` (``--perc-reserved-mem-max``,
+    shared/cli_args.py 61; 0 = mmgp's default, 0.5 of RAM, 0.4 on Windows, offload.py 231-238).
+    ``vae_config``: Wan2GP's VAE tiling choice (0 = automatic, by the card's size; wgp.py 3334).
+    ``vram_safety``: ``--vram-safety-coefficient`` (0.8, shared/cli_args.py 35).
+    """
+
+    preload_mb: int = 0
+    reserved_ram_share: float = 0.0
+    vae_config: int = 0
+    vram_safety: float = 0.8
+    windows: bool = False
+    # wgp_config.json's text_encoder_quantization: the text encoder Wan2GP loads ("int8" by default, or "bf16").
+    text_encoder_quantization: str = "int8"
+
+    def describe(self) -> str:
+        """The settings that differ from Wan2GP's defaults, for a basis line ("" when none do)."""
+        parts = []
+        if self.preload_mb:
+            parts.append(f"preload {self.preload_mb} MB in VRAM")
+        if self.reserved_ram_share:
+            parts.append(f"reserved RAM at most {self.reserved_ram_share:g} of RAM")
+        if self.vae_config:
+            parts.append(f"VAE tiling setting {self.vae_config}")
+        if self.vram_safety != 0.8:
+            parts.append(f"VRAM safety coefficient {self.vram_safety:g}")
+        if self.text_encoder_quantization != "int8":
+            parts.append(f"{self.text_encoder_quantization} text encoder")
+        return ", ".join(parts)
+
+
+def memory_settings_from_config(config: object, windows: bool = False, args: object = None) -> MemorySettings:
+    """The memory settings in a wgp_config.json dict and, inside Wan2GP, its command line (``args``), which wins
+    where Wan2GP lets it (wgp.py 3334-3336, 3850-3852, 4001-4002); anything not a sane number keeps the default."""
+    def setting(key: str, low: float, high: float) -> float | None:
+        return _sane(config.get(key) if isinstance(config, Mapping) else None, low, high)
+
+    def option(key: str, low: float, high: float) -> float | None:
+        return _sane(getattr(args, key, None), low, high)
+
+    preload = option("preload", 1, 1_000_000) or setting("preload_in_VRAM", 0, 1_000_000)
+    share = option("perc_reserved_mem_max", 0.01, 1) or setting("perc_reserved_mem_max", 0, 1)
+    vae = option("vae_config", 0, 10)
+    vae = setting("vae_config", 0, 10) if vae is None else vae
+    safety = option("vram_safety_coefficient", 0.05, 1) or 0.8
+    encoder = config.get("text_encoder_quantization") if isinstance(config, Mapping) else None
+    return MemorySettings(preload_mb=int(preload or 0), reserved_ram_share=float(share or 0.0),
+                          vae_config=int(vae or 0), vram_safety=safety, windows=windows,
+                          text_encoder_quantization="bf16" if encoder == "bf16" else "int8")
+
+
+def _sane(value: object, low: float, high: float) -> float | None:
+    """A finite number within [low, high] (wgp.py keeps --preload and --vae-config as text); else None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        return None  # NaN fails the range test too
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredPeak:
+    """Peak memory of real generations of one model on this machine (recorded by the tracker's data hook).
+
+    ``vram_peak_gb`` is torch's ``max_memory_reserved``, ``vram_allocated_gb`` its ``max_memory_allocated``;
+    GB here are GiB, as the GPU reports them. ``runs`` is how many generations the figures cover.
+    """
+
+    model_type: str
+    profile: str
+    width: int
+    height: int
+    frames: int
+    vram_peak_gb: float
+    vram_allocated_gb: float
+    ram_peak_gb: float
+    runs: int
+    gpu_name: str
+    gpu_total_gb: float

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..fileio import path_problem, read_json_file
-from ..records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, MemorySettings, ScanSettings, memory_settings_from_config
 from .families import FamilyInfo, family_info
 
 CONFIG_FILENAME = "wgp_config.json"
@@ -92,6 +92,10 @@ class CatalogState:
     runtime_files_unseen: Callable[[str, dict], bool] = field(default=lambda model_type, model_def: False)
     # The memory profile Wan2GP is set to per output type ("video", "image", "audio"), when known.
     memory_profiles: Mapping[str, str] = field(default_factory=dict)
+    # Definitions Wan2GP would not offer (no handler for their architecture): the reason per model type.
+    rejected: Mapping[str, str] = field(default_factory=dict)
+    # The settings that change what a profile keeps where (preload, reserved RAM, VAE tiling).
+    memory_settings: MemorySettings = field(default_factory=MemorySettings)
 
 
 class CatalogProvider(Protocol):
@@ -114,6 +118,7 @@ class WanConfig:
     enabled_plugins: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     memory_profiles: tuple[tuple[str, str], ...] = ()
+    memory_settings: MemorySettings = field(default_factory=MemorySettings)
 
 
 def clean_checkpoint_paths(paths: Any) -> tuple[str, ...]:
@@ -164,6 +169,7 @@ def config_from_dict(data: Mapping[str, Any], warnings: tuple[str, ...] = ()) ->
         enabled_plugins=tuple(p for p in plugins if isinstance(p, str)) if isinstance(plugins, list) else (),
         warnings=tuple(notes),
         memory_profiles=tuple(sorted(host_profiles(data).items())),
+        memory_settings=memory_settings_from_config(data, windows=os.name == "nt"),
     )
 
 

@@ -204,7 +204,8 @@ class DemoCatalog:
             folder = tempfile.mkdtemp(prefix="wan2gp-tracker-demo-")
             atexit.register(shutil.rmtree, folder, True)
         self.folder = materialize_demo(folder)
-        self._offline = OfflineCatalog(self.folder, bf16_supported=True, use_snapshot=False)
+        # The demo's definitions name every file themselves: no handler adds any.
+        self._offline = OfflineCatalog(self.folder, bf16_supported=True, use_snapshot=False, use_handler_table=False)
 
     def load(self) -> CatalogState:
         state = self._offline.load()

@@ -37,7 +37,8 @@ FAMILY_LABELS: dict[str, tuple[str, str]] = {
 _WAN = (
     "t2v t2v_1.3B i2v i2v_720p flf2v_720p fun_inp fun_inp_1.3B fantasy multitalk infinitetalk vace_14B vace_1.3B "
     "vace_multitalk_14B vace_standin_14B vace_lynx_14B vace_ditto_14B phantom_1.3B phantom_14B recam_1.3B "
-    "sky_df_1.3B sky_df_14B sky_df_720p_14B standin lynx alpha alpha2 chrono_edit scail scail2_14B shotplan_t2v "
+    "sky_df_1.3B sky_df_14B sky_df_720p_14B standin lynx lynx_lite alpha alpha2 alpha_lynx chrono_edit scail "
+    "scail2_14B scail2_1.3B shotplan_t2v "
     "steadydancer vista4d wanmove mocha moviigen"
 )
 _WAN2_2 = (
@@ -66,7 +67,7 @@ for _family, _names in (
     ("ideogram4", "ideogram4 ideogram4_turbotime"),
     ("krea2", "krea2_raw krea2_raw_edit krea2_turbo krea2_turbo_edit"),
     ("music", "ace_step_v1 ace_step_v1_5 ace_step_v1_5_xl heartmula_oss_3b stable_audio3_medium stable_audio3_small "
-              "minimax_music3"),
+              "minimax_music3 yue"),
     ("tts", "chatterbox index_tts2 index_tts25 kugelaudio_0_open omnivoice qwen3_tts_base qwen3_tts_customvoice "
             "qwen3_tts_voicedesign dramabox_audio scenema_audio"),
 ):
@@ -88,21 +89,6 @@ _LORA_FOLDER_OVERRIDES = {
 # Wan 2.1 image-to-video style architectures share "wan_i2v" (Wan 2.2 i2v uses "wan").
 _WAN_I2V = {"i2v", "i2v_720p", "flf2v_720p", "fun_inp", "fantasy", "multitalk", "infinitetalk", "chrono_edit",
             "steadydancer", "wanmove", "scail", "scail2_14B", "mocha"}
-
-
-# Handlers that add no text encoder at run time (HOST.md section 4.3: hidream, chatterbox, heartmula,
-# index_tts2, kugelaudio, omnivoice, qwen3 TTS).
-_NO_RUNTIME_TEXT_ENCODER = {"hidream_o1", "hidream_o1_dev", "heartmula_oss_3b", "chatterbox", "index_tts2",
-                            "index_tts25", "kugelaudio_0_open", "omnivoice", "qwen3_tts_base", "qwen3_tts_customvoice",
-                            "qwen3_tts_voicedesign"}
-
-
-def handler_adds_text_encoder(architecture: str) -> bool:
-    """Whether Wan2GP's handler for this architecture adds a text encoder the JSON does not name.
-
-    An architecture outside this table has no handler we know of (Wan2GP hides such definitions).
-    """
-    return architecture in _ARCHITECTURE_FAMILY and architecture not in _NO_RUNTIME_TEXT_ENCODER
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..fileio import path_problem
-from ..records import CatalogWarning, ScanSettings
+from ..records import CatalogWarning, ScanSettings, memory_settings_from_config
 from .base import (
     CONFIG_DEFAULTS,
     DEFAULT_CHECKPOINT_PATHS,
@@ -24,6 +24,7 @@ from .base import (
     checked_checkpoint_paths,
     host_profiles,
 )
+from .definition_checks import definition_warnings, rejection
 from .download_defs import core_shared_fallback, entries_as_defs
 from .families import FAMILY_LABELS, FamilyInfo, family_info
 
@@ -124,6 +125,23 @@ class LiveCatalog:
         token = (id(self._host_models_def), tuple(map(id, originals)), settings, bool(bf16))
         handler_defs = self._handler_defs if callable(host.get("get_model_handler")) else None
         shared_defs = self._shared_defs(warnings)
+        handlers = host.get("model_types_handlers")
+        rejected: dict[str, str] = {}
+        if isinstance(handlers, Mapping):  # wgp's architecture -> handler map; absent in an older host
+
+            def supported(architecture: object) -> bool:
+                try:
+                    return architecture in handlers
+                except TypeError:  # an unhashable architecture: Wan2GP fails on it the same way
+                    return False
+
+            for model_type, model_def in defs.items():
+                try:
+                    reason = rejection(model_type, model_def, supported)
+                except Exception as exc:  # host objects may do anything; Wan2GP would fail on it too
+                    reason = f"Wan2GP cannot look a handler up for this definition: {type(exc).__name__}: {exc}"
+                if reason:
+                    rejected[model_type] = reason
         return CatalogState(
             defs=defs,
             settings=settings,
@@ -138,6 +156,11 @@ class LiveCatalog:
             shared_defs=shared_defs,
             missing_assets=_host_missing_files(),
             memory_profiles=host_profiles(server_config),
+            model_notes={model_type: warned for model_type, model_def in defs.items()
+                         if (warned := definition_warnings(model_def))},
+            rejected=rejected,
+            memory_settings=memory_settings_from_config(server_config, windows=os.name == "nt",
+                                                        args=host.get("args")),
         )
 
     def _definitions(self, models_def: Mapping[Any, Any]) -> tuple[dict[str, dict], list[BrokenDefinition], list]:

@@ -17,8 +17,10 @@ from .base import (
     absolute_roots,
     read_config,
 )
+from .definition_checks import BOM_ERROR, definition_warnings, rejection, starts_with_bom
 from .download_defs import core_shared_fallback, entries_as_defs
-from .families import family_info, handler_adds_text_encoder
+from .families import family_info
+from .handler_files import handler_keys, rewritten_preload, unseen_text_encoder
 
 
 class NotAWan2GPFolder(Exception):
@@ -42,6 +44,8 @@ def is_wan2gp_folder(path: str) -> bool:
 def _parse_definition_file(path: str) -> _ParsedFile:
     try:
         data = read_json_file(path)
+        if starts_with_bom(path):  # read_json_file forgives the mark; Wan2GP does not (definition_checks)
+            return _ParsedFile(None, {}, BOM_ERROR)
     except JSONFileError as exc:
         return _ParsedFile(None, {}, str(exc))
     except OSError as exc:
@@ -60,7 +64,8 @@ class OfflineCatalog:
 
     kind = "offline"
 
-    def __init__(self, wan2gp_dir: str, bf16_supported: bool | None = None, use_snapshot: bool = True) -> None:
+    def __init__(self, wan2gp_dir: str, bf16_supported: bool | None = None, use_snapshot: bool = True,
+                 use_handler_table: bool = True) -> None:
         self.wan2gp_dir = os.path.abspath(wan2gp_dir)
         if not is_wan2gp_folder(self.wan2gp_dir):
             raise NotAWan2GPFolder(
@@ -68,6 +73,7 @@ class OfflineCatalog:
             )
         self._bf16_supported = bf16_supported
         self._use_snapshot = use_snapshot
+        self._use_handler_table = use_handler_table
         self._parsed: dict[tuple[str, int, int], _ParsedFile] = {}
         self._state: CatalogState | None = None
 
@@ -119,7 +125,10 @@ class OfflineCatalog:
                     notes[model_type] = notes.get(model_type, ()) + (
                         f"{rel} {result.error}; Wan2GP skips it and keeps the earlier definition",)
                 else:
-                    broken[model_type] = BrokenDefinition(model_type, rel, f"{rel} {result.error}")
+                    # HOST.md 4.2: a broken finetune is skipped, a broken default stops Wan2GP's start-up.
+                    stop = "; Wan2GP does not start while a file in defaults/ is broken" if rel.startswith(
+                        "defaults" + os.sep) else ""
+                    broken[model_type] = BrokenDefinition(model_type, rel, f"{rel} {result.error}{stop}")
                 continue
             model = dict(result.model or {})
             model["path"] = rel
@@ -138,6 +147,17 @@ class OfflineCatalog:
 
         settings_note = ""
         lora_dirs: dict[str, str] = {}
+        snapped = snap.models if snap is not None else {}
+        plugin_handlers = bool(config.enabled_plugins) and _plugins_bring_handlers(self.wan2gp_dir,
+                                                                                   config.enabled_plugins)
+        rejected: dict[str, str] = {}
+        for model_type, model_def in defs.items():
+            notes[model_type] = notes.get(model_type, ()) + definition_warnings(model_def)
+            reason = rejection(model_type, model_def, other_handlers=plugin_handlers)
+            if reason:
+                rejected[model_type] = reason
+            elif model_type not in snapped and self._use_handler_table:
+                defs[model_type] = _with_handler_keys(model_def)
         if snap is not None:
             applied = snapshot_mod.apply_snapshot(defs, snap)
             lora_dirs = snap.lora_dirs
@@ -149,9 +169,9 @@ class OfflineCatalog:
                     "offline"))
         else:
             warnings.append(CatalogWarning(
-                "Read from JSON only: text encoders and VAEs that Wan2GP's handlers add at run time are not "
-                "checked. Open the Model Tracker tab inside Wan2GP once to save a snapshot that fills them in.",
-                "offline"))
+                "No snapshot from the tab: text encoders come from the tracker's table of Wan2GP's family handlers; "
+                "VAEs, tokenizers and configs the handlers fetch are not checked. Open the Model Tracker tab inside "
+                "Wan2GP once to save a snapshot that fills them in.", "offline"))
 
         loras_base = os.path.join(self.wan2gp_dir, config.loras_root)
 
@@ -179,11 +199,11 @@ class OfflineCatalog:
             extra["parent_model_type"] = lambda model_type, model_def: snap.parents.get(model_type, "")
             # A snapshot older than the handler lists knows none of them; a model missing from it is unknown.
             extra["handler_defs"] = lambda model_type, model_def: snap.handler_files.get(model_type)
-        snapped = snap.models if snap is not None else {}
 
         def runtime_files_unseen(model_type: str, model_def: dict) -> bool:
-            return (model_type not in snapped and not model_def.get("text_encoder_URLs")
-                    and handler_adds_text_encoder(str(model_def.get("architecture", model_type))))
+            return model_type not in snapped and (
+                unseen_text_encoder(str(model_def.get("architecture", model_type)), model_def)
+                or bool(plugin_handlers and rejection(model_type, model_def)))
 
         shared = snap.shared_files if snap is not None and snap.shared_files is not None else None
         self._state = CatalogState(
@@ -198,6 +218,8 @@ class OfflineCatalog:
             shared_defs=shared if shared is not None else entries_as_defs(core_shared_fallback()),
             runtime_files_unseen=runtime_files_unseen,
             memory_profiles=dict(config.memory_profiles),
+            rejected=rejected,
+            memory_settings=config.memory_settings,
             **extra,
         )
         return self._state
@@ -211,7 +233,8 @@ class OfflineCatalog:
 
 
 def _plugin_default_folders(wan2gp_dir: str, enabled: tuple[str, ...], warnings: list[CatalogWarning]) -> list[str]:
-    """Model definitions that enabled plugins contribute through plugin_info.json's ``defaults``."""
+    """Model definitions that enabled plugins contribute through plugin_info.json's ``defaults``; Wan2GP reads them
+    only from plugins that declare ``model_handlers`` (shared/utils/plugins.py:671-683 in Wan2GP 8681e9f)."""
     folders = []
     for plugin_id in enabled:
         info_path = os.path.join(wan2gp_dir, "plugins", plugin_id, "plugin_info.json")
@@ -222,8 +245,36 @@ def _plugin_default_folders(wan2gp_dir: str, enabled: tuple[str, ...], warnings:
         except (OSError, ValueError) as exc:
             warnings.append(CatalogWarning(f"plugin {plugin_id}: plugin_info.json unreadable ({exc})", info_path))
             continue
-        defaults = info.get("defaults") if isinstance(info, dict) else None
+        if not isinstance(info, dict) or not info.get("model_handlers"):
+            continue
+        defaults = info.get("defaults")
         for folder in defaults if isinstance(defaults, list) else [defaults] if isinstance(defaults, str) else []:
             if isinstance(folder, str) and folder and not path_problem(folder):
                 folders.append(os.path.abspath(os.path.join(wan2gp_dir, "plugins", plugin_id, folder)))
     return folders
+
+
+def _with_handler_keys(model_def: dict) -> dict:
+    """The definition as its family handler would enrich it: the handler's file keys under the JSON's, and
+    LTX-2's rewrite of system LoRAs in ``preload_URLs`` (handler_files)."""
+    architecture = str(model_def.get("architecture"))
+    added = handler_keys(architecture, model_def)
+    merged = {**added, **model_def} if added else model_def
+    if "preload_URLs" in merged:
+        preload = rewritten_preload(architecture, merged["preload_URLs"])
+        if preload is not merged["preload_URLs"]:
+            merged = {**merged, "preload_URLs": preload}
+    return merged
+
+
+def _plugins_bring_handlers(wan2gp_dir: str, enabled: tuple[str, ...]) -> bool:
+    """Whether an enabled plugin declares model handlers of its own (``model_handlers`` in plugin_info.json), so that
+    architectures beyond Wan2GP's built-in handlers may be supported."""
+    for plugin_id in enabled:
+        try:
+            info = read_json_file(os.path.join(wan2gp_dir, "plugins", plugin_id, "plugin_info.json"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and info.get("model_handlers"):
+            return True
+    return False

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from . import common
+from . import common, names
 from .usage import usage_report
 
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     report = disk_report(inventory, state.defs)
     try:
         if args.models:
-            plan = cleanup.plan_models(report, args.models)
+            plan = cleanup.plan_models(report, list(names.model_types(args.models, inventory, common.width(args))))
         elif args.unused_days is not None:
             usage = usage_report(state.settings.wan2gp_dir, demo=args.wan2gp is None).by_model()
             plan = cleanup.plan_unused(report, usage, args.unused_days)
@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.write(r.to_json(plan.to_dict()))
     else:
-        common.write("\n".join(r.plan_lines(plan, markdown=args.format == "markdown")))
+        from ..render.terminal import wrap_lines
+
+        markdown = args.format == "markdown"
+        lines = r.plan_lines(plan, markdown=markdown)
+        common.write("\n".join(lines if markdown else wrap_lines(lines, common.width(args), "    ")))
     if args.save_plan:
         try:
             write_json_atomic(args.save_plan, plan.to_dict(), indent=1, ensure_ascii=True)
@@ -74,9 +78,12 @@ def _execute(args: argparse.Namespace) -> int:
     # The folders a removal may touch come from the install's current settings, never from the plan file.
     state, inventory = common.state_and_inventory(plan.wan2gp_dir)
     report = disk_report(inventory, state.defs)
-    common.write("\n".join(r.plan_lines(plan)))
+    from ..render.terminal import wrap_lines
+
+    width = common.width(args)
+    common.write("\n".join(wrap_lines(r.plan_lines(plan), width, "    ")))
     result = cleanup.execute(plan, report.allowed_roots, permanent=args.permanent)
-    common.write("\n" + "\n".join(r.execution_lines(result)))
+    common.write("\n" + "\n".join(wrap_lines(r.execution_lines(result), width, "    ")))
     return 1 if result.refused or result.problems else 0
 
 
@@ -84,7 +91,8 @@ def register(commands: Any) -> None:
     clean = commands.add_parser("cleanup", help="plan a cleanup (--plan), then execute that exact plan (--yes)")
     clean.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     what = clean.add_mutually_exclusive_group()
-    what.add_argument("--models", nargs="+", metavar="MODEL_TYPE", help="remove these models' files")
+    what.add_argument("--models", nargs="+", metavar="MODEL", help="remove these models' files (model types or any "
+                      "name the inventory knows them by)")
     what.add_argument("--unused-days", type=float, metavar="N", help="models not used for N days")
     what.add_argument("--orphans", action="store_true", help="weight files no definition uses")
     what.add_argument("--other-variants", action="store_true", help="quantizations the settings do not load")

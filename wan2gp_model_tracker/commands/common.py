@@ -70,9 +70,20 @@ def scan(args: argparse.Namespace) -> Scan:
                 inventory = analyzer.scan()
     except CatalogUnavailable as exc:
         raise CommandError(str(exc)) from exc
+    database = database.for_settings(analyzer.state.memory_settings)
     metrics = database.metrics_for_inventory(inventory, analyzer.state.defs)
     return Scan(inventory, metrics, detect_hardware(inventory.settings.checkpoint_roots),
                 analyzer.state.memory_profiles)
+
+
+def measured_peaks(args: argparse.Namespace, found: Scan) -> dict[str, Any]:
+    """Per model type, the peak the plugin measured inside this Wan2GP that its verdict uses (none for the demo)."""
+    if args.wan2gp is None:
+        return {}
+    from ..fit.measured import measured_for_inventory
+    from ..usage.measurements import peaks_for_inventory
+
+    return measured_for_inventory(found.metrics, peaks_for_inventory(found.inventory), found.memory_profiles)
 
 
 def state_and_inventory(wan2gp: str | None) -> tuple[Any, Inventory]:
@@ -132,3 +143,11 @@ def write(text: str, stream: Any = None) -> None:
     encoding = getattr(stream, "encoding", None) or "utf-8"
     text = text if text.endswith("\n") else text + "\n"
     stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    """``--profile P``: judge fit for one Wan2GP memory profile."""
+    from ..fit.memory import PROFILES
+
+    parser.add_argument("--profile", choices=PROFILES, help="judge fit for this Wan2GP memory profile "
+                        "(default: the one wgp_config.json sets, else the fastest that fits)")

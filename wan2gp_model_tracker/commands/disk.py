@@ -17,9 +17,14 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.write(r.to_json(r.disk_dict(report)))
         return 0
+    if args.format == "table":
+        from ..render.terminal_reports import disk_text
+
+        common.write(disk_text(report, common.width(args)))
+        return 0
     text = r.render_rows(r.disk_rows(report), args.format, "No model has its main weights on disk.")
     if args.format != "csv":
-        text += "\n".join(r.disk_extra_lines(report, markdown=args.format == "markdown"))
+        text += "\n".join(r.disk_extra_lines(report, markdown=True))
     common.write(text)
     return 0
 

@@ -11,12 +11,13 @@ from typing import Any, TextIO
 
 from ..downloads.fetch import FetchOptions, remote_metadata
 from ..downloads.plan import DOWNLOAD, DownloadPlan, PlanError, build_plan
-from ..downloads.queue import DownloadQueue, JobState, QueueSnapshot
+from ..downloads.queue import DownloadQueue, JobState, JobView, QueueSnapshot
 from ..downloads.reuse import ReuseIndex, default_sources
 from ..model_analyzer import CatalogUnavailable, ModelAnalyzer
 from ..records import Inventory
-from ..render.formatting import format_gb, status_label
-from . import common
+from ..render.formatting import format_gb, status_label, terminal_text
+from ..render.terminal import wrap_lines
+from . import common, names
 
 EXIT_OK = 0
 EXIT_NO_SPACE = 3
@@ -30,7 +31,7 @@ EXIT_CODES = {
     EXIT_NO_SPACE: "refused before starting: not enough free disk space",
     EXIT_FAILED: "at least one file failed (HTTP 404, gated repository, network, checksum, disk full)",
     EXIT_LEFT_OFFLINE: "--no-network: some files could only be downloaded and are still missing",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C): the downloads in flight were cancelled",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): the downloads in flight stopped; run the command again to resume them",
 }
 
 
@@ -43,6 +44,7 @@ class DownloadRequest:
     no_network: bool = False
     endpoint: str | None = None
     timeout_seconds: float = 6 * 3600
+    width: int | None = None  # the terminal's, for the plan's lines; None: as they are
 
 
 def make_plan(inventory: Inventory, request: DownloadRequest) -> DownloadPlan:
@@ -59,7 +61,7 @@ def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: T
     out = out or sys.stdout
     inventory = scan()
     plan = make_plan(inventory, request)  # PlanError (unknown model type) is the caller's usage error
-    out.write(plan.describe() + "\n")
+    out.write(_plan_text(plan, request.width))
     if request.dry_run:
         return EXIT_NO_SPACE if not plan.fits else EXIT_OK
     if not plan.fits:
@@ -83,10 +85,19 @@ def run_download(scan: Callable[[], Inventory], request: DownloadRequest, out: T
     except KeyboardInterrupt:
         queue.cancel_all()
         queue.wait(30)
-        out.write("Interrupted: downloads cancelled; no partial file was left under a final name.\n")
+        out.write("Interrupted: the bytes downloaded so far are kept (never under a final name); run the same "
+                  "command again to resume.\n")
         return EXIT_INTERRUPTED
     failed = any(j.state is not JobState.DONE for j in snapshot.jobs)
     return _report(scan(), request, out, failed=failed, left_offline=left_offline)
+
+
+def _plan_text(plan: DownloadPlan, width: int | None) -> str:
+    """The plan with its total first (what a person reads before the list of files), wrapped to ``width``."""
+    lines = plan.describe().splitlines()
+    total = [line for line in lines if line.startswith("Total to download")]
+    rest = [line for line in lines if line not in total]
+    return "\n".join(wrap_lines([*total, *rest], width, "    ")) + "\n"
 
 
 def _report(inventory: Inventory, request: DownloadRequest, out: TextIO, failed: bool, left_offline: int) -> int:
@@ -100,6 +111,11 @@ def _report(inventory: Inventory, request: DownloadRequest, out: TextIO, failed:
         out.write(f"{left_offline} file(s) not downloaded because of --no-network.\n")
         return EXIT_LEFT_OFFLINE
     return EXIT_OK
+
+
+def _resumed(job: JobView, separator: str) -> str:
+    """``separator`` + "resumed at 1.2 GB" when the job continued from bytes already on disk, else nothing."""
+    return f"{separator}resumed at {format_gb(job.resumed_from)}" if job.resumed_from else ""
 
 
 def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
@@ -116,7 +132,8 @@ def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
                 reported.add(job.job_id)
                 size = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
                 detail = f": {job.error}" if job.error else ""
-                out.write(f"{job.state.value:<9} {job.filename} ({size}) -> {job.target}{detail}\n")
+                out.write(terminal_text(f"{job.state.value:<9} {job.filename} ({size}{_resumed(job, ', ')}) -> "
+                                        f"{job.target}{detail}") + "\n")
                 out.flush()
         if idle or time.monotonic() > deadline:
             if not idle:
@@ -126,6 +143,7 @@ def _follow(queue: DownloadQueue, out: TextIO, timeout: float) -> QueueSnapshot:
 
 
 def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
+    from rich.markup import escape
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
@@ -138,10 +156,10 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
             snapshot = queue.snapshot()
             for job in snapshot.jobs:
                 if job.job_id not in tasks:
-                    tasks[job.job_id] = progress.add_task(job.filename, total=job.total_bytes)
-                label = job.filename if job.state.active else f"{job.filename} [{job.state.value}]"
+                    tasks[job.job_id] = progress.add_task("", total=job.total_bytes)
+                label = job.filename + _resumed(job, " · ") + ("" if job.state.active else f" [{job.state.value}]")
                 progress.update(tasks[job.job_id], completed=job.bytes_done, total=job.total_bytes,
-                                description=label + (f" — {job.error}" if job.error else ""))
+                                description=escape(terminal_text(label + (f" — {job.error}" if job.error else ""))))
             progress.update(total, completed=snapshot.bytes_done, total=snapshot.total_bytes or None)
             if idle or time.monotonic() > deadline:
                 if not idle:
@@ -152,9 +170,10 @@ def _follow_rich(queue: DownloadQueue, deadline: float) -> QueueSnapshot:
 
 def run(args: argparse.Namespace) -> int:
     analyzer = ModelAnalyzer(common.catalog_for(args.wan2gp))
-    request = DownloadRequest(tuple(args.model_types), args.dry_run, tuple(args.reuse_from or ()), args.link,
-                              args.no_network)
     try:
+        chosen = names.model_types(args.model_types, analyzer.scan(), common.width(args))
+        request = DownloadRequest(chosen, args.dry_run, tuple(args.reuse_from or ()), args.link, args.no_network,
+                                  width=common.width(args))
         return run_download(analyzer.scan, request)
     except (PlanError, CatalogUnavailable) as exc:
         raise common.CommandError(str(exc)) from exc
@@ -164,7 +183,8 @@ def register(commands: Any) -> None:
     download = commands.add_parser(
         "download", help="fetch (or reuse from disk) what models need, where Wan2GP expects it",
         epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()))
-    download.add_argument("model_types", nargs="+", metavar="MODEL_TYPE")
+    download.add_argument("model_types", nargs="+", metavar="MODEL",
+                          help="a model type, display name, older Wan2GP name or maker's Hub repository")
     download.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     download.add_argument("--dry-run", action="store_true", help="only show the plan")
     download.add_argument("--reuse-from", action="append", metavar="DIR",

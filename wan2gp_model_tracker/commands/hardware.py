@@ -20,7 +20,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.write(json.dumps(asdict(hardware), indent=2))
     else:
-        common.write("\n".join(hardware.summary_lines()))
+        from ..render.terminal import wrap_lines
+
+        common.write("\n".join(wrap_lines(hardware.summary_lines(), common.width(args), "    ")))
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..records import ModelStatus
-from . import common
+from . import common, names
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,10 +21,14 @@ def run(args: argparse.Namespace) -> int:
     budget = common.budget(args, scan.hardware)
     ram = common.ram(args, scan.hardware)
     profiles = scan.memory_profiles
-    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type)) for t, m in scan.metrics.items()} \
-        if budget else {}
-    models = [m for m in inventory.models if args.status is None or m.status.value == args.status]
-    extras = {"models": models, "metrics": scan.metrics, "fits": fits}
+    measured = common.measured_peaks(args, scan)
+    fits = {t: assess_fit(m, budget, ram, profiles.get(m.output_type),
+                          profile=args.profile or profiles.get(m.output_type), measured=measured.get(t))
+            for t, m in scan.metrics.items()} if budget else {}
+    wanted = set(names.model_types(args.models, inventory, common.width(args))) if args.models else None
+    models = [m for m in inventory.models if (args.status is None or m.status.value == args.status)
+              and (wanted is None or m.model_type in wanted)]
+    extras = {"models": models, "metrics": scan.metrics, "fits": fits, "measured": measured}
     if args.format == "json":
         text = renderers.render_json(inventory, **extras)
     elif args.format == "csv":
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     inventory = commands.add_parser("inventory", help="list every model with its download status")
+    inventory.add_argument("models", nargs="*", metavar="MODEL",
+                           help="only these models: model types, display names, older names or Hub repositories")
     inventory.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     inventory.add_argument("--format", choices=common.FORMATS, default="table")
     inventory.add_argument("--status", choices=[s.value for s in ModelStatus], help="only models with this status")
@@ -53,6 +59,7 @@ def register(commands: Any) -> None:
                            "(default: the largest detected GPU)")
     inventory.add_argument("--ram", type=float, metavar="GB", help="judge fit for this much system RAM "
                            "(default: this machine's)")
+    common.add_profile_option(inventory)
     inventory.add_argument("--no-network", action="store_true",
                            help="never ask the Hugging Face Hub for exact sizes (cached sizes are still used)")
     inventory.set_defaults(handler=run)

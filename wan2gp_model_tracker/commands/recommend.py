@@ -19,13 +19,14 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(f"{scan.hardware.gpu.error or 'no GPU detected'}; give a budget with --vram GB")
     ram = common.ram(args, scan.hardware)
     result = recommend(scan.inventory, scan.metrics, budget, ram, memory_profiles=scan.memory_profiles,
-                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp))
+                       profile=args.profile,
+                       measured=measured_speeds(scan.inventory.settings.wan2gp_dir, args.wan2gp),
+                       measured_peaks=common.measured_peaks(args, scan))
     text = render_recommendations(result, args.format)
     if args.format == "table":
-        from ..render.terminal import wrap_text
+        from ..render.terminal import wrap_lines
 
-        width = common.width(args)
-        text = "\n".join(part for line in text.splitlines() for part in wrap_text(line, width, "    "))
+        text = "\n".join(wrap_lines(text.splitlines(), common.width(args), "    "))
     common.write(text)
     return 0
 
@@ -35,6 +36,7 @@ def register(commands: Any) -> None:
     rec.add_argument("--wan2gp", metavar="DIR", help=common.CATALOG_HELP)
     rec.add_argument("--vram", type=float, metavar="GB", help="VRAM budget (default: the largest detected GPU)")
     rec.add_argument("--ram", type=float, metavar="GB", help="system RAM (default: this machine's)")
+    common.add_profile_option(rec)
     rec.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     rec.add_argument("--no-network", action="store_true", help="never ask the Hugging Face Hub for exact sizes")
     rec.add_argument("--wide", action="store_true", help="do not wrap lines to the terminal's width")

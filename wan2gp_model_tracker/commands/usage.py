@@ -37,6 +37,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         common.write(r.to_json(r.usage_dict(report, names, args.since)))
         return 0
+    if args.format == "table":
+        from ..render.terminal_reports import usage_text
+
+        common.write(usage_text(report, names, args.since, common.width(args)))
+        return 0
     text = r.render_rows(r.usage_rows(report, names, args.since), args.format, "No generation found.")
     if args.format != "csv":
         text += "\n" + "\n".join(r.term_safe(line) for line in r.usage_footer(report))

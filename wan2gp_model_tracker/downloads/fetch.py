@@ -1,52 +1,45 @@
-"""Fetching one planned file: Hub files the way Wan2GP fetches them, other URLs with HTTP Range resume.
+"""Fetching one planned file, resumable, checked, and under the lock Wan2GP's own download of it takes.
 
-Hub files go through ``huggingface_hub.hf_hub_download(local_dir=<target folder>)`` as in
-Wan2GP's ``download_file``, so the partial file, the lock (``.cache/huggingface/download/<name>.lock``)
-and the metadata are the ones a Wan2GP download of the same file uses. Files in a Hub sub-folder
-are staged in a ``_temp_model_tracker_*`` folder next to the target and moved in once verified.
-Other URLs stream into ``<target>.part`` (resumed with a Range request) and are renamed when
-complete. Whatever fails, no partial or unverified file is left under the final name.
+Hub files: Wan2GP downloads with ``hf_hub_download(local_dir=...)``, which holds
+``<local_dir>/.cache/huggingface/download/<file>.lock`` while it writes. The tracker takes that same lock,
+streams into the partial file huggingface_hub names ``<hash>.<etag>.incomplete`` beside it, and writes
+the same metadata file once the size and sha256 match the Hub's, so that Wan2GP and the tracker never
+write one file together. The transfer is the tracker's own
+(``transfer.fetch_into``) rather than ``hf_hub_download``, so that one code path resumes and can be stopped
+on every release: 0.36 (Wan2GP's) resumes its ``.incomplete`` file but takes no progress callback, so its
+transfer cannot be cancelled; from 1.18, and in all of 2.x, it writes a per-process temporary file that is
+deleted on failure (orphaned after SIGKILL) and never resumed. (1.5 to 1.17 do both; checked on 1.0, 1.5,
+1.10, 1.15, 1.17, 1.18, 1.20, 1.33, 2.0 and 2.4.) The releases that resume continue the tracker's partial
+file, and the tracker theirs, because it is the same file under the same lock.
+
+Other URLs stream into ``<target>.part`` under the lock a Hub download of that name would take. In both
+cases the finished file is renamed into place: there is never a partial file under the final name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import http.client
 import os
 import re
-import shutil
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from ..hub.local_dir import HubPlace, hub_place
 from ..hub.urls import DEFAULT_ENDPOINT
+from .failures import Cancelled, FetchError, disk_full, http_failure, hub_failure, hub_http_failure, unexpected
 from .plan import PlannedFile, RemoteFile
 from .reuse import sha256_of
+from .transfer import ProgressSink, fetch_into
 
-ProgressSink = Callable[[int, "int | None"], None]
+__all__ = ["Cancelled", "FetchError", "FetchOptions", "fetch_file", "remote_metadata"]
+
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-CHUNK = 1024 * 1024
-# Attempts to resume a plain download after the connection drops; each attempt must bring new bytes.
-RESUME_ATTEMPTS = 5
-HUB_STAGING_PREFIX = "_temp_model_tracker_"
-
-
-class FetchError(Exception):
-    """One file could not be fetched; ``kind`` says why (for exit codes and the queue's state)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class Cancelled(FetchError):
-    def __init__(self) -> None:
-        super().__init__("cancelled", "cancelled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +55,22 @@ def endpoint_from_env() -> str:
 
 
 def fetch_file(item: PlannedFile, progress: ProgressSink, cancel: threading.Event,
-               options: FetchOptions = FetchOptions(), on_verify: Callable[[], None] = lambda: None) -> str:
-    """Bring ``item`` to ``item.target``; returns the path or raises FetchError."""
+               options: FetchOptions = FetchOptions(), on_verify: Callable[[], None] = lambda: None,
+               on_resume: Callable[[int], None] = lambda offset: None) -> str:
+    """Bring ``item`` to ``item.target``; returns the path or raises FetchError (always naming the file)."""
     try:
         if item.hub is not None:
-            return _fetch_hub(item, progress, cancel, options, on_verify)
-        return _fetch_url(item, progress, cancel, options, on_verify)
+            return _fetch_hub(item, progress, cancel, options, on_verify, on_resume)
+        return _fetch_url(item, progress, cancel, options, on_verify, on_resume)
     except FetchError:
         raise
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise FetchError("disk_full", f"the disk is full while writing {item.target}") from exc
-        raise FetchError("error", f"{type(exc).__name__}: {exc}") from exc
+            raise disk_full(item.filename, item.target) from exc
+        raise FetchError("error", f"{item.filename}: cannot write {exc.filename or item.target} "
+                                  f"({exc.strerror or exc})") from exc
+    except Exception as exc:  # a library's surprise must still read as a failed download of this file
+        raise unexpected(item.filename, exc) from exc
 
 
 def remote_metadata(files: Sequence[PlannedFile], options: FetchOptions = FetchOptions(),
@@ -94,82 +91,99 @@ def remote_metadata(files: Sequence[PlannedFile], options: FetchOptions = FetchO
 
 def _remote_file(item: PlannedFile, options: FetchOptions, timeout: float) -> RemoteFile:
     if item.hub is not None:
-        from huggingface_hub import get_hf_file_metadata, hf_hub_url
-
-        endpoint = (options.endpoint or endpoint_from_env()).rstrip("/")
-        hub = item.hub
-        meta = get_hf_file_metadata(hf_hub_url(hub.repo_id, hub.path_in_repo, revision=hub.revision,
-                                               endpoint=endpoint), timeout=timeout, endpoint=endpoint)
-        return RemoteFile(meta.size, meta.etag if meta.etag and SHA256.match(meta.etag) else None)
+        meta = _hub_metadata(item, (options.endpoint or endpoint_from_env()).rstrip("/"), timeout)
+        return RemoteFile(meta.size, _sha256(meta.etag))
     request = urllib.request.Request(item.url, method="HEAD")
     with urllib.request.urlopen(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         return RemoteFile(int(length) if length and length.isdigit() else None)
 
 
+def _sha256(etag: str | None) -> str | None:
+    return etag if etag and SHA256.match(etag) else None
+
+
 # --- Hugging Face Hub -------------------------------------------------------------------------------------
 
-def _progress_class(progress: ProgressSink, cancel: threading.Event) -> type:
-    """A tqdm stand-in for hf_hub_download: reports bytes and stops the transfer on cancel."""
+def _hub_metadata(item: PlannedFile, endpoint: str, timeout: float):
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-    class _Bar:
-        def __init__(self, total: int | None = None, initial: int = 0, **_: object) -> None:
-            self.total, self.n = total, initial
-            progress(self.n, self.total)
-
-        def update(self, n: int = 1) -> None:
-            if cancel.is_set():
-                raise Cancelled()
-            self.n += n
-            progress(self.n, self.total)
-
-        def close(self) -> None:
-            pass
-
-        def __enter__(self) -> _Bar:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.close()
-
-    return _Bar
+    hub = item.hub
+    assert hub is not None
+    try:
+        return get_hf_file_metadata(hf_hub_url(hub.repo_id, hub.path_in_repo, revision=hub.revision,
+                                               endpoint=endpoint), timeout=timeout, endpoint=endpoint)
+    except Exception as exc:
+        raise hub_failure(exc, item.filename, hub.repo_id, hub.path_in_repo, hub.revision, endpoint) from exc
 
 
-def _hub_error(item: PlannedFile, exc: Exception, endpoint: str) -> FetchError:
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        RemoteEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+def _hub_headers(endpoint: str, location: str) -> dict[str, str]:
+    """huggingface_hub's headers (user agent, the user's token); the token only goes to the Hub's own host."""
+    from huggingface_hub.utils import build_hf_headers
 
-    assert item.hub is not None
-    repo = item.hub.repo_id
-    if isinstance(exc, GatedRepoError):
-        return FetchError("gated", f"{repo} is gated: accept its licence at {endpoint}/{repo} while logged in, "
-                                   "then log in here with `hf auth login`")
-    if isinstance(exc, RepositoryNotFoundError):
-        return FetchError("auth", f"{repo} was not found or needs a login (HTTP 401): check {endpoint}/{repo}")
-    if isinstance(exc, (RemoteEntryNotFoundError, RevisionNotFoundError)):
-        return FetchError("not_found", f"{item.hub.path_in_repo} is not in {repo} at {item.hub.revision} "
-                                       "(HTTP 404)")
-    if isinstance(exc, HfHubHTTPError):
-        status = exc.response.status_code if exc.response is not None else "?"
-        kind = "auth" if status in (401, 403) else "not_found" if status == 404 else "http"
-        return FetchError(kind, f"the Hub answered HTTP {status} for {item.filename}")
-    if isinstance(exc, LocalEntryNotFoundError):
-        return FetchError("network", f"cannot reach {endpoint} (offline, or HF_HUB_OFFLINE is set)")
-    return FetchError("network", f"cannot reach {endpoint}: {type(exc).__name__}: {exc}")
+    headers = dict(build_hf_headers())
+    if urlsplit(location).netloc != urlsplit(endpoint).netloc:
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    return headers
 
 
-def _lock_path(folder: str, name: str) -> str:
-    return os.path.join(folder, ".cache", "huggingface", "download", f"{name}.lock")
+def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Event, options: FetchOptions,
+               on_verify: Callable[[], None], on_resume: Callable[[int], None]) -> str:
+    hub = item.hub
+    assert hub is not None
+    endpoint = (options.endpoint or endpoint_from_env()).rstrip("/")
+    meta = _hub_metadata(item, endpoint, options.timeout)
+    sha = item.sha256 or _sha256(meta.etag)
+    place = hub_place(item.target, hub.path_in_repo)
+    with _locked(place.lock_path, item, cancel, options):
+        if os.path.isfile(item.target):  # another writer finished it meanwhile: check it, but it is not ours
+            _check_finished(item, item.target, meta.size, sha, on_verify, ours=False)
+        else:
+            partial = place.incomplete_path(meta.etag or "unknown")
+            os.makedirs(os.path.dirname(partial), exist_ok=True)
+            try:
+                fetched = fetch_into(meta.location, partial, filename=item.filename,
+                                     headers=_hub_headers(endpoint, meta.location), timeout=options.timeout,
+                                     progress=progress, cancel=cancel, expected_size=meta.size, on_resume=on_resume,
+                                     sha256=sha is not None)
+            except urllib.error.HTTPError as exc:
+                raise hub_http_failure(item.filename, hub.repo_id, endpoint, exc.code, exc.headers or {}) from exc
+            _check_finished(item, partial, meta.size, sha, on_verify, ours=True, digest=fetched.sha256)
+            os.replace(partial, item.target)
+    # huggingface_hub takes the lock itself to write its record, as hf_hub_download does after its download.
+    place.write_metadata(meta.commit_hash, meta.etag)
+    return item.target
 
 
-def _acquire(lock_path: str, cancel: threading.Event, options: FetchOptions):
-    """The file's lock, waited for while another writer (Wan2GP itself) holds it; returns it acquired."""
+# --- Any other URL ----------------------------------------------------------------------------------------
+
+def _fetch_url(item: PlannedFile, progress: ProgressSink, cancel: threading.Event, options: FetchOptions,
+               on_verify: Callable[[], None], on_resume: Callable[[int], None]) -> str:
+    partial = item.target + ".part"
+    os.makedirs(os.path.dirname(item.target), exist_ok=True)
+    # The same lock a Hub download of this file name into this folder would take.
+    with _locked(HubPlace(os.path.dirname(item.target), os.path.basename(item.target)).lock_path, item, cancel,
+                 options):
+        if os.path.isfile(item.target):  # another writer finished it while we waited
+            return item.target
+        expected = item.size_bytes if not item.size_is_estimate else None
+        try:
+            fetched = fetch_into(item.url, partial, filename=item.filename, headers={}, timeout=options.timeout,
+                                 progress=progress, cancel=cancel, expected_size=expected, on_resume=on_resume,
+                                 sha256=item.sha256 is not None)
+        except urllib.error.HTTPError as exc:
+            raise http_failure(item.filename, item.url, exc.code) from exc
+        _check_finished(item, partial, fetched.size if fetched.size is not None else expected, item.sha256,
+                        on_verify, ours=True, digest=fetched.sha256)
+        os.replace(partial, item.target)
+    return item.target
+
+
+# --- Shared -----------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _locked(lock_path: str, item: PlannedFile, cancel: threading.Event, options: FetchOptions):
+    """Hold the file's lock, waiting while another writer (Wan2GP itself) holds it."""
     from filelock import FileLock, Timeout
 
     os.makedirs(os.path.dirname(lock_path), exist_ok=True)
@@ -178,167 +192,35 @@ def _acquire(lock_path: str, cancel: threading.Event, options: FetchOptions):
     while True:
         try:
             lock.acquire(timeout=1)
-            return lock
+            break
         except Timeout:
             if cancel.is_set():
                 raise Cancelled() from None
             if time.monotonic() > deadline:
-                raise FetchError("busy", f"another program is still downloading {lock_path[:-5]}") from None
-
-
-def _fetch_hub(item: PlannedFile, progress: ProgressSink, cancel: threading.Event, options: FetchOptions,
-               on_verify: Callable[[], None]) -> str:
-    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
-    from huggingface_hub.utils import WeakFileLock
-
-    hub = item.hub
-    assert hub is not None
-    endpoint = (options.endpoint or endpoint_from_env()).rstrip("/")
-    folder = os.path.dirname(item.target)
-    name = os.path.basename(item.target)
-    subfolder, _, repo_name = hub.path_in_repo.rpartition("/")
+                raise FetchError("busy", f"{item.filename}: another program is still downloading it "
+                                         f"(it holds {lock_path})") from None
     try:
-        meta = get_hf_file_metadata(hf_hub_url(hub.repo_id, hub.path_in_repo, revision=hub.revision,
-                                               endpoint=endpoint), timeout=options.timeout, endpoint=endpoint)
-    except Exception as exc:
-        raise _hub_error(item, exc, endpoint) from exc
-    sha = item.sha256 or (meta.etag if meta.etag and SHA256.match(meta.etag) else None)
-    os.makedirs(folder, exist_ok=True)
-    lock_path = _lock_path(folder, name)
-    # Only wait for another writer here: hf_hub_download takes the same lock itself.
-    _acquire(lock_path, cancel, options).release()
-    if os.path.isfile(item.target):  # the other writer finished it meanwhile: check it, but it is not ours to remove
-        _verify(item.target, meta.size, sha, lock_path, on_verify, remove=False)
-        return item.target
-    staging = None if not subfolder and repo_name == name else \
-        os.path.join(folder, HUB_STAGING_PREFIX + hashlib.sha1(item.target.encode()).hexdigest()[:10])
-    try:
-        downloaded = hf_hub_download(hub.repo_id, repo_name, subfolder=subfolder or None, revision=hub.revision,
-                                     local_dir=staging or folder, endpoint=endpoint, etag_timeout=options.timeout,
-                                     tqdm_class=_progress_class(progress, cancel))
-    except Cancelled:
-        raise
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise FetchError("disk_full", f"the disk is full while writing {item.target}") from exc
-        if "Consistency check failed" in str(exc):
-            raise FetchError("size", f"{item.filename}: the transfer ended early ({exc})") from exc
-        raise _hub_error(item, exc, endpoint) from exc
-    except Exception as exc:
-        raise _hub_error(item, exc, endpoint) from exc
-    if staging is None:
-        _verify(downloaded, meta.size, sha, lock_path, on_verify)
-        return item.target
-    try:
-        _verify(downloaded, meta.size, sha, None, on_verify)
-        with WeakFileLock(lock_path):
-            os.replace(downloaded, item.target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return item.target
-
-
-def _verify(path: str, size: int | None, sha: str | None, lock_path: str | None,
-            on_verify: Callable[[], None], remove: bool = True) -> None:
-    """Check size and sha256; a wrong file we wrote is removed (under the hub lock) and reported."""
-    from huggingface_hub.utils import WeakFileLock
-
-    on_verify()
-    with WeakFileLock(lock_path) if lock_path else contextlib.nullcontext():
-        actual = os.path.getsize(path)
-        if size is not None and actual != size:
-            kind, reason = "size", f"{actual:,} bytes on disk, {size:,} expected"
-        elif sha and sha256_of(path) != sha:
-            kind, reason = "checksum", "the sha256 does not match the Hub's"
-        else:
-            return
-        if not remove:
-            raise FetchError(kind, f"{path} was written by another program and differs from the Hub's file "
-                                   f"({reason}); it was left as it is")
-        _remove_with_metadata(path)
-        raise FetchError(kind, f"{os.path.basename(path)}: {reason}; the file was removed")
-
-
-def _remove_with_metadata(path: str) -> None:
-    """Remove a bad download and the hub metadata that would vouch for it."""
-    folder, name = os.path.split(path)
-    for victim in (path, os.path.join(folder, ".cache", "huggingface", "download", f"{name}.metadata")):
-        with contextlib.suppress(OSError):
-            os.unlink(victim)
-
-
-# --- Any other URL ----------------------------------------------------------------------------------------
-
-def _fetch_url(item: PlannedFile, progress: ProgressSink, cancel: threading.Event, options: FetchOptions,
-               on_verify: Callable[[], None]) -> str:
-    folder = os.path.dirname(item.target)
-    os.makedirs(folder, exist_ok=True)
-    partial = item.target + ".part"
-    # The same lock a Hub download of this file name into this folder would take.
-    lock = _acquire(_lock_path(folder, os.path.basename(item.target)), cancel, options)
-    try:
-        if os.path.isfile(item.target):  # another writer finished it while we waited
-            return item.target
-        total = _stream_with_resume(item.url, partial, progress, cancel, options)
-        on_verify()
-        actual = os.path.getsize(partial)
-        expected = total if total is not None else (item.size_bytes if not item.size_is_estimate else None)
-        if expected is not None and actual != expected:
-            raise FetchError("size", f"{item.filename}: {actual:,} bytes received, {expected:,} expected")
-        if item.sha256 and sha256_of(partial) != item.sha256:
-            os.unlink(partial)
-            raise FetchError("checksum", f"{item.filename}: the sha256 does not match; the file was removed")
-        os.replace(partial, item.target)
-    except Cancelled:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
+        yield
     finally:
         lock.release()
-    return item.target
 
 
-def _stream_with_resume(url: str, partial: str, progress: ProgressSink, cancel: threading.Event,
-                        options: FetchOptions) -> int | None:
-    """Append the rest of ``url`` to ``partial``; returns the full size when the server said it."""
-    attempts = RESUME_ATTEMPTS
-    while True:
-        have = os.path.getsize(partial) if os.path.exists(partial) else 0
-        request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-        try:
-            with urllib.request.urlopen(request, timeout=options.timeout) as response:
-                if have and response.status != 206:
-                    have = 0  # the server ignored the Range: start again
-                total = _total_size(response, have)
-                with open(partial, "ab" if have else "wb") as out:
-                    written = have
-                    progress(written, total)
-                    while chunk := response.read(CHUNK):
-                        if cancel.is_set():
-                            raise Cancelled()
-                        out.write(chunk)
-                        written += len(chunk)
-                        progress(written, total)
-                if total is not None and written < total:
-                    raise ConnectionError(f"connection closed after {written:,} of {total:,} bytes")
-                return total
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and have:  # asked past the end: the file is already complete
-                return have
-            kind = "auth" if exc.code in (401, 403) else "not_found" if exc.code == 404 else "http"
-            raise FetchError(kind, f"HTTP {exc.code} from {url}") from exc
-        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as exc:
-            now = os.path.getsize(partial) if os.path.exists(partial) else 0
-            attempts = RESUME_ATTEMPTS if now > have else attempts - 1
-            if attempts <= 0:
-                reason = getattr(exc, "reason", exc)
-                raise FetchError("network", f"cannot download {url}: {reason}") from exc
-            time.sleep(0.2)
+def _check_finished(item: PlannedFile, path: str, size: int | None, sha: str | None,
+                    on_verify: Callable[[], None], ours: bool, digest: str | None = None) -> None:
+    """Size, then sha256 (``digest``: already computed during the transfer); a wrong file we wrote is removed,
+    one another program wrote is left as it is."""
+    on_verify()
+    actual = os.path.getsize(path)
+    if size is not None and actual != size:
+        kind, reason = "size", f"{actual:,} bytes on disk, {size:,} expected"
+    elif sha and (digest or sha256_of(path)) != sha:
+        kind, reason = "checksum", "its sha256 does not match the server's (checksum mismatch)"
+    else:
+        return
+    if not ours:
+        raise FetchError(kind, f"{item.filename}: {path} was written by another program and differs from the "
+                               f"Hub's file ({reason}); it was left as it is")
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    raise FetchError(kind, f"{item.filename}: {reason}; the download was removed: run it again to start over")
 
-
-def _total_size(response, have: int) -> int | None:
-    content_range = response.headers.get("Content-Range", "")
-    if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
-        return int(content_range.rsplit("/", 1)[1])
-    length = response.headers.get("Content-Length")
-    return have + int(length) if length and length.isdigit() else None

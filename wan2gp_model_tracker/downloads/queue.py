@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from .fetch import Cancelled, FetchError, FetchOptions, fetch_file
+from .failures import Cancelled, FetchError
+from .fetch import FetchOptions, fetch_file
 from .plan import DOWNLOAD, DownloadPlan, PlanError, PlannedFile
 from .reuse import ReuseError, apply_reuse
 
@@ -53,6 +54,7 @@ class JobView:
     rate_bps: float
     error: str = ""
     error_kind: str = ""
+    resumed_from: int = 0  # bytes found on disk from an earlier attempt and kept (0: started from the beginning)
 
     @property
     def eta_seconds(self) -> float | None:
@@ -98,6 +100,7 @@ class _Job:
     total_bytes: int | None = None
     error: str = ""
     error_kind: str = ""
+    resumed_from: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
     samples: deque = field(default_factory=deque)
 
@@ -112,7 +115,8 @@ class _Job:
     def view(self, now: float) -> JobView:
         item = self.item
         return JobView(self.job_id, item.filename, item.target, item.model_types, item.action, self.state,
-                       self.bytes_done, self.total_bytes, self.rate(now), self.error, self.error_kind)
+                       self.bytes_done, self.total_bytes, self.rate(now), self.error, self.error_kind,
+                       self.resumed_from)
 
 
 Fetcher = Callable[..., str]
@@ -267,7 +271,8 @@ class DownloadQueue:
                 job.samples.append((now, done))
 
         self._fetcher(item, progress, job.cancel, self.options,
-                      on_verify=lambda: self._set(job, state=JobState.VERIFYING))
+                      on_verify=lambda: self._set(job, state=JobState.VERIFYING),
+                      on_resume=lambda offset: self._set(job, resumed_from=offset))
 
     def _set(self, job: _Job, **changes: object) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ _FAMILY_TEXT_ENCODER = {
     "hunyuan": "llava-llama-3-8b", "hunyuan_1_5": "qwen2.5-vl-7b-instruct", "kandinsky5": "qwen2.5-vl-7b-instruct",
     "qwen": "qwen2.5-vl-7b-instruct", "ltxv": "t5_xxl_1.1", "ltx2": "gemma-3-12b-it-qat-q4_0-unquantized",
     "flux": "t5_xxl_1.1", "flux2": "mistral3small", "z_image": "qwen3", "ideogram4": "qwen3-vl-8b-instruct",
-    "krea2": "qwen3-vl-4b-instruct",
+    "krea2": "qwen3-vl-4b-instruct", "minimax_h3": "qwen3-vl-32b-instruct",
 }
 _ARCHITECTURE_TEXT_ENCODER = {
     "ltx2_25_22B": "gemma4-12b-ltx-v1", "flux2_klein_4b": "qwen3", "flux2_klein_9b": "qwen3_8b",

@@ -15,7 +15,6 @@ and profile 3's (the whole transformer resident).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from functools import cached_property
@@ -23,9 +22,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..records import MemorySettings
 from ..scan.sizing import bytes_per_param
-from .definition_facts import DefinitionFacts, read_definition, workload_of
-from .memory import MemoryInputs, activation_basis, profile_needs
+from .definition_facts import DefinitionFacts, read_definition
+from .memory import MemoryInputs, profile_needs
+from .pipeline import latent_tokens, memory_inputs, model_width
+from .shapes import Split
 from .workload import (  # the defaults are re-exported: callers and tests read them from here
     DEFAULT_FRAMES,
     DEFAULT_RESOLUTION,
@@ -49,21 +51,6 @@ FIGURES = ("params_b", "checkpoint_gb", "disk_gb", "weights_vram_gb", "vram_min_
 # Flux models use embedded (distilled) guidance, a single pass per step (flux_handler, MODEL_FACTS 1b).
 _EMBEDDED_GUIDANCE_FAMILIES = EMBEDDED_GUIDANCE_FAMILIES
 
-# Pixels per latent token (spatial, temporal) once the VAE and the patchifier are applied.
-_DEFAULT_STRIDE = (16, 4)  # Wan2.1 VAE 8x8x4 plus 2x2 patches ("4x16x16", Wan2.1/Wan2.2 READMEs)
-_FAMILY_STRIDE = {
-    "ltxv": (32, 8),  # LTX-Video VAE, 32x32x8 pixels per token (arXiv 2501.00103)
-    "ltx2": (32, 8),  # LTX-2 VAE config: spatial 32, temporal 8 (huggingface.co/Lightricks/LTX-2)
-}
-# Wan2.2-VAE 16x16x4 plus 2x2 patches (Wan2.2 README), used by the 5B Wan2.2 models.
-_WAN22_5B_STRIDE = (32, 4)
-_WAN22_5B_ARCHITECTURES = {"ti2v_2_2", "ovi", "lucy_edit", "kiwi_edit"}
-
-# Model width grows about with the square root of the parameter count (parameters ~ 12 x layers
-# x width^2); Wan2.1 14B is 5120 wide (Wan2.1 README), which sets the scale.
-_REFERENCE_WIDTH = 5120
-_REFERENCE_WIDTH_PARAMS_B = 14.0
-
 # Speed reference: Wan2.1 t2v 14B at Wan2GP's defaults, with classifier-free guidance (2 passes).
 REFERENCE_MODEL = "t2v"
 _REFERENCE_PARAMS_B = 14.0
@@ -76,8 +63,6 @@ _SPEED_TIER_BOUNDS = SPEED_TIER_BOUNDS
 # Audio models have no frame workload to compare; their tier follows their size (assumed bounds, B).
 _AUDIO_TIER_PARAMS = (1.0, 4.0)
 
-# Wan2GP's default text_encoder_quantization is int8 (HOST.md section 8).
-_TEXT_ENCODER_BYTES_PER_PARAM = bytes_per_param("int8")
 
 # Quality heuristic: (high, medium) lower bounds in billions of parameters per output type.
 # Audio models are ranked among audio models only (assumed bounds).
@@ -227,29 +212,40 @@ def estimate(
     facts: DefinitionFacts,
     measured_checkpoint_bytes: int | None = None,
     measured_text_encoder_bytes: int | None = None,
+    *,
+    sizes_basis: str = "transformer file(s) on disk",
+    split: Split | None = None,
+    settings: MemorySettings | None = None,
 ) -> ModelMetrics:
-    """Estimated metrics from collected facts; measured file sizes replace computed ones."""
+    """Estimated metrics from collected facts; known file sizes (``sizes_basis`` says whence: never a damaged
+    file, performance_db.py) replace computed ones; ``split`` is the transformer's from a header on disk."""
     citations: dict[str, Citation] = {}
     if measured_checkpoint_bytes:
         checkpoint = measured_checkpoint_bytes / 1e9
         weights = checkpoint / facts.experts
-        citations["checkpoint_gb"] = Citation(provenance="measured", source="transformer file(s) on disk")
+        citations["checkpoint_gb"] = Citation(provenance="measured", source=sizes_basis)
+        weights_basis = sizes_basis
     else:
         weights = facts.params_b * bytes_per_param(facts.variant)
         checkpoint = weights * facts.experts
+        weights_basis = f"the definition's estimate ({facts.params_b:g}B x {bytes_per_param(facts.variant):g} bytes)"
+    # The text encoder as wgp_config.json's text_encoder_quantization picks it (Wan2GP's default int8, HOST.md 8).
+    encoder_bytes = bytes_per_param((settings or MemorySettings()).text_encoder_quantization)
     text_encoder = 0.0
     if measured_text_encoder_bytes:
         text_encoder = measured_text_encoder_bytes / 1e9
     elif facts.text_encoder is not None:
-        text_encoder = facts.text_encoder[1] * _TEXT_ENCODER_BYTES_PER_PARAM
+        text_encoder = facts.text_encoder[1] * encoder_bytes
 
     # A language model that writes the audio codes first (ACE-Step "LM_1.7B") runs like a text encoder.
     language_model = _LANGUAGE_MODEL_RE.search(facts.name)
     prompt_models = text_encoder
     if language_model:
-        prompt_models += float(language_model.group(1).replace("_", ".")) * _TEXT_ENCODER_BYTES_PER_PARAM
-    memory = memory_inputs(facts, weights, prompt_models)
+        prompt_models += float(language_model.group(1).replace("_", ".")) * encoder_bytes
+    memory = memory_inputs(facts, weights, prompt_models, split=split, weights_basis=weights_basis,
+                           settings=settings)
     needs = profile_needs(memory)
+    leanest = min(needs.values(), key=lambda n: n.vram_gb)
     multiplier = speed_multiplier(facts)
     return ModelMetrics(
         model_type=facts.model_type,
@@ -263,8 +259,9 @@ def estimate(
         checkpoint_gb=_round(checkpoint),
         disk_gb=_round(checkpoint + text_encoder),
         weights_vram_gb=_round(weights),
-        # The memory model's figures: the leanest profile, Wan2GP's default profile 4, and profile 3 (resident).
-        vram_min_gb=_round(needs["5"].vram_gb),
+        # The memory model's figures on a card that holds every model whole: the leanest profile, Wan2GP's default
+        # profile 4, and profile 3 (the whole transformer resident).
+        vram_min_gb=_round(leanest.vram_gb),
         vram_recommended_gb=_round(needs["4"].vram_gb),
         vram_max_gb=_round(needs["3"].vram_gb),
         vram_resident_gb=_round(needs["3"].vram_gb),
@@ -277,37 +274,6 @@ def estimate(
         citations=citations,
         memory=memory,
     )
-
-
-def memory_inputs(facts: DefinitionFacts, weights_gb: float, text_encoder_gb: float) -> MemoryInputs:
-    """The memory model's view of a definition: weights of one expert, text encoder, workload, latent grid."""
-    per_token, basis = activation_basis(facts.family, facts.architecture)
-    return MemoryInputs(
-        output_type=facts.output_type, family=facts.family, architecture=facts.architecture, variant=facts.variant,
-        weights_gb=weights_gb, experts=facts.experts, text_encoder_gb=text_encoder_gb,
-        width_ratio=model_width(facts.params_b) / _REFERENCE_WIDTH, stride=latent_stride(facts),
-        workload=workload_of(facts), activation_gb_per_token=per_token, activation_basis=basis,
-    )
-
-
-def latent_stride(facts: DefinitionFacts) -> tuple[int, int]:
-    """Pixels per latent token (spatial side, frames) of the model's VAE and patchifier."""
-    if facts.architecture in _WAN22_5B_ARCHITECTURES:
-        return _WAN22_5B_STRIDE
-    return _FAMILY_STRIDE.get(facts.family, _DEFAULT_STRIDE)
-
-
-def latent_tokens(facts: DefinitionFacts) -> int:
-    """Latent tokens the transformer attends over for the default workload."""
-    if facts.output_type == "audio":
-        return 0
-    spatial, temporal = latent_stride(facts)
-    latent_frames = 1 + max(facts.frames - 1, 0) // temporal
-    return math.ceil(facts.width / spatial) * math.ceil(facts.height / spatial) * latent_frames
-
-
-def model_width(params_b: float) -> float:
-    return _REFERENCE_WIDTH * math.sqrt(params_b / _REFERENCE_WIDTH_PARAMS_B)
 
 
 def speed_multiplier(facts: DefinitionFacts) -> float | None:

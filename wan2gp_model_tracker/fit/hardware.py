@@ -6,13 +6,16 @@ means 24 or 32 GiB.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..records import MeasuredPeak
 from ..scan.sizing import bytes_per_param
 from .estimator import ModelMetrics
 from .memory import PROFILE_NAMES, RAM_SLACK
-from .verdict import WhatFits, host_profile_note, judge
+from .verdict import ProfileFit, as_measured, host_profile_note, judge
+from .what_fits import WhatFits
 
 Verdict = Literal["recommended", "compatible", "incompatible"]
 
@@ -43,24 +46,37 @@ class FitVerdict:
     ram_need_gb: float | None = None
     limit: str = ""
     what_fits: WhatFits | None = None
+    # Every Wan2GP profile on this machine: VRAM, RAM, pinned RAM (GB as the card and RAM report them), verdict.
+    profiles: Mapping[str, ProfileFit] = field(default_factory=dict)
+    # "measured: peak ... (N runs)" when a peak measured on this machine counted in the verdict; which figures it
+    # set: ``profiles[p].measured`` (the verdict's own figures are measured when ``profiles[profile].measured``).
+    measured: str = ""
 
     def as_contract(self) -> dict[str, Any]:
         """The JSON form exports use."""
-        return asdict(self)
+        data = asdict(self)
+        data["profiles"] = {name: asdict(fit) for name, fit in self.profiles.items()}
+        return data
 
 
 def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | None = None,
-               host_profile: str | None = None, offered: tuple[tuple[int, int], ...] = ()) -> FitVerdict:
+               host_profile: str | None = None, offered: tuple[tuple[int, int], ...] = (), *,
+               profile: str | None = None, measured: MeasuredPeak | Mapping | None = None) -> FitVerdict:
     """Judge a model against a VRAM budget and the machine's RAM.
 
+    ``measured``: a peak measured on this machine at the model's default workload
+    (fit/measured.py); on its profile it replaces the modelled VRAM and RAM needs (verdict.py).
+
     With the memory model's inputs (every catalog model has them) the verdict is verdict.judge's,
-    per Wan2GP profile; ``host_profile`` is the profile Wan2GP is set to for this output type.
+    per Wan2GP profile; ``profile`` judges for that profile only (``--profile``, or the one Wan2GP is set to),
+    ``host_profile`` (the profile Wan2GP is set to for this output type) adds a note when it differs from the
+    verdict's; ``measured`` is a peak measured on this machine for this model (records.MeasuredPeak).
     A record without them (published figures only) is judged from its figures: recommended when
     the weights fit resident or the budget reaches the recommended VRAM, compatible above the
     minimum, incompatible below it.
     """
     if metrics.memory is not None:
-        return _judged(metrics, vram_budget_gb, ram_gb, host_profile, offered)
+        return _judged(metrics, vram_budget_gb, ram_gb, host_profile, offered, profile, measured)
     minimum = metrics.figure("vram_min_gb")
     recommended = metrics.figure("vram_recommended_gb")
     resident = metrics.figure("vram_resident_gb")
@@ -91,10 +107,14 @@ def assess_fit(metrics: ModelMetrics, vram_budget_gb: float, ram_gb: float | Non
 
 
 def _judged(metrics: ModelMetrics, vram_gb: float, ram_gb: float | None, host_profile: str | None,
-            offered: tuple[tuple[int, int], ...]) -> FitVerdict:
+            offered: tuple[tuple[int, int], ...], profile: str | None,
+            measured: MeasuredPeak | Mapping | None) -> FitVerdict:
     inputs = metrics.memory
     assert inputs is not None
-    result = judge(inputs, vram_gb, ram_gb, host_profile, offered)
+    peak = as_measured(measured)
+    if peak is not None and peak.model_type != metrics.model_type:
+        peak = None
+    result = judge(inputs, vram_gb, ram_gb, host_profile, offered, profile=profile, measured=peak)
     ram_ok = ram_gb is None or result.ram_need_gb <= ram_gb * (1 + RAM_SLACK)
     if ram_gb is None:
         ram_note = f"needs about {result.ram_need_gb:g} GB of RAM on profile {result.profile}; this machine's RAM " \
@@ -106,12 +126,13 @@ def _judged(metrics: ModelMetrics, vram_gb: float, ram_gb: float | None, host_pr
     hint = f"profile {result.profile} ({PROFILE_NAMES[result.profile]})"
     if result.what_fits is not None and result.verdict != "incompatible":
         hint += f"; fits: {result.what_fits.describe()}"
-    host = host_profile_note(inputs, result, host_profile, vram_gb, ram_gb)
+    host = host_profile_note(inputs, result, host_profile, vram_gb, ram_gb, peak)
     if host:
         hint += f"; {host}"
     return FitVerdict(result.verdict, result.reason, hint, ram_ok, ram_note,  # type: ignore[arg-type]
                       profile=result.profile, vram_need_gb=round(result.vram_need_gb, 1),
-                      ram_need_gb=round(result.ram_need_gb, 1), limit=result.limit, what_fits=result.what_fits)
+                      ram_need_gb=round(result.ram_need_gb, 1), limit=result.limit, what_fits=result.what_fits,
+                      profiles=result.profiles, measured=result.measured)
 
 
 def _int8_resident(metrics: ModelMetrics, resident: float | None) -> float | None:

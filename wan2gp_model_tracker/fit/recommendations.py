@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..records import Inventory, ModelRecord, ModelStatus, ScanSettings
+from ..records import Inventory, MeasuredPeak, ModelRecord, ModelStatus, ScanSettings
 from .estimator import QUALITY_TIERS, ModelMetrics
 from .hardware import FitVerdict, assess_fit
 
@@ -85,10 +85,13 @@ class Recommendations:
 def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_budget_gb: float,
               ram_gb: float | None = None, per_task: int = 3,
               measured: Mapping[str, Any] | None = None,
-              memory_profiles: Mapping[str, str] | None = None) -> Recommendations:
+              memory_profiles: Mapping[str, str] | None = None, profile: str | None = None,
+              measured_peaks: Mapping[str, MeasuredPeak] | None = None) -> Recommendations:
     """The best ``per_task`` models per output type and task that run within the budget.
 
-    ``measured`` maps model types to the speed measured on this machine (usage.report.MeasuredSpeed).
+    ``measured`` maps model types to the speed measured on this machine (usage.report.MeasuredSpeed),
+    ``measured_peaks`` to the memory peak measured there that their verdict uses (fit/measured.py);
+    ``profile`` judges every model for that Wan2GP profile (default: the one Wan2GP is set to, if known).
     """
     measured = measured or {}
     by_task: dict[tuple[str, str], list[tuple[tuple[Any, ...], Pick]]] = {}
@@ -97,7 +100,9 @@ def recommend(inventory: Inventory, metrics: Mapping[str, ModelMetrics], vram_bu
         model = metrics.get(record.model_type)
         if model is None or not record.visible or record.errors:
             continue
-        fit = assess_fit(model, vram_budget_gb, ram_gb, (memory_profiles or {}).get(model.output_type))
+        host = (memory_profiles or {}).get(model.output_type)
+        fit = assess_fit(model, vram_budget_gb, ram_gb, host, profile=profile or host,
+                         measured=(measured_peaks or {}).get(record.model_type))
         fits.append((model, fit))
         if fit.verdict == "incompatible":
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from ..fileio import printable as printable  # re-exported: renderers and the UI escape with it
 from ..records import ModelRecord, ModelStatus
 from ..units import format_gb as format_gb  # re-exported: every renderer writes sizes with it
@@ -14,8 +16,12 @@ STATUS_MARKS = {
     ModelStatus.ERROR: "🟥",
 }
 DAMAGED_MARK = "⚠"
-LEGEND_MARKS = ("🟦 downloaded · 🟨 partial · ⬛ missing · 🟥 error (Wan2GP cannot load it) · ⚠ a file on disk looks"
-                " damaged · ~ estimated · * estimated tier · ? size unknown · — none or not documented")
+# A figure measured on this machine rather than modelled or published.
+MEASURED_MARK = "⏱"
+_MARKS_LEGEND = ("🟦 downloaded", "🟨 partial", "⬛ missing", "🟥 error (Wan2GP cannot load it)",
+                 f"{DAMAGED_MARK} a file on disk looks damaged")
+_FIGURES_LEGEND = ("~ estimated", "* estimated tier", "? size unknown", "— none or not documented")
+LEGEND_MARKS = " · ".join((*_MARKS_LEGEND, *_FIGURES_LEGEND))
 
 
 def status_label(status: ModelStatus, damaged: bool = False) -> str:
@@ -28,6 +34,21 @@ def status_cell(model: ModelRecord) -> str:
     too much."""
     label = status_label(model.status, bool(model.damaged_files))
     return f"{label} (may be incomplete)" if model.completeness_note else label
+
+
+INCOMPLETE_MARK = "◐"
+ERRORS_MARK = "!"
+# The terminal's narrow status column shows these marks in place of words.
+TERMINAL_LEGEND = " · ".join((*_MARKS_LEGEND, f"{INCOMPLETE_MARK} may be incomplete (Wan2GP's handlers may add files)",
+                              f"{ERRORS_MARK} errors (--details)", *_FIGURES_LEGEND))
+
+
+def status_marks(model: ModelRecord) -> str:
+    """The status as marks alone, for narrow tables; ``TERMINAL_LEGEND`` explains them once."""
+    flags = ((DAMAGED_MARK, bool(model.damaged_files)), (INCOMPLETE_MARK, bool(model.completeness_note)),
+             (ERRORS_MARK, bool(model.errors) and model.status is not ModelStatus.ERROR))
+    extra = "".join(mark for mark, on in flags if on)
+    return STATUS_MARKS[model.status] + (f" {extra}" if extra else "")
 
 
 # Control characters (C0, DEL, C1) and Unicode line/paragraph separators move the cursor, clear
@@ -70,13 +91,32 @@ def _is_number(text: str) -> bool:
     return text.strip() == text
 
 
-def download_cell(model: ModelRecord) -> str:
-    """What a generation would fetch first: "—" when nothing, "?" for sizes nobody can tell (never zero)."""
+_UNITS = (("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
+
+
+def size_unit(sizes: Iterable[int | None]) -> tuple[str, float]:
+    """The one unit a column of sizes is written in: the largest one's (GB, MB or KB)."""
+    largest = max((s for s in sizes if s), default=0)
+    return next(((name, factor) for name, factor in _UNITS if largest >= factor), _UNITS[-1])
+
+
+def format_in_unit(size_bytes: int | None, factor: float, estimate: bool = False) -> str:
+    """A size as a number in a column's unit (named in its header); "<0.1" rather than a zero for crumbs."""
+    if size_bytes is None:
+        return "?"
+    value = size_bytes / factor
+    text = f"{value:.1f}" if value >= 0.05 or size_bytes == 0 else "<0.1"
+    return f"~{text}" if estimate and size_bytes else text
+
+
+def download_cell(model: ModelRecord, size_text: Callable[[int, bool], str] | None = None) -> str:
+    """What a generation would fetch first: "—" when nothing, "?" for sizes nobody can tell (never zero);
+    ``size_text`` writes the known bytes (default: ``format_gb``)."""
     missing = model.missing_files
     if not missing:
         return "?" if model.completeness_note else "—"
     unknown = sum(1 for f in missing if f.size_bytes is None)
     if unknown == len(missing):
         return f"? ({unknown} file{'' if unknown == 1 else 's'})"
-    text = format_gb(model.download_bytes, model.download_is_estimate)
+    text = (size_text or format_gb)(model.download_bytes, model.download_is_estimate)
     return f"{text} + ?" if unknown else text

@@ -9,8 +9,8 @@ from typing import Any
 
 from .. import __version__
 from ..records import Inventory, ModelRecord
-from .formatting import LEGEND_MARKS, format_gb, printable, status_label
-from .renderers import shared_tools_line, summary_line, table_rows
+from .formatting import format_gb, printable, status_label
+from .renderers import legend, shared_tools_line, summary_line, table_rows
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
 
@@ -43,8 +43,10 @@ def render_markdown(
     hardware_lines: Sequence[str] = (),
     filters_note: str = "",
     details: bool = False,
+    measured: Mapping[str, Any] | None = None,
 ) -> str:
-    """A Markdown inventory: date, settings, hardware, summary, the table and optional details."""
+    """A Markdown inventory: date, settings, hardware, summary, the table and optional details; ``measured`` the
+    peak measured on this machine per model type (⏱ in the VRAM column)."""
     chosen = list(inventory.models if models is None else models)
     settings = inventory.settings
     out = [
@@ -69,14 +71,14 @@ def render_markdown(
         out += ["", md_escape(shared_tools_line(inventory))]
     if filters_note:
         out += ["", f"Table filtered: {md_escape(filters_note)} ({len(chosen)} of {len(inventory.models)} models)."]
-    rows = table_rows(chosen, metrics, fits)
+    rows = table_rows(chosen, metrics, fits, measured)
     out += ["", "## Models", ""]
     if rows:
         columns = list(rows[0])
         out.append("| " + " | ".join(columns) + " |")
         out.append("|" + "|".join("---" for _ in columns) + "|")
         out += ["| " + " | ".join(md_escape(r[c]) for c in columns) + " |" for r in rows]
-        out += ["", md_escape(LEGEND_MARKS)]
+        out += ["", md_escape(legend(measured))]
     else:
         out.append("No model matches the filters.")
     if details:

@@ -42,8 +42,8 @@ def render_recommendations(result: Any, fmt: str = "table") -> str:
         for pick in group.picks:
             if pick.downloaded:
                 cost = "ready"
-            elif pick.download_gb is None:
-                cost = "download size unknown"
+            elif pick.download_gb is None or pick.download_gb == 0:  # 0: under 0.05 GB, or files of unknown size
+                cost = "? to download"
             else:
                 cost = f"{'~' if pick.download_is_estimate else ''}{pick.download_gb:g} GB to download"
             lines.append(f"{'-' if markdown else ' '} {status_label(pick.status)} {esc(pick.name)} "

@@ -10,20 +10,26 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from typing import Any
 
 from .. import __version__
-from ..records import FileRecord, Inventory, ModelRecord, ModelStatus, ScanSettings, Summary
+from ..records import FileRecord, Inventory, MeasuredPeak, ModelRecord, ModelStatus, ScanSettings, Summary
 from .formatting import (
     LEGEND_MARKS,
+    MEASURED_MARK,
+    TERMINAL_LEGEND,
     csv_cell,
     download_cell,
     format_gb,
+    format_in_unit,
     printable,
+    size_unit,
     status_cell,
+    status_marks,
     terminal_text,
 )
-from .terminal import fit_table, wrap_text
+from .terminal import Column, table_lines, wrap_lines, wrap_text
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
@@ -47,7 +53,8 @@ def _file_dict(record: FileRecord) -> dict[str, Any]:
     }
 
 
-def model_dict(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict[str, Any]:
+def model_dict(model: ModelRecord, metrics: Any = None, fit: Any = None,
+               measured: MeasuredPeak | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "model_type": model.model_type,
         "name": model.name,
@@ -76,6 +83,7 @@ def model_dict(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict
         data["metrics"] = metrics.as_contract()
     if fit is not None:
         data["fit"] = fit.as_contract()
+    data["measured_peak"] = asdict(measured) if measured is not None else None
     return data
 
 
@@ -115,17 +123,21 @@ def inventory_dict(
     models: Sequence[ModelRecord] | None = None,
     metrics: Mapping[str, Any] | None = None,
     fits: Mapping[str, Any] | None = None,
+    measured: Mapping[str, MeasuredPeak] | None = None,
 ) -> dict[str, Any]:
-    """The JSON contract other tools read (documented in docs/json-contract.md)."""
+    """The JSON contract other tools read (documented in docs/json-contract.md); ``measured``: per model type,
+    the peak measured on this machine that its verdict used."""
     chosen = inventory.models if models is None else models
     metrics = metrics or {}
     fits = fits or {}
+    measured = measured or {}
     return {
         "tool": {"name": "wan2gp-model-tracker", "version": __version__},
         "generated_at": inventory.scanned_at.isoformat(timespec="seconds"),
         "settings": settings_dict(inventory.settings),
         "summary": summary_dict(inventory.summary()),
-        "models": [model_dict(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in chosen],
+        "models": [model_dict(m, metrics.get(m.model_type), fits.get(m.model_type), measured.get(m.model_type))
+                   for m in chosen],
         "shared_tools": None if inventory.shared_files is None else {
             "line": shared_tools_line(inventory),
             "files": [_file_dict(f) for f in inventory.shared_files],
@@ -143,18 +155,21 @@ def render_json(inventory: Inventory, **extras: Any) -> str:
     return printable(json.dumps(inventory_dict(inventory, **extras), indent=2, ensure_ascii=False))
 
 
-def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
+def _row(model: ModelRecord, metrics: Any, fit: Any, measured: MeasuredPeak | None = None,
+         size_text: Any = format_gb) -> dict[str, str]:
     row = {
         "status": status_cell(model),
         "model_type": model.model_type,
         "name": model.name,
         "family": model.family,
         "output": model.output_type,
-        "on disk": format_gb(model.size_on_disk_bytes) if model.size_on_disk_bytes else "—",
-        "to download": download_cell(model),
+        "on disk": size_text(model.size_on_disk_bytes, False) if model.size_on_disk_bytes else "—",
+        "to download": download_cell(model, size_text),
     }
     if metrics is not None:
         row.update(metrics.table_cells())
+        if measured is not None:
+            row["vram (GB)"] += f" {MEASURED_MARK}"
     if fit is not None:
         row["fit"] = fit.verdict
     if model.errors and model.status is not ModelStatus.ERROR:
@@ -163,10 +178,13 @@ def _row(model: ModelRecord, metrics: Any, fit: Any) -> dict[str, str]:
 
 
 def table_rows(models: Sequence[ModelRecord], metrics: Mapping[str, Any] | None = None,
-               fits: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+               fits: Mapping[str, Any] | None = None, measured: Mapping[str, MeasuredPeak] | None = None,
+               size_text: Any = format_gb) -> list[dict[str, str]]:
     metrics = metrics or {}
     fits = fits or {}
-    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type)) for m in models]
+    measured = measured or {}
+    rows = [_row(m, metrics.get(m.model_type), fits.get(m.model_type), measured.get(m.model_type), size_text)
+            for m in models]
     # Models without figures (a definition Wan2GP cannot load) still get every column.
     columns = list(dict.fromkeys(c for row in rows for c in row))
     return [row if len(row) == len(columns) else {c: row.get(c, "-") for c in columns} for row in rows]
@@ -177,7 +195,8 @@ CSV_METRICS = ("speed_tier", "speed_multiplier", "vram_min_gb", "vram_recommende
                "best_for")
 
 
-def csv_row(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict[str, Any]:
+def csv_row(model: ModelRecord, metrics: Any = None, fit: Any = None,
+            measured: MeasuredPeak | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {
         "status": model.status.value,
         "damaged_files": len(model.damaged_files),
@@ -196,14 +215,17 @@ def csv_row(model: ModelRecord, metrics: Any = None, fit: Any = None) -> dict[st
         row.update({name: "" if metrics.figure(name) is None else metrics.figure(name) for name in CSV_METRICS})
         row["figures_source"] = metrics.source
     row["fit"] = fit.verdict if fit is not None else ""
+    row["measured_vram_peak_gb"] = measured.vram_peak_gb if measured is not None else ""
+    row["measured_profile"] = measured.profile if measured is not None else ""
     return row
 
 
 def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None,
-               metrics: Mapping[str, Any] | None = None, fits: Mapping[str, Any] | None = None) -> str:
+               metrics: Mapping[str, Any] | None = None, fits: Mapping[str, Any] | None = None,
+               measured: Mapping[str, MeasuredPeak] | None = None) -> str:
     """One row per model with raw values (status word, bytes as integers, GB as numbers)."""
-    metrics, fits = metrics or {}, fits or {}
-    rows = [csv_row(m, metrics.get(m.model_type), fits.get(m.model_type))
+    metrics, fits, measured = metrics or {}, fits or {}, measured or {}
+    rows = [csv_row(m, metrics.get(m.model_type), fits.get(m.model_type), measured.get(m.model_type))
             for m in (inventory.models if models is None else models)]
     out = io.StringIO()
     if rows:
@@ -214,38 +236,58 @@ def render_csv(inventory: Inventory, models: Sequence[ModelRecord] | None = None
     return out.getvalue()
 
 
-# Terminal columns by value, least first: what goes when the terminal is too narrow.
-DROP_ORDER = ("figures", "ram (GB)", "best for", "family", "output", "quality", "speed", "on disk", "fit",
-              "vram (GB)", "to download")
-KEEP = ("status", "model_type", "name")
+# Terminal columns in display order; the essential ones stay while they fit at all, the rest when there is room.
+_COLUMNS = (
+    Column("mark", "", essential=True), Column("name", "name", essential=True, wrap=True),
+    Column("model_type", "model type", wrap=True), Column("status", "status"),
+    Column("on disk", "on disk ({unit})", essential=True, justify="right"),
+    Column("to download", "to download ({unit})", essential=True, justify="right"),
+    Column("vram (GB)", "vram (GB)", essential=True, justify="right"), Column("fit", "fit", essential=True),
+    Column("speed", "speed"), Column("quality", "quality"), Column("ram (GB)", "ram (GB)", justify="right"),
+    Column("family", "family"), Column("output", "output"), Column("best for", "best for", wrap=True),
+    Column("figures", "figures"),
+)
+_PRIORITY = ("mark", "name", "on disk", "to download", "vram (GB)", "fit", "model_type", "speed", "quality",
+             "status", "ram (GB)", "output", "family", "best for", "figures")
 
 
 def render_table(inventory: Inventory, models: Sequence[ModelRecord] | None = None, width: int | None = None,
                  details: bool = False, **extras: Any) -> str:
-    """An aligned table for terminals fitting ``width`` cells (None: every column), a legend, the summary
-    line, and with ``details`` each model's files."""
+    """The summary, then an aligned table within ``width`` cells (None: every column), its legend, and with
+    ``details`` each model's files."""
     chosen = list(inventory.models if models is None else models)
-    rows = [{k: terminal_text(v) for k, v in row.items()} for row in table_rows(chosen, **extras)]
-    lines: list[str] = []
+    summary = inventory.summary()
+    lines = wrap_text(summary_line(summary), width)
+    if inventory.shared_files is not None:
+        lines += wrap_text(shared_tools_line(inventory), width)
+    lines.append("")
+    unit, factor = size_unit([summary.bytes_on_disk, *(m.download_bytes for m in chosen)])
+    rows = [{k: terminal_text(v) for k, v in row.items()}
+            for row in table_rows(chosen, size_text=lambda b, e: format_in_unit(b, factor, e), **extras)]
+    for row, model in zip(rows, chosen, strict=True):
+        row["mark"] = status_marks(model)
+        row["status"] = model.status.value
     if rows:
-        fitted = fit_table(rows, list(rows[0]), width, DROP_ORDER, KEEP)
-        lines += fitted.lines
-        lines += wrap_text(LEGEND_MARKS, width)
-        if fitted.hidden:
-            lines += wrap_text(f"(hidden to fit {width} columns: {', '.join(fitted.hidden)}; --wide shows them)",
+        columns = [replace(c, header=c.header.format(unit=unit)) for c in _COLUMNS if c.key in rows[0]]
+        table = table_lines(rows, columns, width, _PRIORITY)
+        lines += table.lines
+        lines += wrap_text(legend(extras.get("measured"), TERMINAL_LEGEND), width)
+        if table.hidden:
+            lines += wrap_text(f"(hidden to fit {width} columns: {', '.join(table.hidden)}; --wide shows them)",
                                width)
     else:
         lines.append("No model matches.")
     if details:
         for model in chosen:
-            lines += ["", *model_detail_text(model)]
-    lines.append("")
-    lines += wrap_text(summary_line(inventory.summary()), width)
-    if inventory.shared_files is not None:
-        lines += wrap_text(shared_tools_line(inventory), width)
+            lines += ["", *wrap_lines(model_detail_text(model), width, "    ")]
     for warning in inventory.warnings:
         lines += wrap_text(f"note: {terminal_text(warning.message)}", width, indent="  ")
     return "\n".join(lines) + "\n"
+
+
+def legend(measured: Mapping[str, MeasuredPeak] | None = None, marks: str = LEGEND_MARKS) -> str:
+    """The marks under a table; ⏱ only when some row carries it."""
+    return marks + (f" · {MEASURED_MARK} measured on this machine" if measured else "")
 
 
 def model_detail_text(model: ModelRecord) -> list[str]:

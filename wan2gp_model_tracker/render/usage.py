@@ -62,19 +62,23 @@ def usage_rows(report: UsageReport, names: Mapping[str, str], since_days: float 
     return rows
 
 
+def _speed_dict(speed: MeasuredSpeed | None) -> dict | None:
+    if speed is None:
+        return None
+    return {"runs": speed.runs, "reference_workload": speed.reference,
+            **{key: None if s is None else {"median": s.median, "low": s.low, "high": s.high}
+               for key, s in (("seconds_per_generation", speed.seconds), ("seconds_per_step", speed.step_seconds),
+                              ("seconds_per_step_at_reference", speed.normalized_step_seconds))}}
+
+
 def usage_dict(report: UsageReport, names: Mapping[str, str], since_days: float | None = None) -> dict:
     models = {}
     for model_type, usage in report.by_model(since_days).items():
-        speed = usage.speed
         models[model_type] = {
             "name": names.get(model_type, ""), "generations": usage.generations,
             "last_used": usage.last_used.isoformat(timespec="seconds"), "loras": list(usage.loras),
-            "measured_speed": None if speed is None else {
-                "runs": speed.runs, "reference_workload": speed.reference,
-                **{key: None if s is None else {"median": s.median, "low": s.low, "high": s.high}
-                   for key, s in (("seconds_per_generation", speed.seconds), ("seconds_per_step", speed.step_seconds),
-                                  ("seconds_per_step_at_reference", speed.normalized_step_seconds))},
-            },
+            "measured_speed": _speed_dict(usage.speed),
+            "measured_speed_by_profile": {p: _speed_dict(s) for p, s in usage.speed_by_profile.items()},
         }
     return {"output_folders": list(report.folders), "since_days": since_days, "files_seen": report.files_seen,
             "files_read": report.files_read, "skipped": dict(report.skipped), "postprocessed": report.postprocessed,
@@ -117,6 +121,11 @@ def disk_dict(report: DiskReport) -> dict:
 
 
 def disk_extra_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    return disk_place_lines(report, markdown) + disk_leftover_lines(report, markdown)
+
+
+def disk_place_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    """Bytes per drive and per checkpoint or LoRA folder."""
     esc = md_escape if markdown else term_safe
     bullet = "- " if markdown else "  "
     lines = ["", "Drives:" if not markdown else "**Drives**", ""]
@@ -127,8 +136,15 @@ def disk_extra_lines(report: DiskReport, markdown: bool = False) -> list[str]:
     lines += [f"{bullet}{esc(p.path)}: {format_gb(p.physical_bytes)} in {p.files} files"
               + (f" ({format_gb(p.logical_bytes)} counting hard links twice)" if p.logical_bytes != p.physical_bytes
                  else "") for p in report.roots]
+    return lines
+
+
+def disk_leftover_lines(report: DiskReport, markdown: bool = False) -> list[str]:
+    """Orphans, other variants and the scan's notes."""
+    esc = md_escape if markdown else term_safe
+    bullet = "- " if markdown else "  "
     now = report.scanned_at
-    lines += ["", "Orphans (no current definition uses them):" if not markdown else "**Orphans**", ""]
+    lines = ["", "Orphans (no current definition uses them):" if not markdown else "**Orphans**", ""]
     lines += [f"{bullet}{o.kind}: {esc(o.path)} ({format_gb(o.size)}, {(now - o.modified).days} days old"
               + (", download in progress" if o.in_progress else "") + ")" for o in report.orphans] or [f"{bullet}none"]
     lines += ["", "Other variants (not loaded under the current settings):" if not markdown
@@ -164,7 +180,7 @@ def execution_lines(result: ExecutionResult) -> list[str]:
 
 
 def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.") -> str:
-    """Rows as an aligned terminal table, a Markdown table or CSV."""
+    """Rows as a Markdown table or CSV (terminal tables: render/terminal_reports.py)."""
     if fmt == "csv":
         out = io.StringIO()
         if rows:
@@ -175,14 +191,8 @@ def render_rows(rows: Sequence[dict], fmt: str, empty: str = "Nothing to show.")
     if not rows:
         return empty + "\n"
     columns = list(rows[0])
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    cells = [[term_safe(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(md_escape(str(r[c])) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

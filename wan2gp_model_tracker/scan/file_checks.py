@@ -30,32 +30,59 @@ _GGUF_MAGIC = b"GGUF"
 IN_PROGRESS_SECONDS = 120
 
 
-def safetensors_problem(path: str, size: int) -> str | None:
-    """Why a .safetensors file cannot be complete, or None when its header adds up."""
+class HeaderError(ValueError):
+    """Why a safetensors header cannot be read."""
+
+
+def read_safetensors_header(path: str, size: int) -> tuple[int, dict]:
+    """The header's length and its JSON object (header only: no tensor data is read); HeaderError says why not."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)
             if len(head) < 8:
-                return "unreadable safetensors header: file is shorter than 8 bytes"
+                raise HeaderError("unreadable safetensors header: file is shorter than 8 bytes")
             (header_len,) = struct.unpack("<Q", head)
             if header_len > _MAX_HEADER_BYTES or header_len + 8 > size:
-                return "truncated or corrupt: the safetensors header is longer than the file"
+                raise HeaderError("truncated or corrupt: the safetensors header is longer than the file")
             header = loads_json(fh.read(header_len), max_depth=_MAX_HEADER_DEPTH)
     except OSError as exc:
-        return f"cannot read file: {exc.strerror or exc}"
-    except ValueError:
-        return "unreadable safetensors header (not valid JSON)"
+        raise HeaderError(f"cannot read file: {exc.strerror or exc}") from exc
+    except HeaderError:
+        raise
+    except ValueError as exc:
+        raise HeaderError("unreadable safetensors header (not valid JSON)") from exc
     if not isinstance(header, dict):
-        return "unreadable safetensors header (not a JSON object)"
-    end = 0
+        raise HeaderError("unreadable safetensors header (not a JSON object)")
+    return header_len, header
+
+
+def tensor_bytes(header: dict) -> dict[str, int]:
+    """Bytes per tensor as the header declares them; HeaderError when an entry has no valid offsets."""
+    sizes = {}
     for name, tensor in header.items():
         if name == "__metadata__":
             continue
         offsets = tensor.get("data_offsets") if isinstance(tensor, dict) else None
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)):
-            return f"unreadable safetensors header (tensor {name!r} has no valid data_offsets)"
-        end = max(end, offsets[1])
-    expected = 8 + header_len + end
+            raise HeaderError(f"unreadable safetensors header (tensor {name!r} has no valid data_offsets)")
+        sizes[name] = max(offsets[1] - offsets[0], 0)
+    return sizes
+
+
+def declared_size(header_len: int, header: dict) -> int:
+    """The file size the header promises: 8 bytes, the header, and the end of the last tensor."""
+    ends = [t["data_offsets"][1] for n, t in header.items() if n != "__metadata__"]
+    return 8 + header_len + max(ends, default=0)
+
+
+def safetensors_problem(path: str, size: int) -> str | None:
+    """Why a .safetensors file cannot be complete, or None when its header adds up."""
+    try:
+        header_len, header = read_safetensors_header(path, size)
+        tensor_bytes(header)
+    except HeaderError as exc:
+        return str(exc)
+    expected = declared_size(header_len, header)
     if size < expected:
         return f"truncated: {size:,} bytes on disk, the header promises {expected:,}"
     return None

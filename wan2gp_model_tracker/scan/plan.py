@@ -227,6 +227,8 @@ class _PlanBuilder:
 
 def plan_model(state: CatalogState, model_type: str, params_lookup: ParamsLookup | None = None) -> ModelPlan:
     """The files Wan2GP would check for ``model_type`` under the catalog's settings."""
+    if model_type in state.rejected:  # Wan2GP hides it: its files would only be guesses
+        return failed_plan(state, model_type, state.rejected[model_type])
     model_def = state.defs[model_type]
     architecture = str(model_def.get("architecture", model_type))
     size_note = ""

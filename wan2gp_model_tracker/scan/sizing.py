@@ -38,6 +38,9 @@ TEXT_ENCODER_PARAMS: dict[str, tuple[float, str]] = {
     "gemma-3-12b-it-qat-q4_0-unquantized": (12.2, "Gemma 3 12B"),
     "gemma4-12b-ltx-v1": (12.0, "Gemma 4 12B"),
     "umt5_base": (0.58, "umT5 base"),
+    # MiniMax H3 loads Qwen3-VL-32B cut to its first 50 of 64 layers (minimax_h3_handler.py L16-17:
+    # "Qwen3-VL-32B-Instruct-layer50"): about 25.8B parameters.
+    "qwen3-vl-32b-instruct": (25.8, "Qwen3-VL 32B (50 layers)"),
 }
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from ..fit.estimator import ModelMetrics
 from ..fit.hardware import FitVerdict
-from ..records import ModelRecord, ModelStatus
+from ..fit.measured import describe_peak
+from ..records import MeasuredPeak, ModelRecord, ModelStatus
 from ..render.formatting import download_cell, format_gb, printable, status_label
 from ..render.markdown import md_code, md_escape, model_detail_markdown
 from ..render.renderers import shared_tools_line
@@ -51,13 +52,19 @@ def detail_markdown(data: TrackerData, model_type: str, budget_gb: float | None,
         out += ["", f"💡 Already on disk in another quantization: {names}. Switching Wan2GP's quantization "
                 "setting to match would use it instead of downloading."]
     if metrics is not None:
-        out += ["", "#### Performance", "", *metrics_markdown(metrics)]
+        out += ["", "#### Performance", "", *metrics_markdown(metrics, data.measured_peak(model_type))]
     used = data.usage.get(model_type)
+    peaks = data.measured.get(model_type, ())
+    if used is not None or peaks:
+        out += ["", "#### On this machine", ""]
     if used is not None:
-        out += ["", "#### On this machine", "",
-                f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
+        out += [f"- **Generations:** {used.generations} · **last used:** {used.last_used:%Y-%m-%d %H:%M}",
                 f"- **Measured speed:** {md_escape(measured_text(used.speed))}" if used.speed is not None
                 else "- **Measured speed:** no output recorded its generation time"]
+        if used.speed_by_profile:
+            out.append("- **Measured speed per profile:** " + " · ".join(
+                f"profile {md_escape(p)}: {md_escape(speed.short())}" for p, speed in used.speed_by_profile.items()))
+    out += [f"- ⏱ {md_escape(describe_peak(p))} on {md_escape(p.gpu_name)}" for p in peaks]
     if fit is not None:
         out += ["", *fit_markdown(fit, fit_budget_label(data, budget_gb, ram_gb))]
     if metrics is not None and metrics.citations:
@@ -91,18 +98,24 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def metrics_markdown(metrics: ModelMetrics) -> list[str]:
-    """Speed, VRAM, RAM, quality and where the figures come from, as a list."""
+def metrics_markdown(metrics: ModelMetrics, measured: MeasuredPeak | None = None) -> list[str]:
+    """Speed, VRAM, RAM, quality and where the figures come from, as a list; ``measured`` beside the modelled
+    VRAM and RAM (the peak measured on this machine at the default workload)."""
     cells = metrics.table_cells()
     multiplier = metrics.figure("speed_multiplier")
     theoretical = ", theoretical" if metrics.provenance_of("speed_multiplier") in ("derived", "estimated") else ""
     lines = [
         f"- **Speed:** {cells['speed']}" + (f" (×{multiplier:g} vs Wan2.1 t2v 14B{theoretical})" if multiplier else ""),
-        f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB",
+        f"- **VRAM:** {cells['vram (GB)']} GB · **RAM:** {cells['ram (GB)']} GB"
+        + (f" · ⏱ {md_escape(describe_peak(measured))}" if measured is not None else ""),
         f"- **Quality:** {cells['quality']}",
         f"- **Best for:** {md_escape(cells['best for'])}",
         f"- **Where the figures come from:** {md_escape(plain_words(metrics.basis))}",
     ]
+    memory = metrics.memory or (metrics.estimate.memory if metrics.estimate is not None else None)
+    if memory is not None and memory.weights_basis:
+        lines.append(f"- **Weight sizes from:** {md_escape(memory.weights_basis)}; block split from "
+                     f"{md_escape(memory.transformer_split.basis)}")
     if metrics.notes:
         lines.append(f"- **Notes:** {md_escape(metrics.notes)}")
     return lines
@@ -140,8 +153,10 @@ def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
     """The verdict, what sets it, what to change and what fits (the memory model's figures)."""
     lines = [f"**Fit on {machine}:** {fit.verdict} — {md_escape(fit.reason)}"]
     if fit.vram_need_gb is not None:
+        chosen = fit.profiles.get(fit.profile)
+        measured = " (measured on this machine)" if chosen is not None and chosen.measured else ""
         lines.append(f"- Profile {md_escape(fit.profile)}: about {fit.vram_need_gb:g} GB VRAM and "
-                     f"{fit.ram_need_gb:g} GB RAM")
+                     f"{fit.ram_need_gb:g} GB RAM{measured}")
     if fit.limit:
         lines.append(f"- To run it: {md_escape(fit.limit)}")
     if fit.what_fits is not None and fit.verdict != "incompatible":
@@ -150,4 +165,13 @@ def fit_markdown(fit: FitVerdict, machine: str) -> list[str]:
         lines.append(f"- {md_escape(fit.profile_hint)}")
     if fit.ram_note and not fit.ram_ok:
         lines.append(f"- ⚠ {md_escape(fit.ram_note)}")
+    if fit.profiles:
+        lines += ["", "| Wan2GP profile | VRAM (GB) | RAM (GB) | pinned RAM (GB) | verdict |", "|---|---|---|---|---|"]
+        for name, row in fit.profiles.items():
+            note = f" ({md_escape(row.note)})" if row.note else ""
+            measured = " (measured)" if row.measured else ""
+            lines.append(f"| {md_escape(name)} | {row.vram_gb:.1f}{measured} | {row.ram_gb:.1f} | "
+                         f"{row.pinned_ram_gb:.1f} | {row.verdict}{note} |")
+        lines.append("Wan2GP's profile texts name a card per profile (24 GB for 1/3/3+, 12 GB for 2/4/4+, 10 GB for "
+                     "5): guidance for the card a profile suits, not a minimum.")
     return lines

@@ -103,7 +103,8 @@ def progress_markdown(snapshot: QueueSnapshot) -> str:
     for job in snapshot.jobs:
         total = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
         percent = f" ({100 * job.bytes_done / job.total_bytes:.0f}%)" if job.total_bytes else ""
-        state = job.state.value + (f": {md_code(job.error)}" if job.error else "")  # may hold paths and URLs
+        state = job.state.value + (f" · resumed at {format_gb(job.resumed_from)}" if job.resumed_from else "")
+        state += f": {md_code(job.error)}" if job.error else ""  # may hold paths and URLs
         done = format_gb(job.bytes_done) if job.bytes_done else "0"
         rows.append(f"| {md_escape(job.filename)} | {md_escape(', '.join(job.model_types))} | {state} | "
                     f"{done} / {total}{percent} | {_rate(job.rate_bps)} | {_duration(job.eta_seconds)} |")

@@ -35,7 +35,8 @@ COLUMN_HELP = {
     "Speed": "fast / medium / slow, judged within the model's own output type (video, image or audio), so an image "
              "model is not ranked against video ones; the multiplier against Wan2.1 t2v 14B is in the details "
              "(theoretical unless measured). * marks an estimated tier; ⏱ your own measured seconds per step.",
-    "VRAM (GB)": "minimum-recommended VRAM; ~ marks an estimate from the architecture.",
+    "VRAM (GB)": "minimum-recommended VRAM; ~ marks an estimate from the architecture; ⏱ a peak measured on this "
+                 "machine (in the details), which the fit verdict uses.",
     "Quality": "highest / high / medium / low from published comparisons; * marks an estimated tier.",
     "On disk": "bytes the files Wan2GP would load take on disk now.",
     "To download": "what a generation would fetch first; ~ estimated, ? size unknown (never counted as zero).",

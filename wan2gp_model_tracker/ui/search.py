@@ -2,8 +2,8 @@
 
 A model's rank is the first field the text matches, in the order people mean them: the display name (exact,
 then prefix, then a word of it, then anywhere in it), the model type, the family, then everything else
-(architecture, description, "best for"). A name a resolver knows for the model (an alias) counts as an exact
-name match, so "flux_dev" ranks Flux 1 Dev first once the catalog's alias table answers it.
+(architecture, description, "best for"). A name the catalog's alias table knows for the model (an older model
+type, a name from posts, the maker's repository) counts as an exact name match: "flux_dev" ranks Flux 1 Dev first.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from ..catalog.aliases import load_aliases, normalize
 from ..fit.estimator import ModelMetrics
 from ..records import ModelRecord
 
@@ -20,6 +21,12 @@ NAME_EXACT, NAME_PREFIX, NAME_WORD, NAME_ANYWHERE, MODEL_TYPE, FAMILY, OTHER = r
 # Names an alias table resolves a text to (model types); None when no table is available.
 AliasLookup = Callable[[str], Collection[str]]
 _SPACES = re.compile(r"[\s_\-]+")
+
+
+def catalog_aliases(text: str) -> tuple[str, ...]:
+    """The model types the alias table gives for exactly this text (in the table's own spelling rules)."""
+    key = normalize(text)
+    return tuple(t for alias in load_aliases() if normalize(alias.alias) == key for t in alias.model_types)
 
 
 def _normal(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..records import ModelStatus
+from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
 from ..render.markdown import md_code, md_escape
 from . import chart as chart_view
@@ -174,6 +174,13 @@ class TrackerTab:
     render_for: Callable[..., tuple]
     # What selecting the tab does, given one session's widget values (``opened`` holds the host's state).
     open: Callable[..., tuple]
+    title: Any = None
+    # One model's details, as a row click opens them: ``show_model(model_type, values)`` -> detail_outputs.
+    show_model: Callable[..., tuple] | None = None
+
+    @property
+    def detail_outputs(self) -> list[Any]:
+        return [self.model_pick, self.title, self.details]
 
     @property
     def outputs(self) -> list[Any]:
@@ -191,6 +198,17 @@ class TrackerTab:
     def error_outputs(self, message: str) -> tuple:
         """A message in the summary, everything else left as it was."""
         return (message, *(gr.update() for _ in self.outputs[1:]))
+
+
+def pick_choice(model: ModelRecord) -> tuple[str, str]:
+    """A model as the details' picker lists it: (name and type, type), both printable."""
+    return printable(f"{model.name} ({model.model_type})"), printable(model.model_type)
+
+
+def every_pick(data: TrackerData) -> list[tuple[str, str]]:
+    """The details' picker: every model of the scan by name (it changes only with a rescan, so a filter change need
+    not resend it)."""
+    return [pick_choice(m) for m in sorted(data.inventory.models, key=lambda m: m.name.casefold())]
 
 
 def budget_gb(text: Any, largest: float = 1024) -> float | None:
@@ -379,8 +397,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             family_value = filters.family if filters.family in families else ALL
             family_update = gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families],
                                       value=family_value)
-            pick_update = gr.update(choices=[(printable(f"{m.name} ({m.model_type})"), printable(m.model_type))
-                                             for m in sorted(data.inventory.models, key=lambda m: m.name.casefold())])
+            pick_update = gr.update(choices=every_pick(data))
         else:
             family_update = pick_update = gr.update()
         return (
@@ -439,6 +456,10 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
 
+    def show_model(model_type: str, values: dict) -> tuple:
+        return (gr.update(choices=every_pick(controller.data), value=printable(model_type)),
+                *details_of(printable(model_type), values))
+
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
         column = TABLE_COLUMNS.index("Model type")
@@ -480,6 +501,6 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
                      details=details, legend=legend, budget_pick=budget_pick, chart_box=chart_box, chart=chart,
                      opened=opened, inputs=inputs,
-                     refreshed=refreshed, render_for=render_for, open=on_open)
+                     refreshed=refreshed, render_for=render_for, open=on_open, title=title, show_model=show_model)
     return tab
 

@@ -24,15 +24,16 @@ import pandas as pd
 from ..catalog.base import CatalogProvider
 from ..fit.estimator import NOT_DOCUMENTED, ModelMetrics
 from ..fit.hardware import FitVerdict, assess_fit
+from ..fit.measured import measured_for_inventory
 from ..hub.sizes import HubSizes
 from ..machine.hardware import HardwareInfo, detect_hardware
 from ..model_analyzer import ModelAnalyzer
 from ..performance_db import PerformanceDatabase
-from ..records import Inventory, ModelRecord, ModelStatus
+from ..records import Inventory, MeasuredPeak, ModelRecord, ModelStatus
 from ..render.formatting import download_cell, format_gb, printable, status_cell
 from ..render.markdown import render_markdown
 from ..usage.report import ModelUsage, UsageReport
-from .search import AliasLookup, Query
+from .search import AliasLookup, Query, catalog_aliases
 
 ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
@@ -104,8 +105,17 @@ class TrackerData:
     usage: Mapping[str, ModelUsage] = field(default_factory=dict)
     # The memory profile Wan2GP is set to per output type, when the catalog knows it.
     memory_profiles: Mapping[str, str] = field(default_factory=dict)
+    # Per model type: the peaks the plugin's hook measured on this machine (usage/measurements.py).
+    measured: Mapping[str, tuple[MeasuredPeak, ...]] = field(default_factory=dict)
     _fits: dict[tuple[float | None, float | None], dict[str, FitVerdict]] = field(
         default_factory=dict, compare=False, repr=False)
+    # Verdicts (with every profile's figures) per model, budget, RAM and host profile, shared across refreshes:
+    # reused while the model's metrics are the same object and its measured peak the same, so a refresh
+    # recomputes only what changed.
+    _fit_cache: dict[tuple[str, float, float | None, str | None],
+                     tuple[ModelMetrics, MeasuredPeak | None, FitVerdict]] = field(
+        default_factory=dict, compare=False, repr=False)
+    _used_peaks: dict[str, MeasuredPeak] = field(default_factory=dict, compare=False, repr=False)
     # Table cells per model, shared across refreshes: records and metrics are reused objects when unchanged.
     _cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -124,16 +134,41 @@ class TrackerData:
         ram = ram_gb if usable else self.hardware.ram_total_gb
         key = (budget, ram)
         if key not in self._fits:
-            self._fits[key] = {t: assess_fit(m, budget, ram, self.memory_profiles.get(m.output_type))
-                               for t, m in self.metrics.items()}
+            self._fits[key] = {t: self._fit(t, m, budget, ram) for t, m in self.metrics.items()}
+            if len(self._fit_cache) > 8 * len(self.metrics):  # many budgets tried: keep the cache bounded
+                self._fit_cache.clear()
         return self._fits[key]
 
+    def _fit(self, model_type: str, metrics: ModelMetrics, budget: float, ram: float | None) -> FitVerdict:
+        """One verdict, judged for the profile Wan2GP is set to when the catalog knows it."""
+        host = self.memory_profiles.get(metrics.output_type)
+        key = (model_type, budget, ram, host)
+        peak = self.measured_peak(model_type)
+        cached = self._fit_cache.get(key)
+        if cached is not None and cached[0] is metrics and cached[1] == peak:
+            return cached[2]
+        verdict = assess_fit(metrics, budget, ram, host, profile=host, measured=peak)
+        self._fit_cache[key] = (metrics, peak, verdict)
+        return verdict
 
-def select_models(data: TrackerData, filters: Filters, aliases: AliasLookup | None = None) -> list[ModelRecord]:
+    def measured_peak(self, model_type: str) -> MeasuredPeak | None:
+        """The peak measured for this model at its default workload, on Wan2GP's profile when there is one."""
+        return self.measured_peaks().get(model_type)
+
+    def measured_peaks(self) -> dict[str, MeasuredPeak]:
+        """Per model type, the measured peak its verdict uses (cached for this refresh)."""
+        if not self._used_peaks and self.measured:
+            self._used_peaks.update(measured_for_inventory(self.metrics, self.measured, self.memory_profiles))
+        return self._used_peaks
+
+
+def select_models(data: TrackerData, filters: Filters,
+                  aliases: AliasLookup | None = catalog_aliases) -> list[ModelRecord]:
     """The models the table shows for these filters, in the requested order.
 
     With a search text and the default order (by name), the best matches come first: see ``ui.search``;
-    ``aliases`` lets names a user knows (old model types, repo ids) count as the model's own name.
+    ``aliases`` (the catalog's alias table by default) lets names a user knows (old model types, repo ids) count as
+    the model's own name.
     """
     fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
     query = Query.of(filters.text, aliases) if filters.text.strip() else None
@@ -254,6 +289,8 @@ def table_frame(models: Sequence[ModelRecord], data: TrackerData, budget_gb: flo
             row[1] = "↳ " + row[1]
         if current_model and model.model_type == current_model:
             row[1] = "▶ " + row[1]
+        if data.measured_peak(model.model_type) is not None:
+            row[4] = f"{row[4]} ⏱"
         fit = fits.get(model.model_type)
         rows.append(row + [fit.verdict if fit else "—"])
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
@@ -291,7 +328,9 @@ class TrackerController:
                  hardware_probe: Callable[[Sequence[str]], HardwareInfo] = detect_hardware,
                  on_scan: Callable[[TrackerData], None] | None = None,
                  usage_scanner: Callable[[str], UsageReport] | None = None,
-                 generating: Callable[[], bool] | None = None) -> None:
+                 generating: Callable[[], bool] | None = None,
+                 measured_loader: Callable[[Inventory], Mapping[str, tuple[MeasuredPeak, ...]]] | None = None
+                 ) -> None:
         self.database = database or PerformanceDatabase.default()
         # Exact Hub sizes arrive in the background; the tab never waits and shows them on the next refresh.
         self.analyzer = ModelAnalyzer(catalog, params_lookup=self.database.model_params_b,
@@ -304,9 +343,13 @@ class TrackerController:
         self.usage_error = ""
         # Asks Wan2GP whether a generation is running (cleanup waits for it); None outside Wan2GP.
         self.generating = generating
+        # Reads the peaks measured on this machine for an inventory (usage.measurements); None: none shown.
+        self.measured_loader = measured_loader
         self._data: TrackerData | None = None
         self._lock = threading.Lock()
         self._cells: dict[str, tuple[ModelRecord, ModelMetrics | None, list[str]]] = {}
+        self._fit_cache: dict[tuple[str, float, float | None, str | None],
+                              tuple[ModelMetrics, MeasuredPeak | None, FitVerdict]] = {}
         # Exports are written when a user asks; Gradio copies each into its own cache, so a few are kept here.
         self._export_dir = tempfile.mkdtemp(prefix="wan2gp-tracker-export-")
         atexit.register(shutil.rmtree, self._export_dir, True)
@@ -314,13 +357,16 @@ class TrackerController:
     def refresh(self) -> TrackerData:
         with self._lock:
             inventory = self.analyzer.scan()
+            self.database = self.database.for_settings(self.analyzer.state.memory_settings)
             metrics = self.database.metrics_for_inventory(inventory, self.analyzer.state.defs)
             hardware = self.hardware_probe(inventory.settings.checkpoint_roots)
             if len(self._cells) > 2 * len(inventory.models):  # models came and went: drop stale rows
                 self._cells.clear()
             usage = self._scan_usage(inventory.settings.wan2gp_dir)
             self._data = TrackerData(inventory, metrics, hardware, usage=usage,
-                                     memory_profiles=self.analyzer.state.memory_profiles, _cells=self._cells)
+                                     memory_profiles=self.analyzer.state.memory_profiles,
+                                     measured=self._measured(inventory), _cells=self._cells,
+                                     _fit_cache=self._fit_cache)
         if self.on_scan is not None:
             self.on_scan(self._data)
         return self._data
@@ -336,6 +382,14 @@ class TrackerController:
             self.usage_error = f"outputs could not be read: {type(exc).__name__}: {exc}"
             return {}
         return self.usage_report.by_model()
+
+    def _measured(self, inventory: Inventory) -> Mapping[str, tuple[MeasuredPeak, ...]]:
+        if self.measured_loader is None:
+            return {}
+        try:
+            return self.measured_loader(inventory)
+        except Exception:  # measurements only refine the verdicts; the inventory shows without them
+            return {}
 
     @property
     def export_dir(self) -> str:
@@ -353,7 +407,7 @@ class TrackerController:
         fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
         text = render_markdown(data.inventory, models=models, metrics=data.metrics, fits=fits,
                                hardware_lines=data.hardware.summary_lines(), filters_note=filters.describe(),
-                               details=details)
+                               details=details, measured=data.measured_peaks())
         path = os.path.join(self._export_dir, f"wan2gp-models-{datetime.now():%Y%m%d-%H%M%S}.md")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)

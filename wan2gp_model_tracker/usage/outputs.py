@@ -1,6 +1,6 @@
 """The settings Wan2GP wrote into each output it generated, read back without Wan2GP (HOST.md section 10).
 
-Wan2GP embeds one JSON text per file: the MP4/MOV ``©cmt`` atom, a PNG text chunk, the EXIF
+Wan2GP embeds one JSON text per file: the MP4/MOV ``©cmt`` atom, the MKV ``comment`` tag, a PNG text chunk, the EXIF
 UserComment of a JPEG/WebP, a ``json`` chunk in a WAV, an ID3 ``TXXX:WanGP`` frame in an MP3, or a
 ``.json`` sidecar when ``metadata_type`` is ``json``. A file that is not ours, is broken or holds
 no settings is reported as a skip with its reason; reading never raises.
@@ -18,6 +18,7 @@ from typing import Any
 
 from ..catalog.base import CONFIG_FILENAME
 from ..scan.walk import walk_files
+from .container_tags import NO_READER, NoTagReader, comment_text, settings_text
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
@@ -30,6 +31,9 @@ MAX_DEPTH = 8
 MAX_FILES = 500_000
 # A settings text is a few KB; anything larger is not Wan2GP's.
 _MAX_TEXT = 4 * 1024 * 1024
+NO_SETTINGS = "no Wan2GP settings in the file"
+# Worded apart so that MKV skips stored before container tags were read are read again (see ``read_again``).
+NO_TAGGED_SETTINGS = "no Wan2GP settings in the file's tags"
 _EXIF_IFD = 0x8769
 _USER_COMMENT = 0x9286
 
@@ -125,6 +129,8 @@ def read_output(item: OutputFile) -> ReadResult:
     failure = ""
     try:
         text = embedded_settings(item.path)
+    except NoTagReader:
+        text, failure = None, NO_READER
     except Exception as exc:  # any parser failure on a foreign or broken file is a skip
         text, failure = None, f"unreadable: {type(exc).__name__}"
     if text is None and item.sidecar:
@@ -136,7 +142,7 @@ def read_output(item: OutputFile) -> ReadResult:
     if text is None and failure:
         return ReadResult(None, failure)
     if text is None:
-        return ReadResult(None, "no Wan2GP settings in the file")
+        return ReadResult(None, NO_TAGGED_SETTINGS if _tagged_container(item.path) else NO_SETTINGS)
     try:
         settings = json.loads(text)
     except ValueError:
@@ -144,6 +150,16 @@ def read_output(item: OutputFile) -> ReadResult:
     if not isinstance(settings, dict):
         return ReadResult(None, "settings are not a JSON object")
     return generation_from_settings(item.path, settings, item.mtime_ns)
+
+
+def read_again(path: str, problem: str) -> bool:
+    """Whether a stored skip may have a different answer now: no tag reader was installed then, or the
+    MKV was skipped by a version that could not read container tags."""
+    return problem == NO_READER or (problem == NO_SETTINGS and _tagged_container(path))
+
+
+def _tagged_container(path: str) -> bool:
+    return path.lower().endswith(".mkv")
 
 
 def embedded_settings(path: str) -> str | None:
@@ -154,7 +170,15 @@ def embedded_settings(path: str) -> str | None:
 
         tags = MP4(path).tags
         values = tags.get("\xa9cmt") if tags is not None else None
-        return str(values[0]) if values else None
+        text = settings_text(str(values[0])) if values else None
+        if text is not None:
+            return text
+        try:  # Wan2GP falls back to the container's comment tags too
+            return comment_text(path)
+        except NoTagReader:
+            return None
+    if ext == ".mkv":
+        return comment_text(path)
     if ext == ".png":
         return _image_text(path, png=True)
     if ext in (".jpg", ".jpeg", ".webp"):
@@ -166,7 +190,7 @@ def embedded_settings(path: str) -> str | None:
 
         frames = [f for f in ID3(path).getall("TXXX") if f.desc == "WanGP"]
         return str(frames[0].text[0]) if frames and frames[0].text else None
-    return None  # MKV comments need a Matroska parser; Wan2GP's json sidecars still count
+    return None
 
 
 def _image_text(path: str, png: bool) -> str | None:

@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .outputs import Generation, OutputFile, ReadResult, output_folders, read_output, walk_outputs
+from .measurements import Measurement, load, plugin_store, run_for
+from .outputs import (
+    Generation,
+    OutputFile,
+    ReadResult,
+    output_folders,
+    read_again,
+    read_output,
+    walk_outputs,
+)
 from .store import UsageStore
 
 # Speeds are normalised to Wan2GP's default workloads: 832x480, 81 frames for video; 1024x1024 for images.
@@ -69,6 +78,9 @@ class ModelUsage:
     last_used: datetime
     speed: MeasuredSpeed | None
     loras: tuple[str, ...] = ()
+    # The same speed split per memory profile, for the outputs the plugin's hook recorded a run for
+    # (Wan2GP's metadata does not say which profile made an output).
+    speed_by_profile: Mapping[str, MeasuredSpeed] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,8 @@ class UsageReport:
     duplicates: int
     scanned_at: datetime
     warnings: tuple[str, ...] = ()
+    # The runs the plugin's hook recorded (usage/measurements.py): they tell each output's profile.
+    runs: tuple[Measurement, ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -93,7 +107,7 @@ class UsageReport:
     def by_model(self, since_days: float | None = None) -> dict[str, ModelUsage]:
         """Usage per model type, optionally only for generations of the last ``since_days`` days."""
         if since_days not in self._cache:
-            self._cache[since_days] = summarize(self.generations, since_days, self.scanned_at)
+            self._cache[since_days] = summarize(self.generations, since_days, self.scanned_at, self.runs)
         return self._cache[since_days]
 
     def measured(self) -> dict[str, MeasuredSpeed]:
@@ -101,7 +115,7 @@ class UsageReport:
 
 
 def summarize(generations: Sequence[Generation], since_days: float | None = None,
-              now: datetime | None = None) -> dict[str, ModelUsage]:
+              now: datetime | None = None, runs: Sequence[Measurement] = ()) -> dict[str, ModelUsage]:
     cutoff = (now or datetime.now()) - timedelta(days=since_days) if since_days is not None else None
     grouped: dict[str, list[Generation]] = {}
     for gen in generations:
@@ -111,8 +125,22 @@ def summarize(generations: Sequence[Generation], since_days: float | None = None
     for model_type, gens in sorted(grouped.items()):
         loras = sorted({lora for g in gens for lora in g.loras})
         usage[model_type] = ModelUsage(model_type, len(gens), max(g.created for g in gens), measure(gens),
-                                       tuple(loras))
+                                       tuple(loras), speed_by_profile(gens, runs))
     return usage
+
+
+def speed_by_profile(generations: Sequence[Generation], runs: Sequence[Measurement]) -> dict[str, MeasuredSpeed]:
+    """The measured speed per profile, over the outputs paired with a recorded run (same model type, recorded
+    within seconds of the output's creation time; usage.measurements.run_for)."""
+    if not runs:
+        return {}
+    by_profile: dict[str, list[Generation]] = {}
+    for generation in generations:
+        run = run_for(generation, runs)
+        if run is not None:
+            by_profile.setdefault(run.profile, []).append(generation)
+    speeds = {profile: measure(gens) for profile, gens in sorted(by_profile.items())}
+    return {profile: speed for profile, speed in speeds.items() if speed is not None}
 
 
 def measure(generations: Sequence[Generation]) -> MeasuredSpeed | None:
@@ -149,7 +177,8 @@ def scan_usage(wan2gp_dir: str, store: UsageStore, folders: tuple[str, ...] | No
     for item in walk_outputs(folders, warnings):
         seen += 1
         row = known.pop(item.path, None)
-        if row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns) and (row[3] or row[4]):
+        if (row is not None and row[:3] == (item.size, item.mtime_ns, item.sidecar_mtime_ns)
+                and (row[3] or (row[4] and not read_again(item.path, row[4])))):
             results.append(ReadResult(row[3], row[4]))
             continue
         result = read_output(item)
@@ -181,5 +210,17 @@ def scan_usage(wan2gp_dir: str, store: UsageStore, folders: tuple[str, ...] | No
         generations.append(gen)
     generations.sort(key=lambda g: (g.created, g.path))
     return UsageReport(tuple(folders), tuple(generations), seen, len(fresh), skipped, postprocessed, duplicates,
-                       datetime.now(), tuple(warnings))
+                       datetime.now(), tuple(warnings), _recorded_runs(store, wan2gp_dir))
+
+
+def _recorded_runs(store: UsageStore, wan2gp_dir: str) -> tuple[Measurement, ...]:
+    """The runs in this store, else in the database of the tracker installed in that Wan2GP (where the hook
+    writes when the command line keeps its own store)."""
+    try:
+        runs = load(store)
+        if not runs and (installed := plugin_store(wan2gp_dir)) is not None and installed.path != store.path:
+            runs = load(installed)
+    except Exception:  # the per-profile split is an extra; the report stands without it
+        return ()
+    return tuple(runs)
 

@@ -14,7 +14,8 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 
@@ -32,6 +33,26 @@ CREATE TABLE IF NOT EXISTS outputs (
     problem TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- One row per generation the plugin's before_metadata_save hook saw (usage/measurements.py).
+CREATE TABLE IF NOT EXISTS measurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at REAL NOT NULL,
+    model_type TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    frames INTEGER NOT NULL,
+    steps INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    quantization TEXT NOT NULL,
+    gpu_name TEXT NOT NULL,
+    gpu_total_gb REAL NOT NULL,
+    vram_allocated_gb REAL NOT NULL,
+    vram_reserved_gb REAL NOT NULL,
+    ram_peak_gb REAL,
+    ram_peak_scope TEXT NOT NULL,
+    fingerprint TEXT NOT NULL
+);
 """
 
 
@@ -65,9 +86,12 @@ class UsageStore:
             return
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            with self._connect() as conn:
+            conn = self._connect()
+            try:  # closed here: a connection left to the garbage collector keeps the -wal and -shm files
                 conn.executescript(_SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            finally:
+                conn.close()
         except (OSError, sqlite3.Error) as exc:
             self.warning = f"usage database {self.path} unavailable ({exc}); outputs are re-read every scan"
             self._open_memory()
@@ -114,6 +138,23 @@ class UsageStore:
                 conn.executemany("DELETE FROM outputs WHERE path = ?", gone)
                 conn.execute("COMMIT")
             except sqlite3.Error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._close(conn)
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction (``BEGIN IMMEDIATE`` to write, a deferred one to read), for modules
+        keeping their own tables here; committed on success, rolled back on any error."""
+        with self._lock:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
