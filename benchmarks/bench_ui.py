@@ -34,7 +34,6 @@ from real_install import CHROMIUM_ARGS, ROWS, VIEWPORT, build_real_install, free
 
 from wan2gp_model_tracker.ui.tab import TIMING_ENV, TIMING_PREFIX  # noqa: E402
 
-FIRST_ROW = "#model-tracker-table td, #model-tracker-table [role=gridcell]"
 FIRST_NAME = ("() => { const row = document.querySelector('" + ROWS + "');"
               " return row ? row.querySelectorAll('td, [role=gridcell]')[1].innerText : ''; }")
 # Each request the page makes to the server, timed from the call to the last byte of the reply: the share of a round
@@ -162,7 +161,7 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                     before = len(server.timings())
                     start = time.perf_counter()
                     page.goto(server.url)
-                    page.locator(FIRST_ROW).first.wait_for(timeout=120_000)
+                    page.locator(ROWS).first.wait_for(timeout=120_000)
                     loads.append(((time.perf_counter() - start) * 1000,
                                   [ms for _, ms in server.timings()[before:]]))
                     page.close()
@@ -178,7 +177,7 @@ def run(repeat: int) -> dict[str, dict[str, float]]:
                 page.add_init_script(ROUND_TRIP)
                 page.set_default_timeout(30_000)
                 page.goto(server.url)
-                page.locator(FIRST_ROW).first.wait_for(timeout=120_000)
+                page.locator(ROWS).first.wait_for(timeout=120_000)
                 page.wait_for_timeout(500)
                 search = page.locator("#mt-search input, #mt-search textarea").first
                 words = ["ltx", "wan", "flux", "qwen"]
