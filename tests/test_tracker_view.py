@@ -14,7 +14,9 @@ from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.machine.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.markdown import md_escape
+from wan2gp_model_tracker.ui import chart
 from wan2gp_model_tracker.ui import view as tracker_view
+from wan2gp_model_tracker.ui.chart import chart_of
 from wan2gp_model_tracker.ui.details import detail_markdown, plain_words
 from wan2gp_model_tracker.ui.presentation import legend_markdown, summary_html
 from wan2gp_model_tracker.ui.view import (
@@ -402,3 +404,42 @@ def test_a_ram_field_that_is_not_a_positive_number_falls_back_to_this_machine(co
     for value in (float("nan"), float("inf"), -8.0, 0.0):
         assert data.fits(24, value) == machine
     assert data.fits(24, 4.0) != machine
+
+
+# --- chart ---------------------------------------------------------------------------------
+
+def test_the_chart_holds_the_video_models_that_fit_and_names_the_fastest_on_disk(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    shown = chart_of(data, select_models(data, Filters()), 24)
+    fits = data.fits(24)
+    assert shown.output_type == "video" and not shown.frame.empty
+    assert {fits[t].verdict for t in shown.frame[chart.TYPE]} <= {"recommended", "compatible"}
+    assert {data.inventory.get(t).output_type for t in shown.frame[chart.TYPE]} == {"video"}
+    downloaded = [t for t in shown.frame[chart.TYPE] if data.inventory.get(t).status is ModelStatus.DOWNLOADED]
+    fastest = max(downloaded, key=lambda t: data.metrics[t].figure("speed_multiplier"))
+    assert data.metrics[shown.fastest].figure("speed_multiplier") == data.metrics[fastest].figure("speed_multiplier")
+    assert data.inventory.get(shown.fastest).name in shown.headline and "24 GB" in shown.headline
+    marked = shown.frame[shown.frame[chart.COLOR] == chart.FASTEST][chart.TYPE].tolist()
+    assert marked == [shown.fastest]
+
+
+def test_a_tighter_budget_charts_fewer_models(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    models = select_models(data, Filters())
+    sizes = [len(chart_of(data, models, budget).frame) for budget in (4, 6, 24)]
+    assert sizes[0] < sizes[1] <= sizes[2]
+
+
+def test_without_a_budget_the_chart_asks_for_one(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    shown = chart_of(data, select_models(data, Filters()), None)
+    assert shown.frame.empty and "pick a VRAM budget" in shown.headline
+
+
+def test_a_range_dragged_across_the_chart_opens_its_fastest_model(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    frame = chart_of(data, select_models(data, Filters()), 24).frame
+    low, high = frame[chart.X].min(), frame[chart.X].max()
+    best = frame.sort_values(chart.Y, ascending=False)[chart.TYPE].iloc[0]
+    assert chart.model_in_range(frame, high, low) == best  # either direction of the drag
+    assert chart.model_in_range(frame, high + 1, high + 2) == ""
