@@ -230,3 +230,16 @@ def test_the_round_trip_benchmark_runs_and_reports_every_interaction(install):
     assert set(figures) == {"page -> table", "search", "sort", "row -> details", "VRAM typed -> fit"}
     for name, measured in figures.items():
         assert measured["p50_ms"] > 0 and measured["server_p50_ms"] is not None, name
+
+
+def test_the_export_row_is_compact_and_does_not_move_the_table_when_its_file_appears(page):
+    page.locator("#mt-more").get_by_text("More filters and export").click()
+    button = page.locator("#mt-export")
+    button.wait_for()
+    page.wait_for_timeout(500)  # the section has finished opening
+    table_top = page.locator("#model-tracker-table").bounding_box()["y"]
+    assert button.bounding_box()["height"] <= 40
+    button.click()
+    page.locator("#mt-export-file a").first.wait_for()
+    page.wait_for_timeout(300)
+    assert abs(page.locator("#model-tracker-table").bounding_box()["y"] - table_top) <= 1
