@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from real_install import CHROMIUM_ARGS, ROWS, VIEWPORT, build_real_install, free_port, isolated_env  # noqa: E402
 
-from wan2gp_model_tracker.ui.tab import TIMING_ENV, TIMING_PREFIX  # noqa: E402
+from wan2gp_model_tracker.ui.events import TIMING_ENV, TIMING_PREFIX  # noqa: E402
 
 FIRST_NAME = ("() => { const row = document.querySelector('" + ROWS + "');"
               " return row ? row.querySelectorAll('td, [role=gridcell]')[1].innerText : ''; }")

@@ -7,13 +7,9 @@ widgets and travel with each event; the controller only holds the scan, which ev
 from __future__ import annotations
 
 import contextlib
-import functools
-import html
 import inspect
 import json
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,12 +20,13 @@ import gradio as gr
 
 from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
-from ..render.markdown import md_code, md_escape
+from ..render.markdown import md_escape
 from . import chart as chart_view
 from .chart import chart_of
 from .details import detail_markdown
 from .disk_panel import build_disk_panel
 from .downloads_panel import build_downloads_panel
+from .events import FAST, guarded, timed
 from .presentation import (
     COLUMN_HELP,
     LEGEND,
@@ -39,6 +36,7 @@ from .presentation import (
     summary_html,
     table_cells_html,
 )
+from .style import TAB_CSS
 from .view import (
     ALL,
     DAMAGED,
@@ -53,8 +51,6 @@ from .view import (
 )
 
 log = logging.getLogger(__name__)
-TIMING_ENV = "WAN2GP_TRACKER_TIMING"
-TIMING_PREFIX = "model-tracker-timing"
 
 STATUS_CHOICES = [("Any status", ALL)] + [(f"{STATUS_MARKS[s]} {s.value.capitalize()}", s.value) for s in ModelStatus] \
     + [("⚠ Damaged files", DAMAGED)]
@@ -71,81 +67,12 @@ COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", 
 # The budgets most GPUs have; "6" is also what a laptop's RTX 3060/4050 offers.
 BUDGET_CHOICES = [(f"{gb}" + (" GB" if gb == 24 else ""), str(gb)) for gb in (6, 8, 12, 16, 24)]
 DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
-# Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
-# tinted from transparent so they read on light and dark backgrounds alike.
-TAB_CSS = """
-#model-tracker #mt-style { display: none; }
-#model-tracker #mt-head { align-items: center; flex-wrap: nowrap; gap: 8px; }
-#model-tracker #model-tracker-summary { min-width: 0; flex: 1 1 0; }
-#model-tracker .mt-chips { display: flex; flex-wrap: nowrap; gap: 4px; align-items: center; overflow-x: auto;
-  scrollbar-width: none; }
-#model-tracker .mt-chip { padding: 1px 6px; border-radius: 999px; white-space: nowrap; font-size: var(--text-xs);
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
-  color: var(--body-text-color); flex: 0 0 auto; }
-#model-tracker .mt-chip[title] { cursor: help; }
-#model-tracker .mt-total { font-weight: 600; }
-#model-tracker .mt-downloaded, #model-tracker .mt-fit-ok { border-color: #3b82f6;
-  background: color-mix(in srgb, #3b82f6 18%, transparent); }
-#model-tracker .mt-partial, #model-tracker .mt-fit-change { border-color: #eab308;
-  background: color-mix(in srgb, #eab308 20%, transparent); }
-#model-tracker .mt-missing, #model-tracker .mt-fit-no { border-color: #6b7280;
-  background: color-mix(in srgb, #6b7280 18%, transparent); }
-#model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
-#model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
-#model-tracker .mt-verdict { padding: 0 4px; border: 1px solid; border-radius: 4px; white-space: nowrap; }
-/* The black square of "missing" would vanish on a dark page: outline the marks there (the status column
-   outlines its first letter, the mark). */
-.dark #model-tracker .mt-mark { filter: drop-shadow(0 0 1px #e5e7eb) drop-shadow(0 0 1px #e5e7eb); }
-.dark #model-tracker #model-tracker-table td:first-child .cell-wrap > span::first-letter,
-.dark #model-tracker #model-tracker-table [role=gridcell]:first-child span::first-letter {
-  text-shadow: 0 0 1px #e5e7eb, 0 0 1px #e5e7eb, 0 0 1px #e5e7eb; }
-#model-tracker #mt-budget-pick { flex: 0 0 auto; width: max-content; min-width: 0 !important; display: flex;
-  align-items: center; }
-#model-tracker #mt-budget-pick .wrap { flex-wrap: nowrap; gap: 0; }
-#model-tracker #mt-budget-pick label { padding: 1px 7px; font-size: var(--text-xs); white-space: nowrap;
-  border-radius: 0; margin: 0 -1px 0 0; }
-#model-tracker #mt-budget-pick label:first-child { border-radius: 999px 0 0 999px; }
-#model-tracker #mt-budget-pick label:last-child { border-radius: 0 999px 999px 0; }
-#model-tracker #mt-budget-pick input[type=radio] { display: none; }
-#model-tracker #mt-budget-pick label.selected { background: color-mix(in srgb, #3b82f6 30%, transparent);
-  border-color: #3b82f6; font-weight: 600; }
-#model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
-#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
-#model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
-#model-tracker #mt-legend, #model-tracker #mt-legend p,
-#model-tracker #mt-chart-note p { font-size: var(--text-sm); margin: 0;
-  color: var(--body-text-color); opacity: 0.85; }
-#model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-#model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
-#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
-#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
-#model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
-  padding: var(--spacing-lg); scroll-margin-top: 8px; }
-#model-tracker #mt-details-head { align-items: center; }
-#model-tracker #mt-back { max-width: 180px; }
-#model-tracker #mt-export-row { align-items: center; min-height: 48px; flex-wrap: nowrap; }
-#model-tracker #mt-export-file { max-height: 48px; overflow: hidden; }
-/* Panel tables (plans, progress, disk use): words never break inside; file names and paths may, since a
-   long one would otherwise push the table out of the page. Long results scroll inside a bounded box. */
-#model-tracker .mt-panel-table { overflow-x: auto; }
-#model-tracker .mt-panel-table table { display: table; width: 100%; }
-#model-tracker .mt-panel-table th { white-space: nowrap; word-break: keep-all; }
-#model-tracker .mt-panel-table td { word-break: keep-all; overflow-wrap: normal; }
-#model-tracker .mt-panel-table td:first-child, #model-tracker .mt-panel-table td code {
-  overflow-wrap: anywhere; }
-#model-tracker .mt-panel-table td:first-child { min-width: 14em; }
-#model-tracker .mt-scroll { max-height: 420px; overflow-y: auto; }
-"""
 # Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
 NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
 # Gradio's table has no header tooltips: set them in the browser after each render.
 HEADER_HELP_JS = ("() => {{ const help = {help}; document.querySelectorAll('#model-tracker-table th')"
                   ".forEach(th => {{ const text = th.innerText.trim(); if (help[text]) th.title = help[text]; }}); }}")
 OPENED_SEP = "\n"
-# Events a person waits for: answered outside the queue (no wait for a worker, no event stream to open) and
-# without the loading overlay, whose own re-render costs more than these handlers.
-FAST: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
 SCROLL_TO = ("() => {{ const el = document.querySelector('{selector}');"
              " if (el) el.scrollIntoView({{block: 'start'}}); }}")
 
@@ -218,48 +145,6 @@ def budget_gb(text: Any, largest: float = 1024) -> float | None:
     except ValueError:
         return None
     return value if 0 < value <= largest else None  # also refuses nan and inf
-
-
-def _timed(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """With WAN2GP_TRACKER_TIMING=1, each call prints the handler's own time on stderr (benchmarks/bench_ui.py sets
-    it beside the browser's round trip); otherwise the handler unchanged."""
-    if os.environ.get(TIMING_ENV) != "1" or hasattr(handler, "__wrapped__"):
-        return handler
-
-    @functools.wraps(handler)
-    def run(*args: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return handler(*args)
-        finally:
-            print(f"{TIMING_PREFIX} {handler.__name__} {(time.perf_counter() - start) * 1000:.1f}", file=sys.stderr,
-                  flush=True)
-
-    return run
-
-
-def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
-    """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
-    raising into Gradio."""
-    handler = _timed(handler)
-
-    @functools.wraps(handler)
-    def run(*args: Any) -> Any:
-        try:
-            return handler(*args)
-        except Exception as exc:
-            log.exception("Model Tracker: a tab event failed")
-            problem = printable(f"{type(exc).__name__}: {exc}")
-            message = (f'<div class="mt-chips"><span class="mt-chip mt-error">⚠ Model Tracker: '
-                       f"{html.escape(problem)}</span></div>" if as_html
-                       else f"⚠ **Model Tracker:** {md_code(problem)}")
-            if count == 1:
-                return gr.update()
-            outputs: list[Any] = [gr.update() for _ in range(count)]
-            outputs[message_at] = message
-            return tuple(outputs)
-
-    return run
 
 
 def _warm_fits(data: TrackerData) -> None:
@@ -419,7 +304,7 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     def render(values: dict) -> tuple:
         return render_for(current_of(values), filters_from(values), full=False, with_chart=values[chart_open])
 
-    @_timed
+    @timed
     def refreshed(values: dict) -> tuple:
         data = controller.refresh()
         if not data.hardware.gpu.gpus:
@@ -479,9 +364,9 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         return (gr.update(value=model_type), *details_of(model_type, values))
 
     outputs = [summary, table, family, model_pick, legend, budget_pick, chart_box, chart]
-    guarded_render = _guarded(render, len(outputs), 0, as_html=True)
-    refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
-    chart_box.expand(lambda: True, None, chart_open, **FAST).then(_guarded(chart_points, 1, 0), inputs, chart, **FAST)
+    guarded_render = guarded(render, len(outputs), 0, as_html=True)
+    refresh.click(guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
+    chart_box.expand(lambda: True, None, chart_open, **FAST).then(guarded(chart_points, 1, 0), inputs, chart, **FAST)
     chart_box.collapse(lambda: False, None, chart_open, **FAST)
     for widget in inputs - {opened, chart_open}:
         widget.change(guarded_render, inputs, outputs, trigger_mode="always_last", **FAST)
@@ -489,12 +374,12 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
     # buttons then show the typed value when it is one of theirs). The buttons listen to the user only: no loop.
     budget_pick.input(None, budget_pick, vram, js="(value) => value")
     opened.change(on_open, inputs, outputs)
-    export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
-    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
+    export.click(guarded(export_table, 1, 0), inputs | {export_details}, export_file)
+    table.select(guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
-    chart.select(_guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
+    chart.select(guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
-    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details], **FAST)
+    model_pick.input(guarded(show_details, 2, 1), inputs | {model_pick}, [title, details], **FAST)
     back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
     table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
