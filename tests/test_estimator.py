@@ -288,7 +288,8 @@ def test_a_modelled_need_below_wan2gps_minimum_shows_the_minimum_and_cites_it() 
 
     assert leanest < 8 and flux.vram_min_gb == 8
     assert flux.provenance_of("vram_min_gb") == "wan2gp"
-    assert "8 GB" in flux.citations["vram_min_gb"].source and f"{leanest:.1f} GB" in flux.citations["vram_min_gb"].detail
+    citation = flux.citations["vram_min_gb"]
+    assert "8 GB" in citation.source and f"{leanest:.1f} GB" in citation.detail
 
 
 @pytest.mark.catalog
