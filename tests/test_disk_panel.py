@@ -10,6 +10,7 @@ from test_tracker_view import machine
 from usage_fixture import SIZES
 
 from wan2gp_model_tracker.ui.disk_panel import (
+    biggest_plan,
     build_disk_panel,
     current_report,
     disk_markdown,
@@ -91,3 +92,16 @@ def test_the_panel_says_when_outputs_could_not_be_read(controller):
     controller.usage_scanner = broken
     report = current_report(controller)
     assert "⚠ outputs could not be read: OSError: denied" in disk_markdown(report, usage_notes(controller))
+
+
+def test_a_plan_that_frees_nothing_points_at_the_one_that_frees_the_most(controller):
+    text, plan = make_plan(controller, "unused", None, 100_000, False)
+    assert plan is None
+    assert "**Other quantizations: 8 MB** would be freed instead" in text
+
+
+def test_the_biggest_plan_is_the_one_that_frees_the_most_bytes(controller):
+    report = current_report(controller)
+    choice, freed = biggest_plan(controller, report)
+    assert (choice, freed) == ("other-variants", SIZES["t2v16"])
+    assert biggest_plan(controller, report, skip="other-variants")[0] == "orphans"

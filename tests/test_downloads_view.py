@@ -16,6 +16,7 @@ from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.ui.downloads_view import (
     RescanOnCompletion,
     downloadable_choices,
+    failed_choices,
     file_choices,
     make_panel_plan,
     parse_folders,
@@ -118,3 +119,44 @@ def test_folder_lists_never_hold_blank_entries(text):
     folders = parse_folders(text)
     assert all(f and f == f.strip() for f in folders)
     assert len(folders) <= len(text.splitlines())
+
+
+# --- retry ---------------------------------------------------------------------------------
+
+def test_a_failed_file_is_retried_and_completes_its_model(folder, hub):
+    path = f"{REPO}/resolve/main/a_bf16.safetensors"
+    hub.files[path].status = 503
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    queue.submit(make_panel_plan(folder.scan(), ["a"], [], "none"))
+    assert queue.wait(WAIT)
+    failed = queue.snapshot().jobs[0]
+    assert failed.state is JobState.FAILED and failed_choices(queue.snapshot()) == [
+        ("a_bf16.safetensors (failed)", failed.job_id)]
+
+    hub.files[path].status = 200
+    assert queue.retry(failed.job_id)
+    assert queue.wait(WAIT)
+
+    [job] = queue.snapshot().jobs
+    assert (job.job_id, job.state, job.error) == (failed.job_id, JobState.DONE, "")
+    assert queue.snapshot().completed_models == ("a",)
+    assert (folder.root / "ckpts" / "a_bf16.safetensors").stat().st_size == 40_000
+
+
+def test_only_a_failed_file_can_be_retried(folder, hub):
+    queue = DownloadQueue(options=FetchOptions(timeout=10))
+    [job_id] = queue.submit(make_panel_plan(folder.scan(), ["a"], [], "none"))
+    assert queue.wait(WAIT)
+
+    assert queue.snapshot().jobs[0].state is JobState.DONE
+    assert not queue.retry(job_id)
+    assert not queue.retry(job_id + 100)
+    assert failed_choices(queue.snapshot()) == []
+
+
+def test_the_model_picker_shows_unknown_sizes_as_a_question_mark(folder):
+    folder.default("unknown", URLs=["https://example.invalid/no_size_known.safetensors"])
+    labels = dict((value, label) for label, value in downloadable_choices(folder.scan()))
+
+    assert labels["unknown"].endswith("· ? (1 file)")
+    assert "0.0 GB" not in " ".join(labels.values())

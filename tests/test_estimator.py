@@ -16,6 +16,8 @@ from wan2gp_model_tracker.fit.estimator import (
     DISTILLED_STEPS,
     estimate_from_architecture,
 )
+from wan2gp_model_tracker.fit.floors import vram_floor
+from wan2gp_model_tracker.fit.memory import profile_needs
 from wan2gp_model_tracker.performance_db import PerformanceDatabase
 
 HF = "https://huggingface.co/DeepBeepMeep/Wan2.1/resolve/main"
@@ -264,9 +266,30 @@ def test_audio_models_are_lighter_than_14b_video_models(catalog_metrics: dict) -
     video_14b = {t: m for t, m in catalog_metrics.items() if m.output_type == "video" and m.figure("params_b") == 14}
 
     assert audio and video_14b
-    heaviest_audio = max(m.figure("vram_min_gb") for m in audio.values())
-    lightest_14b = min(m.figure("vram_min_gb") for m in video_14b.values())
-    assert heaviest_audio < lightest_14b
+    # The memory model's own needs: the VRAM column shows Wan2GP's 6 GB minimum for both.
+    def leanest(m) -> float:
+        return min(n.vram_gb for n in profile_needs(m.memory).values())
+
+    assert max(leanest(m) for m in audio.values()) < min(leanest(m) for m in video_14b.values())
+
+
+@pytest.mark.catalog
+def test_no_vram_figure_is_below_the_minimum_wan2gp_states(catalog_metrics: dict) -> None:
+    below = {t: (m.figure("vram_min_gb"), vram_floor(m.output_type, m.memory.family).gb)
+             for t, m in catalog_metrics.items() if m.memory is not None and m.source == "estimated"
+             and m.figure("vram_min_gb") < vram_floor(m.output_type, m.memory.family).gb}
+    assert below == {}
+
+
+def test_a_modelled_need_below_wan2gps_minimum_shows_the_minimum_and_cites_it() -> None:
+    flux = estimate_from_architecture({"name": "Flux 1 Schnell 12B", "architecture": "flux",
+                                       "URLs": [f"{HF}/flux1-schnell_quanto_bf16_int8.safetensors"]}, "flux_schnell")
+    leanest = min(n.vram_gb for n in profile_needs(flux.memory).values())
+
+    assert leanest < 8 and flux.vram_min_gb == 8
+    assert flux.provenance_of("vram_min_gb") == "wan2gp"
+    citation = flux.citations["vram_min_gb"]
+    assert "8 GB" in citation.source and f"{leanest:.1f} GB" in citation.detail
 
 
 @pytest.mark.catalog

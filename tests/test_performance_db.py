@@ -132,9 +132,9 @@ def test_an_exact_match_returns_curated_figures_with_citations(db: PerformanceDa
 def test_an_undocumented_curated_figure_is_none_and_falls_back_to_the_estimate(db: PerformanceDatabase) -> None:
     metrics = db.get_metrics("qwen_image_20B")
 
-    assert metrics.vram_min_gb is None
-    assert metrics.figure("vram_min_gb") == metrics.estimate.vram_min_gb
-    assert metrics.provenance_of("vram_min_gb") == "estimated"
+    assert metrics.ram_gb is None
+    assert metrics.figure("ram_gb") == metrics.estimate.ram_gb
+    assert metrics.provenance_of("ram_gb") == "estimated"
 
 
 def test_a_finetune_inherits_from_its_architecture_and_says_so(db: PerformanceDatabase) -> None:

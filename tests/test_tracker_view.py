@@ -14,7 +14,9 @@ from wan2gp_model_tracker.catalog.demo import DemoCatalog
 from wan2gp_model_tracker.machine.hardware import GpuDetection, GpuInfo, HardwareInfo
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.markdown import md_escape
+from wan2gp_model_tracker.ui import chart
 from wan2gp_model_tracker.ui import view as tracker_view
+from wan2gp_model_tracker.ui.chart import chart_of
 from wan2gp_model_tracker.ui.details import detail_markdown, plain_words
 from wan2gp_model_tracker.ui.presentation import legend_markdown, summary_html
 from wan2gp_model_tracker.ui.view import (
@@ -44,6 +46,12 @@ def controller(demo_catalog):
 
 def types_of(models):
     return [m.model_type for m in models]
+
+
+def chips(html_text: str) -> list[str]:
+    """The summary's chips as a reader sees them (the marks' own spans removed)."""
+    plain = re.sub(r'<span class="mt-mark">([^<]*)</span>', r"\1", html_text)
+    return re.findall(r"<span[^>]*>([^<]*)</span>", plain)
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -77,6 +85,69 @@ def test_speed_and_quality_filters_use_the_shown_tiers(controller):
 def test_text_search_needs_every_word(controller):
     assert types_of(select_models(controller.data, Filters(text="wan2.2 image"))) == ["i2v_2_2", "ti2v_2_2"]
     assert select_models(controller.data, Filters(text="no such model")) == []
+
+
+# --- search ranking ------------------------------------------------------------------------
+
+@pytest.fixture
+def ranked(wan):
+    """Models that each match "ltx" in a different field (architecture "ltxv" gives the LTX family)."""
+    wan.default("dramabox", name="DramaBox Audio", architecture="dramabox", description="built on LTX Video's VAE",
+                URLs=["https://h/d.safetensors"])
+    wan.default("ltxv_13B", name="LTX Video 0.9.8 13B", architecture="ltxv_13B", URLs=["https://h/l.safetensors"])
+    wan.default("my_ltx", name="My LTX Finetune", architecture="ltxv_13B", URLs=["https://h/f.safetensors"])
+    wan.default("zz_ltxlike", name="Zeta", architecture="ltxv_13B", URLs=["https://h/z.safetensors"])
+    wan.default("ltx", name="Ltx", architecture="ltxv_13B", URLs=["https://h/e.safetensors"])
+    wan.default("aa_fast", name="Aardvark", architecture="t2v", description="not an LTX at all",
+                URLs=["https://h/a.safetensors"])
+    return TrackerController(wan.catalog(), hardware_probe=machine()).data
+
+
+def test_search_ranks_exact_then_prefix_then_word_then_type_then_the_rest(ranked):
+    order = types_of(select_models(ranked, Filters(text="ltx")))
+    assert order[:3] == ["ltx", "ltxv_13B", "my_ltx"]  # exact name, name prefix, a word of the name
+    assert order[3] == "zz_ltxlike"  # the model type
+    assert set(order[4:]) == {"dramabox", "aa_fast"}  # only the description mentions it
+
+
+def test_search_ignores_case_and_spacing_in_names(ranked):
+    assert types_of(select_models(ranked, Filters(text="LTX-video")))[0] == "ltxv_13B"
+    assert types_of(select_models(ranked, Filters(text="  my   ltx ")))[0] == "my_ltx"
+
+
+def test_a_family_match_ranks_below_names_and_types_above_descriptions(wan):
+    wan.default("qwen_edit", name="Edit Pro", architecture="qwen_image_edit_20B", URLs=["https://h/q.safetensors"])
+    wan.default("other", name="Other", architecture="t2v", description="compare with qwen",
+                URLs=["https://h/o.safetensors"])
+    wan.default("qwen_name", name="Qwen Something", architecture="t2v", URLs=["https://h/n.safetensors"])
+    data = TrackerController(wan.catalog(), hardware_probe=machine()).data
+    assert data.inventory.get("qwen_edit").family.casefold().startswith("qwen")
+    assert types_of(select_models(data, Filters(text="qwen"))) == ["qwen_name", "qwen_edit", "other"]
+
+
+def test_a_name_from_the_alias_table_finds_its_model_first(controller):
+    assert types_of(select_models(controller.data, Filters(text="flux_dev")))[0] == "flux"
+    repo = "black-forest-labs/FLUX.1-dev"  # the maker's repository: no field of the model holds it
+    assert types_of(select_models(controller.data, Filters(text=repo))) == ["flux"]
+    assert types_of(select_models(controller.data, Filters(text=repo), aliases=None)) == []
+
+
+def test_an_alias_counts_as_the_models_name(ranked):
+    order = types_of(select_models(ranked, Filters(text="ltx"), aliases=lambda text: {"aa_fast"}))
+    assert order[0] == "aa_fast"
+
+
+def test_a_failing_alias_table_leaves_the_search_working(ranked):
+    def broken(text):
+        raise RuntimeError("alias table unreadable")
+
+    assert types_of(select_models(ranked, Filters(text="ltx"), aliases=broken))[0] == "ltx"
+
+
+def test_another_sort_orders_the_matches_by_its_own_key(ranked):
+    by_name_desc = types_of(select_models(ranked, Filters(text="ltx", sort_by="status")))
+    assert set(by_name_desc) == set(types_of(select_models(ranked, Filters(text="ltx"))))
+    assert by_name_desc[0] == "aa_fast"  # every status is "missing": the name breaks the tie
 
 
 def test_a_smaller_vram_budget_hides_models_that_do_not_fit(controller):
@@ -204,7 +275,7 @@ def test_a_definition_wan2gp_cannot_load_has_its_own_mark_and_filter(wan):
     assert types_of(errors) == ["broken"]
     frame = table_frame(errors, data, None)
     assert frame["Status"].item() == "🟥 error"
-    assert "🟥 1 error" in summary_html(data, 2)
+    assert "🟥 1 error" in chips(summary_html(data, 2))
 
 
 def test_models_hidden_in_wan2gp_are_shown_only_on_request(wan):
@@ -220,7 +291,7 @@ def test_models_hidden_in_wan2gp_are_shown_only_on_request(wan):
 
 def test_an_empty_result_says_why(controller):
     assert legend_markdown(0, Filters(text="no such model")).startswith("**No model matches** text")
-    assert "🟦 downloaded" in legend_markdown(3, Filters())
+    assert '<span class="mt-mark">🟦</span> downloaded' in legend_markdown(3, Filters())
 
 
 def test_figure_notes_are_free_of_internal_shorthand(controller):
@@ -262,9 +333,9 @@ def test_details_of_an_unknown_model_ask_for_a_selection(controller):
 
 def test_summary_is_one_line_of_chips_counting_models_and_naming_the_machine(controller):
     text = summary_html(controller.data, 16)
-    chips = re.findall(r"<span[^>]*>([^<]*)</span>", text)
-    assert chips[:4] == ["16 models", "🟦 6 downloaded", "🟨 4 partial", "⬛ 6 missing"]
-    assert "showing 16" in chips and "Test GPU" in text and "<br" not in text
+    shown = chips(text)
+    assert shown[:4] == ["16 models", "🟦 6 downloaded", "🟨 4 partial", "⬛ 6 missing"]
+    assert "showing 16" in shown and "Test GPU" in text and "<br" not in text
 
 
 def test_summary_escapes_what_it_shows(controller):
@@ -333,3 +404,42 @@ def test_a_ram_field_that_is_not_a_positive_number_falls_back_to_this_machine(co
     for value in (float("nan"), float("inf"), -8.0, 0.0):
         assert data.fits(24, value) == machine
     assert data.fits(24, 4.0) != machine
+
+
+# --- chart ---------------------------------------------------------------------------------
+
+def test_the_chart_holds_the_video_models_that_fit_and_names_the_fastest_on_disk(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    shown = chart_of(data, select_models(data, Filters()), 24)
+    fits = data.fits(24)
+    assert shown.output_type == "video" and not shown.frame.empty
+    assert {fits[t].verdict for t in shown.frame[chart.TYPE]} <= {"recommended", "compatible"}
+    assert {data.inventory.get(t).output_type for t in shown.frame[chart.TYPE]} == {"video"}
+    downloaded = [t for t in shown.frame[chart.TYPE] if data.inventory.get(t).status is ModelStatus.DOWNLOADED]
+    fastest = max(downloaded, key=lambda t: data.metrics[t].figure("speed_multiplier"))
+    assert data.metrics[shown.fastest].figure("speed_multiplier") == data.metrics[fastest].figure("speed_multiplier")
+    assert data.inventory.get(shown.fastest).name in shown.headline and "24 GB" in shown.headline
+    marked = shown.frame[shown.frame[chart.COLOR] == chart.FASTEST][chart.TYPE].tolist()
+    assert marked == [shown.fastest]
+
+
+def test_a_tighter_budget_charts_fewer_models(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    models = select_models(data, Filters())
+    sizes = [len(chart_of(data, models, budget).frame) for budget in (4, 6, 24)]
+    assert sizes[0] < sizes[1] <= sizes[2]
+
+
+def test_without_a_budget_the_chart_asks_for_one(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    shown = chart_of(data, select_models(data, Filters()), None)
+    assert shown.frame.empty and "pick a VRAM budget" in shown.headline
+
+
+def test_a_range_dragged_across_the_chart_opens_its_fastest_model(demo_catalog):
+    data = TrackerController(demo_catalog, hardware_probe=machine(None, 64)).data
+    frame = chart_of(data, select_models(data, Filters()), 24).frame
+    low, high = frame[chart.X].min(), frame[chart.X].max()
+    best = frame.sort_values(chart.Y, ascending=False)[chart.TYPE].iloc[0]
+    assert chart.model_in_range(frame, high, low) == best  # either direction of the drag
+    assert chart.model_in_range(frame, high + 1, high + 2) == ""

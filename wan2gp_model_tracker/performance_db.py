@@ -340,7 +340,9 @@ _SORTERS: dict[str, Callable[[ModelMetrics], tuple[Any, ...]]] = {
     "name": lambda m: (m.name.casefold(), m.model_type),
     "speed": lambda m: (m.figure("speed_multiplier") is None, -(m.figure("speed_multiplier") or 0),
                         -_rank(SPEED_TIERS, m.figure("speed_tier")), m.name.casefold()),
-    "vram": lambda m: (m.figure("vram_min_gb") is None, m.figure("vram_min_gb") or 0, m.name.casefold()),
+    # Many small models share Wan2GP's stated minimum: the profile-3 need then orders them.
+    "vram": lambda m: (m.figure("vram_min_gb") is None, m.figure("vram_min_gb") or 0, m.figure("vram_max_gb") or 0,
+                       m.name.casefold()),
     "quality": lambda m: (-_rank(QUALITY_TIERS, m.figure("quality_tier")), m.name.casefold()),
     "size": lambda m: (m.figure("disk_gb") is None, m.figure("disk_gb") or 0, m.name.casefold()),
 }

@@ -187,6 +187,19 @@ class DownloadQueue:
             ids = [j.job_id for j in self._jobs.values() if j.state.active]
         return sum(self.cancel(i) for i in ids)
 
+    def retry(self, job_id: int) -> bool:
+        """Queue a failed file again, as it was planned; False when the job is not a failure (or its file is
+        already queued by another job)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state is not JobState.FAILED or any(
+                    j.state.active and j.item.target == job.item.target for j in self._jobs.values()):
+                return False
+            retried = _Job(job.job_id, job.item, total_bytes=job.total_bytes)
+            self._jobs[job_id] = retried
+            self._start_workers()
+            return True
+
     def clear_finished(self) -> None:
         with self._lock:
             self._jobs = {i: j for i, j in self._jobs.items() if j.state.active}

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from ..records import MemorySettings
 from ..scan.sizing import bytes_per_param
 from .definition_facts import DefinitionFacts, read_definition
+from .floors import vram_floor
 from .memory import MemoryInputs, profile_needs
 from .pipeline import latent_tokens, memory_inputs, model_width
 from .shapes import Split
@@ -246,6 +247,16 @@ def estimate(
                            settings=settings)
     needs = profile_needs(memory)
     leanest = min(needs.values(), key=lambda n: n.vram_gb)
+    # The VRAM column is what a person filters by: below a minimum Wan2GP states, the modelled need is not an
+    # answer (Flux streams in ~2 GB on profile 5, yet Wan2GP asks for 8 GB), so the stated minimum shows instead.
+    floor = vram_floor(facts.output_type, facts.family)
+    vram = {"vram_min_gb": (leanest.vram_gb, "leanest profile"),
+            "vram_recommended_gb": (needs["4"].vram_gb, "profile 4"), "vram_max_gb": (needs["3"].vram_gb, "profile 3")}
+    for name, (need, where) in vram.items():
+        if need < floor.gb:
+            citations[name] = Citation(provenance="wan2gp", source=floor.source,
+                                       detail=f"the memory model's {where} needs about {need:.1f} GB")
+    vram_min, vram_recommended, vram_max = (max(need, floor.gb) for need, _ in vram.values())
     multiplier = speed_multiplier(facts)
     return ModelMetrics(
         model_type=facts.model_type,
@@ -260,10 +271,10 @@ def estimate(
         disk_gb=_round(checkpoint + text_encoder),
         weights_vram_gb=_round(weights),
         # The memory model's figures on a card that holds every model whole: the leanest profile, Wan2GP's default
-        # profile 4, and profile 3 (the whole transformer resident).
-        vram_min_gb=_round(leanest.vram_gb),
-        vram_recommended_gb=_round(needs["4"].vram_gb),
-        vram_max_gb=_round(needs["3"].vram_gb),
+        # profile 4 and profile 3 (the whole transformer resident), none below Wan2GP's stated minimum.
+        vram_min_gb=_round(vram_min),
+        vram_recommended_gb=_round(vram_recommended),
+        vram_max_gb=_round(vram_max),
         vram_resident_gb=_round(needs["3"].vram_gb),
         ram_gb=_round(needs["4"].ram_gb),
         speed_tier=speed_tier_for(multiplier, facts.output_type, facts.params_b),

@@ -9,7 +9,7 @@ from ..fit.estimator import ModelMetrics
 from ..fit.hardware import FitVerdict
 from ..fit.measured import describe_peak
 from ..records import MeasuredPeak, ModelRecord, ModelStatus
-from ..render.formatting import format_gb, printable, status_label
+from ..render.formatting import download_cell, format_gb, printable, status_label
 from ..render.markdown import md_code, md_escape, model_detail_markdown
 from ..render.renderers import shared_tools_line
 from ..render.usage import measured_text
@@ -22,8 +22,7 @@ def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:
         other = data.inventory.get(model_type)
         if other is None:
             continue
-        to_get = "" if other.status is ModelStatus.DOWNLOADED else \
-            f", {format_gb(other.download_bytes, other.download_is_estimate)} to download"
+        to_get = "" if other.status is ModelStatus.DOWNLOADED else f", {download_cell(other)} to download"
         lines.append(f"- {status_label(other.status)} {md_escape(other.name)} ({md_code(model_type)}{to_get})")
     absent = [t for t in model_types if data.inventory.get(t) is None]
     if absent:

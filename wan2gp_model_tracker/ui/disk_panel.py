@@ -20,6 +20,9 @@ from .view import TrackerController
 
 CHOICES = [("Selected models", "models"), ("Unused for N days", "unused"), ("Orphaned files", "orphans"),
            ("Other quantizations", "other-variants"), ("Stale partial downloads", "stale-partials")]
+CHOICE_LABELS = {value: label for label, value in CHOICES}
+# Choices a plan can be suggested for: they need no selection from the user.
+SUGGESTED = ("orphans", "other-variants", "stale-partials")
 _SHOWN = 12
 
 
@@ -69,30 +72,53 @@ def usage_notes(controller: TrackerController) -> list[str]:
     return notes
 
 
+def _plan(controller: TrackerController, report: DiskReport, choice: str, models: Sequence[str] | None,
+          days: float | None, include_loras: bool) -> cleanup.CleanupPlan:
+    """The plan for one choice of the panel; PlanError when it cannot be built."""
+    if choice == "models":
+        return cleanup.plan_models(report, list(models or ()))
+    if choice == "unused":
+        usage = controller.usage_report.by_model() if controller.usage_report is not None else {}
+        return cleanup.plan_unused(report, usage, float(days if days is not None else 90))
+    if choice == "orphans":
+        return cleanup.plan_orphans(report, include_loras=include_loras)
+    if choice == "other-variants":
+        return cleanup.plan_other_variants(report)
+    if choice == "stale-partials":
+        return cleanup.plan_stale_partials(report)
+    raise cleanup.PlanError(f"unknown choice {choice}")
+
+
+def biggest_plan(controller: TrackerController, report: DiskReport, skip: str = "") -> tuple[str, int]:
+    """The choice (among those that need no selection) whose plan frees the most, with its bytes; ("", 0) when
+    none frees anything. LoRAs are left out: one no definition ships may be the user's own."""
+    best = ("", 0)
+    for choice in SUGGESTED:
+        if choice != skip:
+            freed = _plan(controller, report, choice, None, None, False).total_bytes
+            best = max(best, (choice, freed), key=lambda pair: pair[1])
+    return best
+
+
 def make_plan(controller: TrackerController, choice: str, models: Sequence[str] | None, days: float | None,
               include_loras: bool) -> tuple[str, dict | None]:
-    """The plan for a choice as Markdown, plus its exact content to keep in the session (None when empty)."""
+    """The plan for a choice as Markdown, plus its exact content to keep in the session (None when empty).
+
+    A plan that frees nothing points at the one that would free the most.
+    """
+    if choice == "models" and not models:
+        return "Select at least one model.", None
     report = current_report(controller)
     try:
-        if choice == "models":
-            if not models:
-                return "Select at least one model.", None
-            plan = cleanup.plan_models(report, list(models))
-        elif choice == "unused":
-            usage = controller.usage_report.by_model() if controller.usage_report is not None else {}
-            plan = cleanup.plan_unused(report, usage, float(days if days is not None else 90))
-        elif choice == "orphans":
-            plan = cleanup.plan_orphans(report, include_loras=include_loras)
-        elif choice == "other-variants":
-            plan = cleanup.plan_other_variants(report)
-        elif choice == "stale-partials":
-            plan = cleanup.plan_stale_partials(report)
-        else:
-            return f"Unknown choice {md_escape(choice)}.", None
+        plan = _plan(controller, report, choice, models, days, include_loras)
     except cleanup.PlanError as exc:
         return f"⚠ {md_escape(str(exc))}", None
     text = "\n".join(plan_lines(plan, markdown=True))
     if not plan.files:
+        other, freed = biggest_plan(controller, report, skip=choice)
+        if freed:
+            text += (f"\n\n💡 **{CHOICE_LABELS[other]}: {format_gb(freed)}** would be freed instead: choose it "
+                     "under Remove and build the plan.")
         return text, None
     return text + "\n\n**Nothing has been removed yet.** Confirm to remove exactly the files above.", plan.to_dict()
 
@@ -135,16 +161,19 @@ def build_disk_panel(controller: TrackerController) -> DiskPanel:
     import gradio as gr
 
     with gr.Accordion("Disk & cleanup", open=False, elem_id="mt-disk"), gr.Column(elem_id="mt-disk-panel"):
-        summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary")
-        scan_button = gr.Button("Scan disk", elem_id="mt-disk-scan", scale=0)
-        with gr.Row():
-            choice = gr.Radio(CHOICES, value="orphans", label="Remove", elem_id="mt-clean-choice")
+        scan_button = gr.Button("Scan disk", elem_id="mt-disk-scan", scale=0, size="sm")
+        # Results below their button, in a box of bounded height: the cleanup controls stay close.
+        summary = gr.Markdown("Press **Scan disk** to see what each model takes.", elem_id="mt-disk-summary",
+                              elem_classes=["mt-panel-table", "mt-scroll"])
+        # The choices on one line of their own, so the controls stay compact below the scan's results.
+        choice = gr.Radio(CHOICES, value="orphans", label="Remove", elem_id="mt-clean-choice")
+        with gr.Row(equal_height=True):
             models = gr.Dropdown([], value=[], multiselect=True, label="Models (for “Selected models”)",
                                  elem_id="mt-clean-models")
             days = gr.Number(value=90, minimum=0, label="Days (for “Unused for N days”)", elem_id="mt-clean-days")
             include_loras = gr.Checkbox(False, label="Include LoRAs no definition ships", elem_id="mt-clean-loras")
-        plan_button = gr.Button("Build plan (removes nothing)", elem_id="mt-clean-plan", scale=0)
-        plan_text = gr.Markdown("", elem_id="mt-clean-plan-text")
+        plan_button = gr.Button("Build plan (removes nothing)", elem_id="mt-clean-plan", scale=0, size="sm")
+        plan_text = gr.Markdown("", elem_id="mt-clean-plan-text", elem_classes=["mt-panel-table", "mt-scroll"])
         permanent = gr.Checkbox(False, label="Delete permanently instead of moving to the trash",
                                 elem_id="mt-clean-permanent")
         confirm = gr.Button("Confirm: remove exactly these files", variant="stop", interactive=False,

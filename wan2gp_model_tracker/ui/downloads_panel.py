@@ -18,6 +18,7 @@ from .downloads_view import (
     NO_LINK,
     RescanOnCompletion,
     downloadable_choices,
+    failed_choices,
     file_choices,
     job_choices,
     make_panel_plan,
@@ -28,6 +29,8 @@ from .downloads_view import (
 from .view import TrackerController
 
 POLL_SECONDS = 1.0
+# Words in these tables never break mid-letter (the tab's CSS).
+PANEL_TABLE = ["mt-panel-table"]
 
 
 @dataclass
@@ -63,12 +66,15 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
             show = gr.Button("Show plan", elem_id="mt-dl-plan")
             start = gr.Button("Queue downloads", variant="primary", elem_id="mt-dl-start")
             cancel_all = gr.Button("Cancel all", variant="stop", elem_id="mt-dl-cancel-all")
-        plan_text = gr.Markdown("", elem_id="mt-dl-plan-text")
-        progress = gr.Markdown(progress_markdown(queue.snapshot()), elem_id="mt-dl-progress")
-        with gr.Row():
+        plan_text = gr.Markdown("", elem_id="mt-dl-plan-text", elem_classes=PANEL_TABLE)
+        progress = gr.Markdown(progress_markdown(queue.snapshot()), elem_id="mt-dl-progress",
+                               elem_classes=PANEL_TABLE)
+        with gr.Row(equal_height=True):
             job = gr.Dropdown([], value=None, label="Cancel one file", elem_id="mt-dl-job", scale=3)
-            cancel_one = gr.Button("Cancel file", elem_id="mt-dl-cancel", scale=0)
-            clear = gr.Button("Clear finished", elem_id="mt-dl-clear", scale=0)
+            cancel_one = gr.Button("Cancel file", elem_id="mt-dl-cancel", scale=0, min_width=110)
+            failed = gr.Dropdown([], value=None, label="Retry a failed file", elem_id="mt-dl-failed", scale=3)
+            retry_one = gr.Button("Retry", elem_id="mt-dl-retry", scale=0, min_width=80)
+            clear = gr.Button("Clear finished", elem_id="mt-dl-clear", scale=0, min_width=130)
         models_ready = gr.Number(value=len(queue.snapshot().completed_models), visible=False)
         # Polls only while the panel is open: Wan2GP's page should not carry a timer nobody looks at.
         timer = gr.Timer(POLL_SECONDS, active=False)
@@ -108,7 +114,15 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
     def poll() -> tuple:
         snapshot = queue.snapshot()
         return (progress_markdown(snapshot), gr.update(choices=job_choices(snapshot)),
-                len(snapshot.completed_models))
+                gr.update(choices=failed_choices(snapshot)), len(snapshot.completed_models))
+
+    def retry(job_id: int | None) -> tuple:
+        """Queue the chosen failed file again; with none chosen, every failed file."""
+        snapshot = queue.snapshot()
+        ids = [int(job_id)] if job_id is not None else [value for _, value in failed_choices(snapshot)]
+        for one in ids:
+            queue.retry(one)
+        return progress_markdown(queue.snapshot()), gr.update(value=None)
 
     def cancel(job_id: int | None) -> str:
         if job_id is not None:
@@ -131,7 +145,8 @@ def build_downloads_panel(controller: TrackerController, queue: DownloadQueue | 
     models.change(files_of, [models, files], [files])
     show.click(show_plan, [models, files, folders, link], [plan_text])
     start.click(enqueue, [models, files, folders, link], [plan_text, progress])
-    timer.tick(poll, None, [progress, job, models_ready], show_progress="hidden", concurrency_limit=None)
+    timer.tick(poll, None, [progress, job, failed, models_ready], show_progress="hidden", concurrency_limit=None)
+    retry_one.click(retry, [failed], [progress, failed])
     cancel_one.click(cancel, [job], [progress])
     cancel_all.click(cancel_everything, None, [progress])
     clear.click(clear_finished, None, [progress])

@@ -9,10 +9,10 @@ from typing import Any
 
 from ..downloads.fetch import FetchOptions, remote_metadata
 from ..downloads.plan import DOWNLOAD, DownloadPlan, build_plan
-from ..downloads.queue import QueueSnapshot
+from ..downloads.queue import JobState, QueueSnapshot
 from ..downloads.reuse import ReuseIndex, default_sources
 from ..records import Inventory, ModelStatus
-from ..render.formatting import format_gb, status_label
+from ..render.formatting import download_cell, format_gb, status_label
 from ..render.markdown import md_code, md_escape
 
 NO_LINK = "none"
@@ -23,9 +23,8 @@ METADATA_TIMEOUT_SECONDS = 5.0
 
 
 def downloadable_choices(inventory: Inventory) -> list[tuple[str, str]]:
-    """Models with something to fetch, as (label, model type)."""
-    return [(f"{status_label(m.status)} · {m.name} ({m.model_type}) · "
-             f"{format_gb(m.download_bytes, m.download_is_estimate)}", m.model_type)
+    """Models with something to fetch, as (label, model type); sizes read as the table's (never 0 for unknown)."""
+    return [(f"{status_label(m.status)} · {m.name} ({m.model_type}) · {download_cell(m)}", m.model_type)
             for m in inventory.models if m.status is not ModelStatus.ERROR and m.missing_files]
 
 
@@ -105,7 +104,7 @@ def progress_markdown(snapshot: QueueSnapshot) -> str:
         total = format_gb(job.total_bytes) if job.total_bytes is not None else "?"
         percent = f" ({100 * job.bytes_done / job.total_bytes:.0f}%)" if job.total_bytes else ""
         state = job.state.value + (f" · resumed at {format_gb(job.resumed_from)}" if job.resumed_from else "")
-        state += f": {md_escape(job.error)}" if job.error else ""
+        state += f": {md_code(job.error)}" if job.error else ""  # may hold paths and URLs
         done = format_gb(job.bytes_done) if job.bytes_done else "0"
         rows.append(f"| {md_escape(job.filename)} | {md_escape(', '.join(job.model_types))} | {state} | "
                     f"{done} / {total}{percent} | {_rate(job.rate_bps)} | {_duration(job.eta_seconds)} |")
@@ -119,6 +118,10 @@ def progress_markdown(snapshot: QueueSnapshot) -> str:
 
 def job_choices(snapshot: QueueSnapshot) -> list[tuple[str, int]]:
     return [(f"{j.filename} ({j.state.value})", j.job_id) for j in snapshot.jobs if j.state.active]
+
+
+def failed_choices(snapshot: QueueSnapshot) -> list[tuple[str, int]]:
+    return [(f"{j.filename} ({j.state.value})", j.job_id) for j in snapshot.jobs if j.state is JobState.FAILED]
 
 
 @dataclass(frozen=True)

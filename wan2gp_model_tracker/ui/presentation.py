@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+from markdown_it import MarkdownIt
+
 from ..records import ModelStatus
 from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
 from ..render.markdown import md_escape
 from ..render.renderers import shared_tools_line
 from .details import _plural, fit_budget_label
-from .view import Filters, TrackerData
+from .view import TABLE_COLUMNS, Filters, TrackerData
 
-LEGEND = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above · ⏱ measured on this machine"
+# The marks are wrapped so the dark theme can outline the black one (see ``mark_html``).
+LEGEND_TEXT = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above · ⏱ measured on this machine"
+
+
+def mark_html(escaped: str) -> str:
+    """``escaped`` (already HTML) with each status mark in a span the tab's CSS outlines on dark pages."""
+    for mark in STATUS_MARKS.values():
+        escaped = escaped.replace(mark, f'<span class="mt-mark">{mark}</span>')
+    return escaped
+
+
+LEGEND = mark_html(LEGEND_TEXT)
 # Header tooltips: what each column means and how its marks read.
 COLUMN_HELP = {
     "Status": "Wan2GP's own verdict for your quantization: 🟦 every file there, 🟨 some, ⬛ none; 🟥 Wan2GP cannot "
@@ -34,10 +48,39 @@ COLUMN_HELP = {
 }
 
 
+# The fit cells are HTML (our own words, escaped): their colours come from CSS that reads on light and dark themes.
+# Every other cell, names from definition files included, stays plain text.
+HTML_COLUMNS = ("Fit",)
+TABLE_DATATYPES = ["html" if c in HTML_COLUMNS else "str" for c in TABLE_COLUMNS]
+# Fit verdicts coloured like the status marks: runs as is, needs a change, does not run.
+FIT_CLASSES = {"recommended": "mt-fit-ok", "compatible": "mt-fit-change", "incompatible": "mt-fit-no"}
+
+
+def _fit_html(verdict: str) -> str:
+    kind = FIT_CLASSES.get(verdict)
+    return f'<span class="mt-verdict {kind}">{html.escape(verdict)}</span>' if kind else html.escape(verdict)
+
+
+def table_cells_html(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as the tab sends it: ``view.table_frame``'s plain cells, the fit verdicts wrapped for their CSS."""
+    shown = frame.copy()
+    shown["Fit"] = [_fit_html(cell) for cell in frame["Fit"]]
+    return shown
+
+
+# Raw HTML in the text is not passed through: every text from a definition file is already Markdown-escaped.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_html(text: str) -> str:
+    """Markdown the tab built (details, notes) as HTML, so the browser only has to place it."""
+    return _MARKDOWN.render(text)
+
+
 def _chip(text: str, kind: str = "", title: str = "") -> str:
     """One summary chip; every argument is escaped here, callers pass plain text."""
     attrs = f' class="mt-chip{" mt-" + kind if kind else ""}"' + (f' title="{html.escape(title)}"' if title else "")
-    return f"<span{attrs}>{html.escape(text)}</span>"
+    return f"<span{attrs}>{mark_html(html.escape(text))}</span>"
 
 
 def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, ram_gb: float | None = None) -> str:
@@ -65,15 +108,17 @@ def summary_html(data: TrackerData, shown: int, budget_gb: float | None = None, 
                        f"{hidden} hidden in Wan2GP: More filters → Show hidden models" if hidden else ""))
     chips.append(_chip(f"{format_gb(summary.bytes_on_disk)} on disk", "disk", "each file once, however many "
                        "models share it"))
-    chips.append(_chip(f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)} to get all",
+    chips.append(_chip(f"{format_gb(summary.bytes_to_download, summary.download_is_estimate)} to get",
                        "download", "every missing file of every model, each once; ~ marks an estimate"))
+    # Short texts: every chip stays on one line at 1280 px, beside the budget buttons shown without a GPU.
     budget = data.budget(budget_gb)
-    fit = (f"fit for {fit_budget_label(data, budget_gb, ram_gb)}" + (" (set above)" if budget_gb else "")) if budget \
-        else "fit: set a VRAM budget"
-    chips.append(_chip(fit, "fit", " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
+    fit = f"fit: {budget:g} GB VRAM" + (f" / {ram_gb:g} GB RAM" if ram_gb else "") if budget \
+        else "no GPU: pick a budget →" if not hw.gpu.gpus else "fit: set a VRAM budget"
+    chips.append(_chip(fit, "fit", f"verdicts for {fit_budget_label(data, budget_gb, ram_gb)} · "
+                       + " · ".join(hw.summary_lines()) + " (VRAM (GB) 0 = the largest GPU found)"))
     if data.inventory.shared_files is not None:
         missing_tools = [f for f in data.inventory.shared_files if not f.present]
-        chips.append(_chip(f"+{_plural(len(missing_tools), 'shared tool')} on 1st run"
+        chips.append(_chip(f"+{_plural(len(missing_tools), 'tool')} on 1st run"
                            if missing_tools else "shared tools all here", "download" if missing_tools else "",
                            shared_tools_line(data.inventory)))
     notes = [w.message for w in data.inventory.warnings]

@@ -6,11 +6,11 @@ widgets and travel with each event; the controller only holds the scan, which ev
 
 from __future__ import annotations
 
-import functools
-import html
+import contextlib
 import inspect
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +20,23 @@ import gradio as gr
 
 from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
-from ..render.markdown import md_code, md_escape
+from ..render.markdown import md_escape
+from . import chart as chart_view
+from .chart import chart_of
 from .details import detail_markdown
 from .disk_panel import build_disk_panel
 from .downloads_panel import build_downloads_panel
-from .presentation import COLUMN_HELP, LEGEND, legend_markdown, summary_html
+from .events import FAST, guarded, timed
+from .presentation import (
+    COLUMN_HELP,
+    LEGEND,
+    TABLE_DATATYPES,
+    legend_markdown,
+    markdown_html,
+    summary_html,
+    table_cells_html,
+)
+from .style import TAB_CSS
 from .view import (
     ALL,
     DAMAGED,
@@ -33,6 +45,7 @@ from .view import (
     TABLE_COLUMNS,
     Filters,
     TrackerController,
+    TrackerData,
     select_models,
     table_frame,
 )
@@ -51,37 +64,9 @@ SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
     "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
 # Short columns get fixed widths so "🟦 downloaded ⚠" and "recommended" stay on one line; "Best for" takes the rest.
 COLUMN_WIDTHS = ["11.5%", "19%", "10.5%", "5.5%", "7.5%", "6%", "6.5%", "8.5%", "16%", "9%"]
+# The budgets most GPUs have; "6" is also what a laptop's RTX 3060/4050 offers.
+BUDGET_CHOICES = [(f"{gb}" + (" GB" if gb == 24 else ""), str(gb)) for gb in (6, 8, 12, 16, 24)]
 DETAILS_PLACEHOLDER = "Click a row of the table to see its files, figures and alternatives here."
-# Everything is scoped to the tab's own element so Wan2GP's CSS (and its dark theme) are left alone; colours are
-# tinted from transparent so they read on light and dark backgrounds alike.
-TAB_CSS = """
-#model-tracker #mt-style { display: none; }
-#model-tracker .mt-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-#model-tracker .mt-chip { padding: 1px 8px; border-radius: 999px; white-space: nowrap; font-size: var(--text-sm);
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
-  color: var(--body-text-color); }
-#model-tracker .mt-chip[title] { cursor: help; }
-#model-tracker .mt-total { font-weight: 600; }
-#model-tracker .mt-downloaded { border-color: #3b82f6; background: color-mix(in srgb, #3b82f6 16%, transparent); }
-#model-tracker .mt-partial { border-color: #eab308; background: color-mix(in srgb, #eab308 16%, transparent); }
-#model-tracker .mt-missing { border-color: #6b7280; background: color-mix(in srgb, #6b7280 16%, transparent); }
-#model-tracker .mt-error { border-color: #ef4444; background: color-mix(in srgb, #ef4444 16%, transparent); }
-#model-tracker .mt-damaged { border-color: #f97316; background: color-mix(in srgb, #f97316 18%, transparent); }
-#model-tracker #mt-filters { align-items: flex-end; flex-wrap: nowrap; }
-#model-tracker #mt-filters .secondary-wrap input { text-overflow: ellipsis; padding-right: 22px; }
-#model-tracker #mt-refresh { align-self: flex-end; min-width: 90px; }
-#model-tracker #mt-legend, #model-tracker #mt-legend p { font-size: var(--text-sm); margin: 0;
-  color: var(--body-text-color-subdued); }
-#model-tracker #model-tracker-table td, #model-tracker #model-tracker-table th { white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-#model-tracker #model-tracker-table .cell-wrap { padding-top: 4px; padding-bottom: 4px; }
-#model-tracker #model-tracker-table table, #model-tracker #model-tracker-table [role=gridcell],
-#model-tracker #model-tracker-table [role=columnheader] { font-size: var(--text-sm); }
-#model-tracker #mt-details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
-  padding: var(--spacing-lg); scroll-margin-top: 8px; }
-#model-tracker #mt-details-head { align-items: center; }
-#model-tracker #mt-back { max-width: 180px; }
-"""
 # Gradio 6 puts copy and fullscreen buttons above a table (a row of height the table cannot spare); 5.29 has none.
 NO_TABLE_BUTTONS: dict[str, Any] = {"buttons": []} if "buttons" in inspect.signature(gr.Dataframe).parameters else {}
 # Gradio's table has no header tooltips: set them in the browser after each render.
@@ -107,6 +92,9 @@ class TrackerTab:
     model_pick: Any
     details: Any
     legend: Any
+    budget_pick: Any
+    chart_box: Any
+    chart: Any
     opened: Any
     inputs: set[Any]
     refreshed: Callable[..., tuple]
@@ -124,7 +112,8 @@ class TrackerTab:
     @property
     def outputs(self) -> list[Any]:
         """What a full refresh updates, in the order ``refreshed`` returns it."""
-        return [self.summary, self.table, self.family, self.model_pick, self.legend]
+        return [self.summary, self.table, self.family, self.model_pick, self.legend, self.budget_pick,
+                self.chart_box, self.chart]
 
     @staticmethod
     def opened_value(host_state: Any) -> str:
@@ -143,6 +132,12 @@ def pick_choice(model: ModelRecord) -> tuple[str, str]:
     return printable(f"{model.name} ({model.model_type})"), printable(model.model_type)
 
 
+def every_pick(data: TrackerData) -> list[tuple[str, str]]:
+    """The details' picker: every model of the scan by name (it changes only with a rescan, so a filter change need
+    not resend it)."""
+    return [pick_choice(m) for m in sorted(data.inventory.models, key=lambda m: m.name.casefold())]
+
+
 def budget_gb(text: Any, largest: float = 1024) -> float | None:
     """A memory budget typed in the tab; empty, zero or not a usable number means "this machine's"."""
     try:
@@ -152,27 +147,16 @@ def budget_gb(text: Any, largest: float = 1024) -> float | None:
     return value if 0 < value <= largest else None  # also refuses nan and inf
 
 
-def _guarded(handler: Callable[..., Any], count: int, message_at: int, as_html: bool = False) -> Callable[..., Any]:
-    """A handler that shows its failure as a message in the tab (an HTML or a Markdown output) instead of
-    raising into Gradio."""
+def _warm_fits(data: TrackerData) -> None:
+    """Judge the fit for the budget buttons in the background, so a click on one answers from the cache (a new
+    budget means a verdict per model)."""
 
-    @functools.wraps(handler)
-    def run(*args: Any) -> Any:
-        try:
-            return handler(*args)
-        except Exception as exc:
-            log.exception("Model Tracker: a tab event failed")
-            problem = printable(f"{type(exc).__name__}: {exc}")
-            message = (f'<div class="mt-chips"><span class="mt-chip mt-error">⚠ Model Tracker: '
-                       f"{html.escape(problem)}</span></div>" if as_html
-                       else f"⚠ **Model Tracker:** {md_code(problem)}")
-            if count == 1:
-                return gr.update()
-            outputs: list[Any] = [gr.update() for _ in range(count)]
-            outputs[message_at] = message
-            return tuple(outputs)
+    def warm() -> None:
+        for _, gb in BUDGET_CHOICES:
+            with contextlib.suppress(Exception):  # a failure shows when the budget is chosen, not here
+                data.fits(float(gb))
 
-    return run
+    threading.Thread(target=warm, name="model-tracker-warm-fits", daemon=True).start()
 
 
 # A panel builds its own collapsible section below the models view; it may expose ``models_ready``, a component
@@ -203,8 +187,13 @@ def build_tab(controller: TrackerController, extra_panels: Sequence[Panel] | Non
 
 
 def _models_panel(controller: TrackerController) -> TrackerTab:
-    summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
-                      elem_id="model-tracker-summary")
+    with gr.Row(elem_id="mt-head", equal_height=True):
+        summary = gr.HTML('<div class="mt-chips"><span class="mt-chip">Scanning models…</span></div>',
+                          elem_id="model-tracker-summary")
+        # Without a GPU the fit column needs a budget: the common ones are one click away. The choice lives in
+        # this session's VRAM field (its value), so each browser keeps its own.
+        budget_pick = gr.Radio(BUDGET_CHOICES, value=None, label="VRAM budget (no GPU found)",
+                               elem_id="mt-budget-pick", visible=False, container=False, scale=0, min_width=330)
     # One toolbar row without visible labels (they stay for screen readers): the table must start high enough
     # for a dozen rows at 1280x800.
     with gr.Row(elem_id="mt-filters", equal_height=True):
@@ -231,26 +220,43 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
             with gr.Column(min_width=180):
                 descending = gr.Checkbox(value=False, label="Reverse order", elem_id="mt-reverse")
                 show_hidden = gr.Checkbox(value=False, label="Show models hidden in Wan2GP", elem_id="mt-hidden")
-        with gr.Row(equal_height=True):
-            export_details = gr.Checkbox(value=False, label="Include each model's files in the export",
-                                         elem_id="mt-export-details")
-            export = gr.Button("Export Markdown", elem_id="mt-export", scale=0, min_width=180)
-            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file")
+        # A fixed-height row: the file link appears beside the button without moving anything.
+        with gr.Row(equal_height=True, elem_id="mt-export-row"):
+            export = gr.Button("Export Markdown", elem_id="mt-export", size="sm", scale=0, min_width=150)
+            export_details = gr.Checkbox(value=False, label="Include each model's files", elem_id="mt-export-details",
+                                         container=False, scale=0, min_width=220)
+            export_file = gr.File(label="Export", visible=False, interactive=False, elem_id="mt-export-file",
+                                  container=False, height=40, scale=1)
     table = gr.Dataframe(headers=TABLE_COLUMNS, value=None, interactive=False, wrap=False, max_height=480,
-                         column_widths=COLUMN_WIDTHS, elem_id="model-tracker-table", **NO_TABLE_BUTTONS)
+                         column_widths=COLUMN_WIDTHS, datatype=TABLE_DATATYPES, elem_id="model-tracker-table",
+                         **NO_TABLE_BUTTONS)
     legend = gr.Markdown(LEGEND, elem_id="mt-legend")
+    # Its label names the fastest model on disk that fits, so the answer shows even while it is closed.
+    with gr.Accordion("📈 Speed against VRAM", open=False, elem_id="mt-chart-box") as chart_box:
+        chart = gr.ScatterPlot(value=None, x=chart_view.X, y=chart_view.Y, color=chart_view.COLOR,
+                               color_map=chart_view.COLORS, tooltip=[chart_view.NAME, chart_view.SPEED, chart_view.X,
+                                                                     chart_view.FIT, chart_view.MEASURED],
+                               height=330, show_label=False, elem_id="mt-chart")
+        gr.Markdown("Speed on a log scale: 0 = as fast as Wan2.1 t2v 14B, 1 = 10× faster, 2 = 100×. Drag across "
+                    "points to open the fastest of them below; ⏱ marks a speed measured on this machine.",
+                    elem_id="mt-chart-note")
     with gr.Column(elem_id="mt-details"):
         with gr.Row(elem_id="mt-details-head", equal_height=True):
             title = gr.Markdown("### Model details", elem_id="mt-details-title")
             back = gr.Button("↑ Back to the table", elem_id="mt-back", size="sm", scale=0, min_width=160)
         model_pick = gr.Dropdown([], value=None, label="Model", elem_id="mt-model-pick")
-        details = gr.Markdown(DETAILS_PLACEHOLDER, elem_id="mt-detail-text")
+        # HTML rendered here from the details' Markdown: the browser only places it (Gradio's Markdown component
+        # would parse and sanitise a long text in the page on every click).
+        details = gr.HTML(markdown_html(DETAILS_PLACEHOLDER), elem_id="mt-detail-text")
     # This session's "model open in Wan2GP" (and when the host last opened the tab): set by the plugin's
     # on_tab_select, whose only output it is; its change event renders with the session's own filters.
     opened = gr.State("")
+    # Whether this session has the chart open: only then do filter changes send its points.
+    chart_open = gr.State(False)
 
     # Handlers take the widgets as a set: Gradio then passes one dict keyed by component.
-    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened}
+    inputs = {status, speed, quality, output, family, fit, vram, ram, text, sort_by, descending, show_hidden, opened,
+              chart_open}
 
     def filters_from(values: dict) -> Filters:
         budget = budget_gb(values[vram])
@@ -260,31 +266,55 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
                        sort_by=values[sort_by] or "name", descending=bool(values[descending]),
                        show_hidden=bool(values[show_hidden]), ram_budget_gb=budget_gb(values[ram], 65536))
 
-    def render_for(current_model: str = "", filters: Filters | None = None) -> tuple:
-        """The tab's outputs for one session's filters and current model."""
+    def render_for(current_model: str = "", filters: Filters | None = None, full: bool = True,
+                   with_chart: bool = False) -> tuple:
+        """The tab's outputs for one session's filters and current model.
+
+        A filter change (``full`` False) leaves the family and model pickers as they are (they list every model
+        of the scan) and sends the chart's points only when its section is open (``with_chart``): a smaller reply.
+        """
         filters = filters or Filters()
         data = controller.data
         models = select_models(data, filters)
-        families = sorted({m.family for m in data.inventory.models})
-        family_value = filters.family if filters.family in families else ALL
-        pick_choices = [pick_choice(m) for m in models]
+        shown_chart = chart_of(data, models, filters.vram_budget_gb, filters.ram_budget_gb)
+        if full:
+            families = sorted({m.family for m in data.inventory.models})
+            family_value = filters.family if filters.family in families else ALL
+            family_update = gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families],
+                                      value=family_value)
+            pick_update = gr.update(choices=every_pick(data))
+        else:
+            family_update = pick_update = gr.update()
         return (
             summary_html(data, len(models), filters.vram_budget_gb, filters.ram_budget_gb),
-            table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped, filters.ram_budget_gb),
-            gr.update(choices=[("All", ALL)] + [(printable(f), printable(f)) for f in families], value=family_value),
-            gr.update(choices=pick_choices),
+            table_cells_html(table_frame(models, data, filters.vram_budget_gb, current_model, filters.grouped,
+                                         filters.ram_budget_gb)),
+            family_update,
+            pick_update,
             legend_markdown(len(models), filters),
+            gr.update(visible=not data.hardware.gpu.gpus, value=next(
+                (value for _, value in BUDGET_CHOICES if float(value) == filters.vram_budget_gb), None)),
+            gr.update(label=shown_chart.headline),
+            shown_chart.frame if full or with_chart else gr.update(),
         )
 
     def current_of(values: dict) -> str:
         return (values[opened] or "").split(OPENED_SEP)[0]
 
     def render(values: dict) -> tuple:
+        return render_for(current_of(values), filters_from(values), full=False, with_chart=values[chart_open])
+
+    @timed
+    def refreshed(values: dict) -> tuple:
+        data = controller.refresh()
+        if not data.hardware.gpu.gpus:
+            _warm_fits(data)
         return render_for(current_of(values), filters_from(values))
 
-    def refreshed(values: dict) -> tuple:
-        controller.refresh()
-        return render(values)
+    def chart_points(values: dict) -> Any:
+        filters = filters_from(values)
+        return chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                        filters.ram_budget_gb).frame
 
     def on_open(values: dict) -> tuple:
         """The host opened the tab: rescan, and mark the model this session's generator has open."""
@@ -306,17 +336,14 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         heading = "### " + (f"{STATUS_MARKS[model.status]} {md_escape(model.name)}" if model else "Model details")
         filters = filters_from(values)
         text = detail_markdown(controller.data, model_type or "", filters.vram_budget_gb, filters.ram_budget_gb)
-        return printable(heading), text
+        return printable(heading), markdown_html(text)
 
     def show_details(values: dict) -> tuple:
         return details_of(values[model_pick], values)
 
     def show_model(model_type: str, values: dict) -> tuple:
-        choices = [pick_choice(m) for m in select_models(controller.data, filters_from(values))]
-        model = controller.data.inventory.get(model_type)
-        if model is not None and all(value != printable(model_type) for _, value in choices):
-            choices.append(pick_choice(model))  # filtered out of the table, still shown in the details
-        return (gr.update(choices=choices, value=printable(model_type)), *details_of(printable(model_type), values))
+        return (gr.update(choices=every_pick(controller.data), value=printable(model_type)),
+                *details_of(printable(model_type), values))
 
     def select_row(values: dict, evt: gr.SelectData) -> tuple:
         row = evt.row_value if isinstance(evt.row_value, (list, tuple)) else []
@@ -324,20 +351,41 @@ def _models_panel(controller: TrackerController) -> TrackerTab:
         model_type = str(row[column]) if len(row) > column else None
         return (gr.update(value=model_type), *details_of(model_type, values))
 
-    outputs = [summary, table, family, model_pick, legend]
-    refresh.click(_guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
-    for widget in inputs - {opened}:
-        widget.change(_guarded(render, len(outputs), 0, as_html=True), inputs, outputs, trigger_mode="always_last")
+    def select_range(values: dict, evt: gr.SelectData) -> tuple:
+        """A range dragged across the chart opens the fastest model in it (native plots select ranges, not
+        points)."""
+        low, high = (evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else (0, -1))
+        filters = filters_from(values)
+        shown = chart_of(controller.data, select_models(controller.data, filters), filters.vram_budget_gb,
+                         filters.ram_budget_gb)
+        model_type = chart_view.model_in_range(shown.frame, float(low), float(high))
+        if not model_type:
+            return gr.update(), gr.update(), gr.update()
+        return (gr.update(value=model_type), *details_of(model_type, values))
+
+    outputs = [summary, table, family, model_pick, legend, budget_pick, chart_box, chart]
+    guarded_render = guarded(render, len(outputs), 0, as_html=True)
+    refresh.click(guarded(refreshed, len(outputs), 0, as_html=True), inputs, outputs)
+    chart_box.expand(lambda: True, None, chart_open, **FAST).then(guarded(chart_points, 1, 0), inputs, chart, **FAST)
+    chart_box.collapse(lambda: False, None, chart_open, **FAST)
+    for widget in inputs - {opened, chart_open}:
+        widget.change(guarded_render, inputs, outputs, trigger_mode="always_last", **FAST)
+    # A budget button writes its value into the VRAM field in the browser; that field's change renders (and the
+    # buttons then show the typed value when it is one of theirs). The buttons listen to the user only: no loop.
+    budget_pick.input(None, budget_pick, vram, js="(value) => value")
     opened.change(on_open, inputs, outputs)
-    export.click(_guarded(export_table, 1, 0), inputs | {export_details}, export_file)
-    table.select(_guarded(select_row, 3, 2), inputs, [model_pick, title, details]).then(
+    export.click(guarded(export_table, 1, 0), inputs | {export_details}, export_file)
+    table.select(guarded(select_row, 3, 2), inputs, [model_pick, title, details], **FAST).then(
         None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
-    model_pick.input(_guarded(show_details, 2, 1), inputs | {model_pick}, [title, details])
+    chart.select(guarded(select_range, 3, 2), inputs, [model_pick, title, details]).then(
+        None, None, None, js=SCROLL_TO.format(selector="#mt-details"))
+    model_pick.input(guarded(show_details, 2, 1), inputs | {model_pick}, [title, details], **FAST)
     back.click(None, None, None, js=SCROLL_TO.format(selector="#model-tracker"))
     table.change(None, None, None, js=HEADER_HELP_JS.format(help=json.dumps(COLUMN_HELP, ensure_ascii=False)))
 
     tab = TrackerTab(summary=summary, table=table, family=family, model_pick=model_pick,
-                     details=details, legend=legend, opened=opened, inputs=inputs,
+                     details=details, legend=legend, budget_pick=budget_pick, chart_box=chart_box, chart=chart,
+                     opened=opened, inputs=inputs,
                      refreshed=refreshed, render_for=render_for, open=on_open, title=title, show_model=show_model)
     return tab
 

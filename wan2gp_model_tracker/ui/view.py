@@ -1,7 +1,7 @@
 """What the Model Tracker tab shows, computed without Gradio.
 
 ``TrackerController`` owns the analyzer, the performance database and the hardware probe; the
-Gradio layer (ui_components.py) only forwards widget values to its methods and displays what
+Gradio layer (ui/tab.py) only forwards widget values to its methods and displays what
 they return, so every behaviour of the tab can be tested as plain functions.
 """
 
@@ -33,6 +33,7 @@ from ..records import Inventory, MeasuredPeak, ModelRecord, ModelStatus
 from ..render.formatting import download_cell, format_gb, printable, status_cell
 from ..render.markdown import render_markdown
 from ..usage.report import ModelUsage, UsageReport
+from .search import AliasLookup, Query, catalog_aliases
 
 ALL = "all"
 SPEED_ORDER = {"fast": 0, "medium": 1, "slow": 2}
@@ -161,15 +162,17 @@ class TrackerData:
         return self._used_peaks
 
 
-def _matches_text(model: ModelRecord, metrics: ModelMetrics | None, needle: str) -> bool:
-    haystack = " ".join((model.name, model.model_type, model.architecture, model.family, model.description,
-                         metrics.best_for if metrics else "")).casefold()
-    return all(word in haystack for word in needle.casefold().split())
+def select_models(data: TrackerData, filters: Filters,
+                  aliases: AliasLookup | None = catalog_aliases) -> list[ModelRecord]:
+    """The models the table shows for these filters, in the requested order.
 
-
-def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
-    """The models the table shows for these filters, in the requested order."""
+    With a search text and the default order (by name), the best matches come first: see ``ui.search``;
+    ``aliases`` (the catalog's alias table by default) lets names a user knows (old model types, repo ids) count as
+    the model's own name.
+    """
     fits = data.fits(filters.vram_budget_gb, filters.ram_budget_gb)
+    query = Query.of(filters.text, aliases) if filters.text.strip() else None
+    ranks: dict[str, int] = {}
     chosen = []
     for model in data.inventory.models:
         metrics = data.metrics.get(model.model_type)
@@ -193,10 +196,16 @@ def select_models(data: TrackerData, filters: Filters) -> list[ModelRecord]:
             continue
         if filters.fit == "recommended" and (fit is None or fit.verdict != "recommended"):
             continue
-        if filters.text.strip() and not _matches_text(model, metrics, filters.text):
-            continue
+        if query is not None:
+            rank = query.rank(model, metrics)
+            if rank is None:
+                continue
+            ranks[model.model_type] = rank
         chosen.append(model)
-    return sort_models(chosen, data, filters.sort_by, filters.descending)
+    ordered = sort_models(chosen, data, filters.sort_by, filters.descending)
+    if ranks and filters.sort_by == "name":  # a stable sort: the name order holds within each rank
+        ordered.sort(key=lambda m: ranks[m.model_type])
+    return ordered
 
 
 def _speed_rank(metrics: ModelMetrics) -> float | None:
