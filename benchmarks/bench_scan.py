@@ -3,7 +3,9 @@
 Builds synthetic Wan2GP folders from the real catalog (../shared/wan2gp/catalog/defaults),
 scaled with synthetic finetunes, with two checkpoint roots holding thousands of sparse files,
 and measures (median, min, max over repeats): ``scan()`` cold and warm, the full refresh the tab
-does (scan + metrics + hardware + table frame), and the Markdown export. It also counts the
+does (scan + metrics + hardware + table frame), the same refresh with a VRAM and RAM budget (what
+a machine with a GPU, or a budget typed in the tab, adds: a fit verdict per model), and the
+Markdown export. It also counts the
 filesystem calls of one warm refresh and the peak Python memory of a cold one.
 
     python benchmarks/bench_scan.py                       # 217, 2,217 and 10,000 definitions
@@ -39,11 +41,15 @@ sys.path.insert(0, str(REPO))
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors  # noqa: E402
 from wan2gp_model_tracker.catalog.offline import OfflineCatalog  # noqa: E402
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer  # noqa: E402
+from wan2gp_model_tracker.ui import view  # noqa: E402
 from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame  # noqa: E402
 
 DEFAULT_CATALOG = REPO.parent / "shared" / "wan2gp" / "catalog" / "defaults"
 HF = "https://huggingface.co/Synthetic/Bench/resolve/main"
 NOISE_FILES_PER_ROOT = 2000
+NO_BUDGET = Filters()
+# The budget of the "refresh + fit" figure: a 12 GB card in a 32 GB machine.
+BUDGET = Filters(vram_budget_gb=12.0, ram_budget_gb=32.0)
 
 
 # --- building synthetic Wan2GP folders ---------------------------------------------------------
@@ -150,10 +156,11 @@ def counting_fs_calls() -> Iterator[Counter]:
         builtins.open = real["open"]
 
 
-def full_refresh(controller: TrackerController) -> None:
-    """What the tab does when it is opened: rescan, then build the table it shows."""
+def full_refresh(controller: TrackerController, filters: Filters = NO_BUDGET) -> None:
+    """What the tab does when it is opened: rescan, then build the table it shows (with fit verdicts when the
+    filters hold a VRAM budget)."""
     data = controller.refresh()
-    table_frame(select_models(data, Filters()), data, None)
+    table_frame(select_models(data, filters), data, filters.vram_budget_gb, ram_gb=filters.ram_budget_gb)
 
 
 def measure(folder: Path, repeat: int) -> dict[str, Any]:
@@ -172,6 +179,7 @@ def measure(folder: Path, repeat: int) -> dict[str, Any]:
         "scan_cold_ms": timings(cold_scan, max(repeat // 2, 1)),
         "scan_ms": timings(warm.scan, repeat),
         "refresh_ms": timings(lambda: full_refresh(controller), repeat),
+        **_budget_timings(controller, repeat),
         "export_ms": timings(lambda: controller.export_markdown(Filters(), details=False), repeat),
         "peak_python_mb_cold_refresh": round(peak_mb, 1),
     }
@@ -183,6 +191,27 @@ def measure(folder: Path, repeat: int) -> dict[str, Any]:
     return result
 
 
+def _budget_timings(controller: TrackerController, repeat: int) -> dict[str, Any]:
+    """Warm refreshes with a budget: the first one judges every model, later ones should reuse the verdicts
+    (how many a warm refresh judges again is counted)."""
+    full_refresh(controller, BUDGET)
+    judged = Counter()
+    real = view.assess_fit
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        judged["verdicts"] += 1
+        return real(*args, **kwargs)
+
+    view.assess_fit = counting
+    try:
+        full_refresh(controller, BUDGET)
+    finally:
+        view.assess_fit = real
+    return {"refresh_budget_ms": timings(lambda: full_refresh(controller, BUDGET), repeat),
+            "fit_verdicts": len(controller.data.fits(BUDGET.vram_budget_gb, BUDGET.ram_budget_gb)),
+            "verdicts_judged_again_warm": judged["verdicts"]}
+
+
 def machine() -> str:
     return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"{platform.processor() or 'unknown processor'}")
@@ -190,16 +219,20 @@ def machine() -> str:
 
 def print_table(results: list[dict[str, Any]]) -> None:
     print(f"machine: {machine()}")
-    columns = ("scan cold", "scan warm", "refresh", "export")
+    columns = ("scan cold", "scan warm", "refresh", "refresh + fit", "export")
     header = f"{'models':>7} " + " ".join(f"{c:>22}" for c in columns) + f" {'fs calls':>9} {'peak MB':>8}"
     print(header)
     print("-" * len(header))
     for r in results:
         cells = [f"{r[k]['median']:7.1f} ({r[k]['min']:.1f}-{r[k]['max']:.1f})"
-                 for k in ("scan_cold_ms", "scan_ms", "refresh_ms", "export_ms")]
-        print(f"{r['models']:>7} {cells[0]:>22} {cells[1]:>22} {cells[2]:>22} {cells[3]:>22} "
-              f"{r['fs_calls']:>9} {r['peak_python_mb_cold_refresh']:>8}")
-    print("times in ms: median (min-max); fs calls: scandir + stat + open of one warm refresh")
+                 for k in ("scan_cold_ms", "scan_ms", "refresh_ms", "refresh_budget_ms", "export_ms")]
+        print(f"{r['models']:>7} " + " ".join(f"{c:>22}" for c in cells)
+              + f" {r['fs_calls']:>9} {r['peak_python_mb_cold_refresh']:>8}")
+    print("times in ms: median (min-max); refresh + fit: with a 12 GB VRAM / 32 GB RAM budget; "
+          "fs calls: scandir + stat + open of one warm refresh")
+    for r in results:
+        print(f"{r['models']} models with the budget: {r['fit_verdicts']} fit verdicts, "
+              f"{r['verdicts_judged_again_warm']} judged again by a warm refresh")
     print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -35,6 +35,16 @@ def test_it_builds_and_measures_a_synthetic_folder(real_catalog_dir):
     assert small["refresh_ms"]["median"] > 0 and small["export_ms"]["median"] > 0
 
 
+def test_the_refresh_with_a_budget_judges_every_model_once(wan):
+    wan.default("t2v", URLs=[url("t2v.safetensors")])
+    wan.default("i2v", URLs=[url("i2v.safetensors")])
+    result = run("--wan2gp", str(wan.root))
+    assert set(result["refresh_budget_ms"]) == FIGURES
+    assert result["fit_verdicts"] == 2
+    # The verdicts of a refresh that found nothing changed are the ones already judged.
+    assert result["verdicts_judged_again_warm"] == 0
+
+
 def test_it_refuses_to_build_without_the_real_catalog(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--catalog", str(tmp_path / "none")],
                             capture_output=True, text=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
 from wan2gp_fixture import LIVE_T2V, fake_fl, url
@@ -35,6 +37,19 @@ def test_a_refreshed_model_list_is_seen_without_reinjection(host_dir, wgp):
     # Wan2GP's refresh_model_defs() rebinds the global; the injected copy goes stale.
     wgp.models_def = {**wgp.models_def, "mine": {"name": "Mine", "architecture": "t2v", "URLs": "t2v"}}
     assert [m.model_type for m in analyzer.scan().models] == ["mine", "t2v"]
+
+
+def test_a_rescan_inside_wan2gp_keeps_unchanged_records_and_sees_a_rewritten_file(host_dir, wgp):
+    weight = host_dir.weight("ckpts/t2v_quanto_mbf16_int8.safetensors", size=1000)
+    an_hour_ago = time.time() - 3600
+    for folder in [host_dir.root, *(p for p in host_dir.root.rglob("*") if p.is_dir())]:
+        os.utime(folder, (an_hour_ago, an_hour_ago))  # settled folders: their listings are reused
+    analyzer = ModelAnalyzer(LiveCatalog(HostGlobals({})))
+    first = analyzer.scan().get("t2v")
+    assert analyzer.scan().get("t2v") is first
+    host_dir.weight("ckpts/t2v_quanto_mbf16_int8.safetensors", size=5000)
+    os.utime(weight.parent, (an_hour_ago, an_hour_ago))
+    assert analyzer.scan().get("t2v").files[0].size_bytes == 5000
 
 
 def test_a_saved_configuration_changes_the_expected_files(host_dir, wgp):

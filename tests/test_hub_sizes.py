@@ -62,6 +62,17 @@ def test_sizes_come_from_the_hub_once_and_are_exact(model, hub, tmp_path):
     assert sizes.wait(5) and len(hub.requests) == 1
 
 
+def test_a_size_that_arrives_while_nothing_changes_on_disk_is_shown(model, hub, tmp_path):
+    an_hour_ago = time.time() - 3600
+    for folder in [model.root, *(p for p in model.root.rglob("*") if p.is_dir())]:
+        os.utime(folder, (an_hour_ago, an_hour_ago))  # settled folders: a rescan reuses what it looked up
+    sizes = HubSizes(str(tmp_path / "cache"), endpoint=hub.url)
+    analyzer = scan_with(model, sizes)
+    assert transformer(analyzer.scan()).size_source == "unknown"
+    assert sizes.wait(5)
+    assert transformer(analyzer.scan()).size_bytes == SIZE
+
+
 def test_cached_sizes_are_reused_offline(model, hub, tmp_path, monkeypatch):
     cache = str(tmp_path / "cache")
     warm = HubSizes(cache, endpoint=hub.url)

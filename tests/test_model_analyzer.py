@@ -382,6 +382,49 @@ def test_settled_folders_are_not_listed_again_until_they_change(wan, monkeypatch
     assert str(wan.root / "ckpts") in listed
 
 
+def settle(folder: Path) -> None:
+    """Date every folder below ``folder`` an hour back, as an install's folders are: their listings are then reused."""
+    an_hour_ago = time.time() - 3600
+    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+
+def test_a_rescan_that_finds_every_file_as_it_was_keeps_every_record(wan):
+    add_t2v(wan)
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors", size=1000)
+    settle(wan.root)
+    analyzer = wan.analyzer()
+    first = analyzer.scan().get("t2v")
+    assert analyzer.scan().get("t2v") is first
+    assert analyzer.scan().get("t2v") is first
+
+
+def test_a_file_rewritten_after_a_rescan_that_changed_nothing_is_seen(wan):
+    add_t2v(wan)
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors", size=1000)
+    settle(wan.root)
+    analyzer = wan.analyzer()
+    analyzer.scan()
+    analyzer.scan()  # nothing changed: this one reuses what the first looked up
+    wan.weight("ckpts/t2v_14B_quanto_mbf16_int8.safetensors", size=3000)
+    settle(wan.root)
+    assert analyzer.scan().get("t2v").files[0].size_bytes == 3000
+    (wan.root / "ckpts" / "t2v_14B_quanto_mbf16_int8.safetensors").unlink()
+    settle(wan.root)  # the same folder times as before: only the listing's absence of the file tells
+    assert analyzer.scan().get("t2v").status is ModelStatus.MISSING
+
+
+def test_an_edited_definition_after_a_rescan_that_changed_nothing_is_seen(wan):
+    add_t2v(wan)
+    settle(wan.root)
+    analyzer = wan.analyzer()
+    analyzer.scan()
+    analyzer.scan()
+    add_t2v(wan, name="Renamed")
+    settle(wan.root)
+    assert analyzer.scan().get("t2v").name == "Renamed"
+
+
 # --- the seed's per-model questions ----------------------------------------------------------
 
 def test_per_model_helpers_answer_from_the_latest_scan(wan):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,16 @@ class _Lookup:
             self._folders[local] = folder_info(path) if path else None
         return self._folders[local]
 
+    def carried_to(self, index: DiskIndex, host_missing: frozenset[str] | None) -> bool:
+        """Whether this lookup's answers hold for a new scan whose index is ``index``; if so it answers from it."""
+        if host_missing != self.host_missing or not index.replays(self.index):
+            return False
+        fresh = _Lookup(index, self.roots)
+        if any(fresh.folder(local) != info for local, info in self._folders.items()):
+            return False
+        self.index = index
+        return True
+
     def host_says_missing(self, planned: PlannedFile) -> bool | None:
         """The host's own verdict on a handler asset, when its function could be asked."""
         if self.host_missing is None or not planned.is_asset:
@@ -136,6 +147,8 @@ class ModelAnalyzer:
         self._plans: dict[str, ModelPlan] = {}
         self._plans_token: Hashable = None
         self._records: dict[str, tuple[Hashable, ModelRecord]] = {}
+        # The latest scan's lookups, kept so that a scan finding every folder and file as it was skips the work.
+        self._last: _LastScan | None = None
         self._listings = ListingCache()
         self._inventory: Inventory | None = None
         self._state: CatalogState | None = None
@@ -157,11 +170,12 @@ class ModelAnalyzer:
             raise CatalogUnavailable(f"could not read the model catalog: {exc}") from exc
         if self._state is None or self._state.settings != state.settings:
             self._trusted = _trusted_folders(state.settings)
+        # The same token means the same plans (a live catalog's state is a new object on every load).
+        same_catalog = self._state is not None and state.token == self._state.token
         self._state = state
         warnings = list(state.warnings)
         plans = self._plans_for(state)
         index = DiskIndex(self._listings)
-        lookup = _Lookup(index, state.settings.checkpoint_roots)
         if not state.settings.checkpoint_roots:
             warnings.append(CatalogWarning("no checkpoint folder is configured (checkpoints_paths is empty)",
                                            "settings"))
@@ -170,21 +184,32 @@ class ModelAnalyzer:
             if problem:
                 warnings.append(CatalogWarning(f"checkpoint folder {root!r} is unusable: {problem}", "settings"))
         shared = self._shared_plan(state, warnings)
-        lookup.host_missing = host_missing_assets(state, plans, shared, warnings)
-        located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
+        host_missing = host_missing_assets(state, plans, shared, warnings)
+        last = self._last if same_catalog else None
+        if last is not None and last.lookup.carried_to(index, host_missing):
+            lookup, located, missing_names = last.lookup, last.located, last.missing_names
+        else:
+            last = None
+            lookup = _Lookup(index, state.settings.checkpoint_roots)
+            lookup.host_missing = host_missing
+            located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
+            missing_names = {p.filename for files in located.values() for p, info in files if info is None}
         shared_located = [(p, lookup.locate(p)) for p in shared or ()]
-        missing_names = {p.filename for files in located.values() for p, info in files if info is None}
         partials = incomplete_downloads(index, state.settings.checkpoint_roots, missing_names)
-
-        records = {}
-        for model_type, plan in plans.items():
-            key = self._disk_key(located[model_type], lookup, partials)
-            previous = self._records.get(model_type)
-            if previous is not None and previous[0] == key:
-                records[model_type] = previous
-            else:
-                records[model_type] = (key, self._record(plan, located[model_type], lookup, partials))
-        self._records = records
+        hub_generation = self.hub_sizes.generation if self.hub_sizes is not None else 0
+        if last is None or partials != last.partials or hub_generation != last.hub_generation:
+            # Something a record depends on may have changed: rebuild the records whose inputs differ.
+            records = {}
+            for model_type, plan in plans.items():
+                key = self._disk_key(located[model_type], lookup, partials)
+                previous = self._records.get(model_type)
+                if previous is not None and previous[0] == key:
+                    records[model_type] = previous
+                else:
+                    records[model_type] = (key, self._record(plan, located[model_type], lookup, partials))
+            self._records = records
+        records = self._records
+        self._last = _LastScan(lookup, located, missing_names, partials, hub_generation)
         shared_files = None if shared is None else tuple(
             self._file_record(p, info, lookup, partials) for p, info in shared_located)
         models = [record for _, record in records.values()]
@@ -374,6 +399,17 @@ class ModelAnalyzer:
         """URLs Wan2GP would fetch before it can run this model."""
         return [f.url.split("|", 1)[0] for f in self._model(model_type).files
                 if not f.present and f.url.startswith("http")]
+
+
+@dataclass(frozen=True)
+class _LastScan:
+    """What a scan looked up: reused whole by the next scan when the disk, the host and the Hub sizes agree."""
+
+    lookup: _Lookup
+    located: dict[str, list[tuple[PlannedFile, FileInfo | None]]]
+    missing_names: set[str]
+    partials: dict[str, IncompleteDownload]
+    hub_generation: int
 
 
 def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],

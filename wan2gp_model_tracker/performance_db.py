@@ -53,7 +53,7 @@ class PerformanceDatabase:
         self.quantization = quantization
         # The user's wgp_config.json memory settings (preload, reserved RAM, VAE tiling); Wan2GP's defaults if None.
         self.memory_settings = memory_settings
-        self._cache: dict[str, tuple[Any, Any, _ScanFacts, ModelMetrics]] = {}
+        self._cache: dict[str, tuple[Any, Any, ModelRecord | None, _ScanFacts, ModelMetrics]] = {}
         self._parents: dict[str, tuple[DefinitionFacts, ModelMetrics]] = {}
 
     def for_settings(self, settings: MemorySettings) -> PerformanceDatabase:
@@ -81,12 +81,19 @@ class PerformanceDatabase:
         ``record`` (from a scan) tells which file variant Wan2GP picked and its size on disk;
         ``catalog`` lets the estimator follow ``URLs`` references to other models.
         """
-        key = _scan_facts(record)
         cached = self._cache.get(model_type)
-        if cached is not None and cached[0] is model_def and cached[1] is catalog and cached[2] == key:
-            return cached[3]
+        if cached is not None and cached[0] is model_def and cached[1] is catalog:
+            # Records are frozen and a rescan reuses the object while nothing it depends on changed.
+            if cached[2] is record:
+                return cached[4]
+            key = _scan_facts(record)
+            if cached[3] == key:
+                self._cache[model_type] = (model_def, catalog, record, key, cached[4])
+                return cached[4]
+        else:
+            key = _scan_facts(record)
         metrics = self._compute(model_type, model_def, record, catalog, key)
-        self._cache[model_type] = (model_def, catalog, key, metrics)
+        self._cache[model_type] = (model_def, catalog, record, key, metrics)
         return metrics
 
     def metrics_for_inventory(self, inventory: Inventory,

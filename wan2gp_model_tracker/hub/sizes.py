@@ -118,6 +118,8 @@ class HubSizes:
         self._idle.set()
         self._paused_until = 0.0
         self.requests_made = 0
+        # Grows whenever fetched sizes are stored: a scan that saw the same generation got the same answers.
+        self.generation = 0
 
     @classmethod
     def default(cls) -> HubSizes:
@@ -204,6 +206,7 @@ class HubSizes:
                 return
             sizes = self._repos.setdefault((repo_id, revision), {})
             sizes.update(found)
+            self.generation += 1
             snapshot = dict(sizes)
         self._write_cache(repo_id, revision, snapshot)
 

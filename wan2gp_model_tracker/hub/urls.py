@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -35,6 +36,12 @@ def parse_hub_url(entry: str) -> HubFile | None:
     """
     if not isinstance(entry, str) or not entry.startswith("http"):
         return None
+    return _parse(entry)
+
+
+# Every refresh asks again about the same few thousand catalog URLs; HubFile is frozen, so answers are shared.
+@lru_cache(maxsize=1 << 16)
+def _parse(entry: str) -> HubFile | None:
     try:
         url = urlsplit(entry.split("|", 1)[0])
         host = url.hostname

@@ -121,6 +121,32 @@ class DiskIndex:
         self._cache.listings[folder] = listing
         return listing
 
+    def replays(self, previous: DiskIndex) -> bool:
+        """Whether every folder and file ``previous`` looked at reads the same in this index (same listings, same
+        sizes and times): then every answer ``previous`` gave holds now. Stops at the first difference."""
+        for folder, listing in previous._listings.items():
+            if self._listing(folder) is not listing:  # re-listed (changed, or too recent to trust) or appeared
+                return False
+        for (folder, name), info in previous._files.items():
+            if info is None or (folder, name) in self._files:
+                if self.file(folder, name) != info:
+                    return False
+            elif not self._same_file(info):
+                return False
+            else:
+                self._files[(folder, name)] = info
+        return self.broken_links == previous.broken_links
+
+    def _same_file(self, info: FileInfo) -> bool:
+        """Whether a file found before is still a regular file of that size and time (its folder's listing, the
+        same object, still names it)."""
+        self.fs_calls += 1
+        try:
+            st = os.stat(info.path)
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size == info.size and st.st_mtime_ns == info.mtime_ns
+
     def names(self, folder: str) -> list[str]:
         """Entry names of ``folder``."""
         listing = self._listing(folder)
