@@ -41,8 +41,10 @@ sys.path.insert(0, str(REPO))
 from wan2gp_model_tracker.catalog.demo import write_sparse_safetensors  # noqa: E402
 from wan2gp_model_tracker.catalog.offline import OfflineCatalog  # noqa: E402
 from wan2gp_model_tracker.model_analyzer import ModelAnalyzer  # noqa: E402
-from wan2gp_model_tracker.ui import view  # noqa: E402
-from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame  # noqa: E402
+from wan2gp_model_tracker.ui import tracker_data  # noqa: E402
+from wan2gp_model_tracker.ui.selection import Filters, select_models  # noqa: E402
+from wan2gp_model_tracker.ui.table import table_frame  # noqa: E402
+from wan2gp_model_tracker.ui.view import TrackerController  # noqa: E402
 
 DEFAULT_CATALOG = REPO.parent / "shared" / "wan2gp" / "catalog" / "defaults"
 HF = "https://huggingface.co/Synthetic/Bench/resolve/main"
@@ -196,17 +198,17 @@ def _budget_timings(controller: TrackerController, repeat: int) -> dict[str, Any
     (how many a warm refresh judges again is counted)."""
     full_refresh(controller, BUDGET)
     judged = Counter()
-    real = view.assess_fit
+    real = tracker_data.assess_fit
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         judged["verdicts"] += 1
         return real(*args, **kwargs)
 
-    view.assess_fit = counting
+    tracker_data.assess_fit = counting
     try:
         full_refresh(controller, BUDGET)
     finally:
-        view.assess_fit = real
+        tracker_data.assess_fit = real
     return {"refresh_budget_ms": timings(lambda: full_refresh(controller, BUDGET), repeat),
             "fit_verdicts": len(controller.data.fits(BUDGET.vram_budget_gb, BUDGET.ram_budget_gb)),
             "verdicts_judged_again_warm": judged["verdicts"]}

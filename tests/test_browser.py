@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from wan2gp_model_tracker.ui.view import TABLE_COLUMNS
+from wan2gp_model_tracker.ui.table import TABLE_COLUMNS
 
 pytestmark = pytest.mark.browser
 

@@ -349,8 +349,8 @@ def test_exact_hub_sizes_fill_in_the_handlers_files_and_the_total(host, wgp, mon
 
 
 def test_a_model_that_may_be_incomplete_does_not_claim_nothing_to_download(wan):
+    from wan2gp_model_tracker.render.formatting import download_cell
     from wan2gp_model_tracker.render.renderers import table_rows
-    from wan2gp_model_tracker.ui.view import download_cell
 
     wan.default("m", architecture="kiwi_edit", URLs=[url("m.safetensors")])
     wan.weight("ckpts/m.safetensors")

@@ -456,7 +456,9 @@ def test_the_tab_and_its_export_show_a_lone_surrogate_as_an_escape(wan):
 
     from wan2gp_model_tracker.ui.details import detail_markdown
     from wan2gp_model_tracker.ui.presentation import summary_html
-    from wan2gp_model_tracker.ui.view import Filters, TrackerController, table_frame
+    from wan2gp_model_tracker.ui.selection import Filters
+    from wan2gp_model_tracker.ui.table import table_frame
+    from wan2gp_model_tracker.ui.view import TrackerController
 
     add_t2v(wan)
     wan.finetune("bad", '{"model": {"name": "bad \\ud800", "architecture": "t2v", "URLs": "t2v"}}')

@@ -245,7 +245,8 @@ def test_any_cache_content_gives_valid_sizes_or_none(tmp_path, files):
 def test_the_tab_never_waits_and_shows_exact_sizes_on_the_next_refresh(model, network, monkeypatch):
     from test_tracker_view import machine
 
-    from wan2gp_model_tracker.ui.view import TrackerController, download_cell
+    from wan2gp_model_tracker.render.formatting import download_cell
+    from wan2gp_model_tracker.ui.view import TrackerController
 
     with FakeHub(in_repo(REPO, {"t2v.safetensors": SIZE}), delay=1.5) as server:
         monkeypatch.setenv("HF_ENDPOINT", server.url)

@@ -12,7 +12,9 @@ from wan2gp_model_tracker.fit.recommendations import recommend
 from wan2gp_model_tracker.records import ModelStatus
 from wan2gp_model_tracker.render.recommendations import render_recommendations
 from wan2gp_model_tracker.ui.details import detail_markdown
-from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame
+from wan2gp_model_tracker.ui.selection import Filters, select_models
+from wan2gp_model_tracker.ui.table import table_frame
+from wan2gp_model_tracker.ui.view import TrackerController
 from wan2gp_model_tracker.usage.report import MeasuredSpeed, ModelUsage, Spread, UsageReport
 
 WHEN = datetime(2026, 11, 20, 9, 30)

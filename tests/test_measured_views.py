@@ -17,7 +17,9 @@ from wan2gp_model_tracker.records import MeasuredPeak
 from wan2gp_model_tracker.render.markdown import render_markdown
 from wan2gp_model_tracker.render.renderers import render_csv, render_json, render_table
 from wan2gp_model_tracker.ui.details import detail_markdown
-from wan2gp_model_tracker.ui.view import Filters, TrackerController, select_models, table_frame
+from wan2gp_model_tracker.ui.selection import Filters, select_models
+from wan2gp_model_tracker.ui.table import table_frame
+from wan2gp_model_tracker.ui.view import TrackerController
 from wan2gp_model_tracker.usage.measurements import Measurement, record
 from wan2gp_model_tracker.usage.store import DB_FILENAME, UsageStore
 

@@ -19,12 +19,9 @@ from wan2gp_model_tracker.ui import view as tracker_view
 from wan2gp_model_tracker.ui.chart import chart_of
 from wan2gp_model_tracker.ui.details import detail_markdown, plain_words
 from wan2gp_model_tracker.ui.presentation import legend_markdown, summary_html
-from wan2gp_model_tracker.ui.view import (
-    Filters,
-    TrackerController,
-    select_models,
-    table_frame,
-)
+from wan2gp_model_tracker.ui.selection import Filters, select_models
+from wan2gp_model_tracker.ui.table import table_frame
+from wan2gp_model_tracker.ui.view import TrackerController
 
 
 def machine(vram_gb: float | None = 12.0, ram_gb: float = 32.0):

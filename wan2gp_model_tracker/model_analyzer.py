@@ -2,16 +2,15 @@
 
 ``ModelAnalyzer.scan()`` is the one entry point that touches the disk. Plans (scan/plan.py)
 are kept while the catalog and settings stay the same; each scan lists every folder it needs
-once, looks each distinct file up once, and rebuilds a model's record only when something it
-depends on changed on disk. Problems with one model become errors on that model; the scan
-itself does not raise.
+once, looks each distinct file up once (scan/lookup.py, reused whole when nothing changed),
+and rebuilds a model's record only when something it depends on changed on disk. Problems
+with one model become errors on that model; the scan itself does not raise.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +31,10 @@ from .records import (
     OtherVariant,
     ScanSettings,
 )
-from .scan.assets import folder_info, host_missing_assets
+from .scan.assets import host_missing_assets
 from .scan.disk_index import DiskIndex, FileInfo, ListingCache
 from .scan.file_checks import HeaderCache, incomplete_downloads
+from .scan.lookup import FileLookup, LastScan
 from .scan.plan import ModelPlan, ParamsLookup, PlannedFile, failed_plan, plan_asset, plan_model
 from .scan.sizing import estimate_file_size
 
@@ -48,84 +48,6 @@ MAY_BE_INCOMPLETE = ("may be incomplete: open the tab in Wan2GP once (its family
 
 class CatalogUnavailable(Exception):
     """The catalog itself could not be read (as opposed to one bad definition)."""
-
-
-class _Lookup:
-    """Answers "where is this file" for one refresh with the host's search order, once per file."""
-
-    def __init__(self, index: DiskIndex, roots: tuple[str, ...]) -> None:
-        self.index = index
-        self.roots = roots
-        self._found: dict[tuple[str, tuple[str, ...]], FileInfo | None] = {}
-        self._folders: dict[str, FileInfo | None] = {}
-        # Relative paths the host's download_def_missing_files says it would fetch (None: use the roots).
-        self.host_missing: frozenset[str] | None = None
-
-    def find(self, local: str, extra_paths: tuple[str, ...] = ()) -> FileInfo | None:
-        key = (local, extra_paths)
-        if key not in self._found:
-            self._found[key] = self._search(local, extra_paths)
-        return self._found[key]
-
-    def _search(self, local: str, extra_paths: tuple[str, ...]) -> FileInfo | None:
-        if os.path.isabs(local):
-            return self.index.exists(local)
-        if extra_paths:
-            found = self.index.first([os.path.join(root, f) for f in extra_paths for root in self.roots], local)
-            if found:
-                return found
-        return self.index.first(self.roots, local)
-
-    def locate(self, planned: PlannedFile) -> FileInfo | None:
-        if planned.lora_path:
-            return self.index.exists(planned.lora_path)
-        if planned.is_folder:
-            return self.folder(planned.local)
-        return self.find(planned.local, planned.extra_paths)
-
-    def folder(self, local: str) -> FileInfo | None:
-        """A whole-folder asset: the first root that has the folder, with the bytes inside it."""
-        if local not in self._folders:
-            path = next((os.path.join(r, local) for r in self.roots
-                         if self.index.folder_exists(os.path.join(r, local))), None)
-            self._folders[local] = folder_info(path) if path else None
-        return self._folders[local]
-
-    def carried_to(self, index: DiskIndex, host_missing: frozenset[str] | None) -> bool:
-        """Whether this lookup's answers hold for a new scan whose index is ``index``; if so it answers from it."""
-        if host_missing != self.host_missing or not index.replays(self.index):
-            return False
-        fresh = _Lookup(index, self.roots)
-        if any(fresh.folder(local) != info for local, info in self._folders.items()):
-            return False
-        self.index = index
-        return True
-
-    def host_says_missing(self, planned: PlannedFile) -> bool | None:
-        """The host's own verdict on a handler asset, when its function could be asked."""
-        if self.host_missing is None or not planned.is_asset:
-            return None
-        return planned.local in self.host_missing
-
-    def download_target(self, planned: PlannedFile) -> str:
-        """Where Wan2GP would write the file if it downloaded it now."""
-        if planned.lora_path:
-            return planned.lora_path
-        if os.path.isabs(planned.local) or not self.roots:
-            return planned.local
-        root = self.roots[0]
-        if planned.is_asset:
-            # Handler assets go to the first root that already has their folder (the host's smart root).
-            if planned.asset_folder:
-                root = next((r for r in self.roots
-                             if self.index.folder_exists(os.path.join(r, planned.asset_folder))), root)
-            return os.path.join(root, planned.local)
-        if planned.extra_paths:
-            # Text encoders go to the first root that already has their folder.
-            folder = planned.extra_paths[0]
-            root = next((r for r in self.roots if self.index.folder_exists(os.path.join(r, folder))), root)
-            return os.path.join(root, folder, planned.local)
-        return os.path.join(root, planned.local)
 
 
 class ModelAnalyzer:
@@ -148,7 +70,7 @@ class ModelAnalyzer:
         self._plans_token: Hashable = None
         self._records: dict[str, tuple[Hashable, ModelRecord]] = {}
         # The latest scan's lookups, kept so that a scan finding every folder and file as it was skips the work.
-        self._last: _LastScan | None = None
+        self._last: LastScan | None = None
         self._listings = ListingCache()
         self._inventory: Inventory | None = None
         self._state: CatalogState | None = None
@@ -190,7 +112,7 @@ class ModelAnalyzer:
             lookup, located, missing_names = last.lookup, last.located, last.missing_names
         else:
             last = None
-            lookup = _Lookup(index, state.settings.checkpoint_roots)
+            lookup = FileLookup(index, state.settings.checkpoint_roots)
             lookup.host_missing = host_missing
             located = {t: [(p, lookup.locate(p)) for p in plan.files] for t, plan in plans.items()}
             missing_names = {p.filename for files in located.values() for p, info in files if info is None}
@@ -209,7 +131,7 @@ class ModelAnalyzer:
                     records[model_type] = (key, self._record(plan, located[model_type], lookup, partials))
             self._records = records
         records = self._records
-        self._last = _LastScan(lookup, located, missing_names, partials, hub_generation)
+        self._last = LastScan(lookup, located, missing_names, partials, hub_generation)
         shared_files = None if shared is None else tuple(
             self._file_record(p, info, lookup, partials) for p, info in shared_located)
         models = [record for _, record in records.values()]
@@ -263,7 +185,7 @@ class ModelAnalyzer:
         hub_file = parse_hub_url(planned.entry)
         return self.hub_sizes.known(hub_file) if hub_file else None
 
-    def _disk_key(self, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
+    def _disk_key(self, located: list[tuple[PlannedFile, FileInfo | None]], lookup: FileLookup,
                   partials: dict[str, IncompleteDownload]) -> Hashable:
         """Everything on disk a model's record depends on; an unchanged key means an unchanged record."""
         parts: list[Hashable] = []
@@ -278,7 +200,7 @@ class ModelAnalyzer:
                               alternatives, host, self._hub_size(planned)))
         return tuple(parts)
 
-    def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: _Lookup,
+    def _record(self, plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]], lookup: FileLookup,
                 partials: dict[str, IncompleteDownload]) -> ModelRecord:
         model_def = plan.model_def
         if plan.fatal:
@@ -309,7 +231,7 @@ class ModelAnalyzer:
                                                                                       dict(model_def))) else "",
         )
 
-    def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
+    def _file_record(self, planned: PlannedFile, info: FileInfo | None, lookup: FileLookup,
                      partials: dict[str, IncompleteDownload], trusted: tuple[str, ...] = ()) -> FileRecord:
         outside = _outside_warning(planned, info, lookup, trusted)
         others = []
@@ -401,19 +323,8 @@ class ModelAnalyzer:
                 if not f.present and f.url.startswith("http")]
 
 
-@dataclass(frozen=True)
-class _LastScan:
-    """What a scan looked up: reused whole by the next scan when the disk, the host and the Hub sizes agree."""
-
-    lookup: _Lookup
-    located: dict[str, list[tuple[PlannedFile, FileInfo | None]]]
-    missing_names: set[str]
-    partials: dict[str, IncompleteDownload]
-    hub_generation: int
-
-
 def _status(plan: ModelPlan, located: list[tuple[PlannedFile, FileInfo | None]],
-            lookup: _Lookup) -> tuple[ModelStatus, str]:
+            lookup: FileLookup) -> tuple[ModelStatus, str]:
     """Wan2GP's dropdown rule (HOST.md section 6), with the reason in words."""
     core = [(p, info) for p, info in located if p.core]
     found = [info is not None for _, info in core]
@@ -454,7 +365,7 @@ def _trusted_folders(settings: ScanSettings) -> tuple[str, ...]:
     return tuple(os.path.realpath(f) for f in folders if f and not path_problem(f))
 
 
-def _outside_warning(planned: PlannedFile, info: FileInfo | None, lookup: _Lookup,
+def _outside_warning(planned: PlannedFile, info: FileInfo | None, lookup: FileLookup,
                      trusted: tuple[str, ...]) -> str:
     """A local path that leads out of Wan2GP's folders (``../../etc/passwd``, ``/etc/shadow``) is flagged."""
     if planned.entry.startswith("http") or not trusted:

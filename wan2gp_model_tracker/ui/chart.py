@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..records import ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, printable
-from .view import TrackerData
+from .tracker_data import TrackerData
 
 # Column names are Vega-Lite fields: no "." or "[" (they would read as nested fields).
 X, Y = "VRAM need (GB)", "Speed, log10 of x Wan2_1 14B"

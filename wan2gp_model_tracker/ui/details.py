@@ -13,7 +13,7 @@ from ..render.formatting import download_cell, format_gb, printable, status_labe
 from ..render.markdown import md_code, md_escape, model_detail_markdown
 from ..render.renderers import shared_tools_line
 from ..render.usage import measured_text
-from .view import TrackerData
+from .tracker_data import TrackerData
 
 
 def _alternatives(data: TrackerData, model_types: Sequence[str]) -> list[str]:

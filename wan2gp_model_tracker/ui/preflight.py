@@ -16,7 +16,7 @@ from ..fit.hardware import FitVerdict
 from ..records import FileRecord, ModelRecord, ModelStatus
 from ..render.formatting import STATUS_MARKS, format_gb, printable
 from ..usage.report import MeasuredSpeed
-from .view import TrackerData
+from .tracker_data import TrackerData
 
 # What one generation of each output type is called in the speed phrase.
 OUTPUT_NOUNS = {"video": "clip", "image": "image", "audio": "track"}

@@ -12,7 +12,9 @@ from ..render.formatting import LEGEND_MARKS, STATUS_MARKS, format_gb, printable
 from ..render.markdown import md_escape
 from ..render.renderers import shared_tools_line
 from .details import _plural, fit_budget_label
-from .view import TABLE_COLUMNS, Filters, TrackerData
+from .selection import Filters
+from .table import TABLE_COLUMNS
+from .tracker_data import TrackerData
 
 # The marks are wrapped so the dark theme can outline the black one (see ``mark_html``).
 LEGEND_TEXT = LEGEND_MARKS + " · ▶ open in Wan2GP · ↳ finetune of the base model above · ⏱ measured on this machine"
@@ -62,7 +64,7 @@ def _fit_html(verdict: str) -> str:
 
 
 def table_cells_html(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as the tab sends it: ``view.table_frame``'s plain cells, the fit verdicts wrapped for their CSS."""
+    """The table as the tab sends it: ``table.table_frame``'s plain cells, the fit verdicts wrapped for their CSS."""
     shown = frame.copy()
     shown["Fit"] = [_fit_html(cell) for cell in frame["Fit"]]
     return shown

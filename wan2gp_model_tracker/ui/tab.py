@@ -1,4 +1,4 @@
-"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py.
+"""The Gradio widgets of the Model Tracker tab. All decisions live in ui/view.py, ui/selection.py and ui/table.py.
 
 Per-browser-session values (filters, search text, the model open in Wan2GP) live in the session's own
 widgets and travel with each event; the controller only holds the scan, which every session shares.
@@ -36,19 +36,11 @@ from .presentation import (
     summary_html,
     table_cells_html,
 )
+from .selection import ALL, DAMAGED, FIT_CHOICES, SORT_CHOICES, Filters, select_models
 from .style import TAB_CSS
-from .view import (
-    ALL,
-    DAMAGED,
-    FIT_CHOICES,
-    SORT_CHOICES,
-    TABLE_COLUMNS,
-    Filters,
-    TrackerController,
-    TrackerData,
-    select_models,
-    table_frame,
-)
+from .table import TABLE_COLUMNS, table_frame
+from .tracker_data import TrackerData
+from .view import TrackerController
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +50,7 @@ SPEED_CHOICES = [("All", ALL), ("Fast", "fast"), ("Medium", "medium"), ("Slow", 
 QUALITY_CHOICES = [("All", ALL), ("Highest", "highest"), ("High", "high"), ("Medium", "medium"), ("Low", "low")]
 OUTPUT_CHOICES = [("Any output", ALL), ("Video", "video"), ("Image", "image"), ("Audio", "audio")]
 FIT_LABELS = [("Any fit" if key == ALL else label, key) for key, label in FIT_CHOICES.items()]
-# Short enough for the toolbar; the keys are view.SORT_CHOICES'.
+# Short enough for the toolbar; the keys are selection.SORT_CHOICES'.
 SORT_LABELS = [(f"Sort: {label}", key) for key, label in {
     "name": "name", "status": "status", "speed": "fastest", "vram": "least VRAM", "quality": "best quality",
     "size": "most on disk", "download": "least to download", "family": "family tree"}.items() if key in SORT_CHOICES]
