@@ -242,6 +242,28 @@ def test_the_standalone_app_has_a_pre_flight_selector_whose_line_follows_it(monk
     assert pick_update["value"] == "qwen_image_20B" and len(pick_update["choices"]) > 10 and "Qwen" in title
 
 
+@pytest.mark.parametrize("typed", ["qwen_image_20B", "QWEN IMAGE 20B", "Qwen/Qwen-Image"])
+def test_the_standalone_selector_takes_any_name_the_alias_table_knows(monkeypatch, tmp_path, typed):
+    from wan2gp_model_tracker.catalog.demo import DemoCatalog
+    from wan2gp_model_tracker.ui.serve import build_app
+
+    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path))
+    app = build_app(DemoCatalog(str(tmp_path / "demo")))
+    blocks = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
+    outputs = handler(app, blocks["mt-pf-pick"], "change", blocks["mt-pf-text"])(typed, {})
+    assert 'data-model="qwen_image_20B"' in shown_html(outputs)
+
+
+def test_the_standalone_selector_shows_no_line_for_a_name_nobody_knows(monkeypatch, tmp_path):
+    from wan2gp_model_tracker.catalog.demo import DemoCatalog
+    from wan2gp_model_tracker.ui.serve import build_app
+
+    monkeypatch.setenv("WAN2GP_TRACKER_DATA", str(tmp_path))
+    app = build_app(DemoCatalog(str(tmp_path / "demo")))
+    blocks = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
+    assert hidden(handler(app, blocks["mt-pf-pick"], "change", blocks["mt-pf-text"])("no such model", {}))
+
+
 def test_a_failure_is_logged_once_however_often_it_repeats(host, wan_models, monkeypatch, caplog):
     plugin, demo = loaded(host, wan_models)
     preflight_widgets = sys.modules[type(lines_of(plugin)).__module__]  # the plugin's own copy of the module

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..catalog.aliases import resolve
 from ..render.formatting import STATUS_MARKS, printable
 from .preflight_settings import TrackerSettings
 from .preflight_widgets import (
@@ -114,10 +115,11 @@ def build_standalone_line(controller: TrackerController, tab_slot: Callable[[], 
     the tab (built by ``tab_slot``). Returns (selector, widgets, tab); the caller fills the selector on load."""
     settings = settings or TrackerSettings()
     with gr.Group(elem_id="mt-pf-standalone"):
-        pick = gr.Dropdown([], value=None, label=PICK_LABEL, elem_id="mt-pf-pick")
+        # A typed name the list does not show (an older model type, a Hub repository) is resolved like the CLI's.
+        pick = gr.Dropdown([], value=None, label=PICK_LABEL, elem_id="mt-pf-pick", allow_custom_value=True)
         widgets = build_preflight(lambda: controller, settings)
     tab = tab_slot()
-    widgets.follow(pick.change, [pick], lambda value: value if isinstance(value, str) else "")
+    widgets.follow(pick.change, [pick], lambda value: picked_model(controller, value))
     widgets.connect_toggle(build_preflight_toggle(settings))
     widgets.connect_tab(tab)
     inputs = list(tab.inputs)
@@ -127,6 +129,15 @@ def build_standalone_line(controller: TrackerController, tab_slot: Callable[[], 
 
     widgets.connect_details(open_details, inputs, tab.detail_outputs)
     return pick, widgets, tab
+
+
+def picked_model(controller: TrackerController, value: Any) -> str:
+    """The model a selector value names: a model type, else any name the alias table knows (``flux_dev``,
+    ``black-forest-labs/FLUX.1-dev``, a display name in any case); "" (no line) for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    models = {m.model_type: m.name for m in controller.data.inventory.models}
+    return resolve(value, models).model_type or ""
 
 
 def selector_update(controller: TrackerController, current: Any) -> Any:
