@@ -108,6 +108,9 @@ def page(browser, server):
     tab.set_default_timeout(30_000)
     tab.goto(server)
     tab.locator(GRID).first.locator(ROW).first.wait_for()
+    # The page's load event rescans and redraws the table, then fills the pre-flight selector: a click on a row
+    # drawn before that redraw can be lost, so tests start once the line under the selector shows a model.
+    tab.locator("#mt-pf-text [data-model]").first.wait_for()
     yield tab
     context.close()
 
